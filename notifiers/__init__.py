@@ -1,0 +1,1 @@
+"""Alert delivery: the outbox dispatcher, one module per channel, and templates."""

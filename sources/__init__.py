@@ -1,0 +1,1 @@
+"""Where documents come from: the polite HTTP client, source kinds and their registry."""

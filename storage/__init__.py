@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, engine/session, queries and Alembic migrations."""

@@ -1,0 +1,164 @@
+"""The database tables (DESIGN.md "Storage"). SQLite by default, PostgreSQL at scale.
+
+Times are timezone-aware UTC on the way in and out (`UTCDateTime`); JSON columns are
+written without `\\u` escapes by the engine's serializer (see `storage.engine`).
+Schema changes go through Alembic (`storage/migrations`), never `create_all` on a live DB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """Stores UTC; returns aware datetimes. Naive input is refused rather than guessed."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware value")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Source(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    kind: str
+    config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    schedule: str | None = None
+    enabled: bool = True
+    last_run_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_success_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    consecutive_failures: int = 0
+    last_error: str | None = None
+
+
+class Document(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True, index=True)
+    source_id: int | None = Field(default=None, foreign_key="source.id", index=True)
+    title: str
+    doc_number: str | None = None
+    doc_number_norm: str | None = Field(default=None, index=True)
+    enclosed_title: str | None = None
+    issuer: str | None = None
+    issued_on: dt.date | None = None
+    published_on: dt.date | None = None
+    effective_from: dt.date | None = None
+    expires_on: dt.date | None = Field(default=None, index=True)
+    validity: str | None = None
+    is_placeholder: bool = False
+    status: str = Field(default="unknown", index=True)
+    status_since: dt.date | None = None
+    status_reason: str | None = None
+    status_evidence: str | None = None
+    status_by_document_id: int | None = Field(default=None, foreign_key="document.id")
+    amended: bool = False
+    first_seen: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    gone_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    missing_runs: int = 0
+
+
+class Version(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("document_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    number: int
+    fetched_at: dt.datetime = Field(sa_type=UTCDateTime)
+    content_hash: str = Field(index=True)
+    doc_metadata: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    text: str = ""
+    raw: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    change_summary: str | None = None
+
+
+class Clause(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="version.id", index=True)
+    ordinal: int
+    path: str
+    heading: str | None = None
+    text: str
+    text_hash: str
+
+
+class Relation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    from_document_id: int = Field(foreign_key="document.id", index=True)
+    kind: str  # repeals | cites | amends | confirms
+    target_doc_number: str | None = None
+    target_doc_number_norm: str | None = Field(default=None, index=True)
+    target_title: str | None = Field(default=None, index=True)
+    target_document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
+    evidence: str | None = None
+
+
+class Event(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
+    version_id: int | None = Field(default=None, foreign_key="version.id")
+    source_id: int | None = Field(default=None, foreign_key="source.id")
+    occurred_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    dedupe_key: str = Field(unique=True)
+
+
+class Delivery(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("event_id", "subscription"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    subscription: str = Field(index=True)
+    channel: str
+    mode: str = "immediate"  # immediate | digest
+    state: str = Field(default="pending", index=True)  # pending | sending | sent | failed | dead
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    sent_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = None
+    last_error_code: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CheckRun(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    started_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome: str = "running"  # running | ok | partial | failed | blocked
+    pages: int = 0
+    requests: int = 0
+    documents: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    blocked: int = 0
+    errors: int = 0
+    error_details: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)

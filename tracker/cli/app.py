@@ -1,0 +1,67 @@
+"""The typer app and the options every command shares (`--db`, `--config`).
+
+Command modules register themselves on `app`; `tracker.cli` imports them all. Helpers
+here keep output conventions in one place: `--json` prints machine output on stdout and
+nothing else; errors are one line on stderr with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+DEFAULT_DATABASE_URL = "sqlite:///./tracker.db"
+DEFAULT_CONFIG_PATH = Path("tracker.toml")
+
+app = typer.Typer(
+    name="tracker",
+    help="Watch government policy pages: documents, clause-level changes, legal status, alerts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class CliContext:
+    db_url: str
+    config_path: Path
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    db: str = typer.Option(
+        DEFAULT_DATABASE_URL, "--db", envvar="TRACKER_DATABASE_URL", help="Database URL (SQLite or PostgreSQL)."
+    ),
+    config: Path = typer.Option(DEFAULT_CONFIG_PATH, "--config", help="Path of tracker.toml."),
+) -> None:
+    ctx.obj = CliContext(db_url=db, config_path=config)
+
+
+def cli_context(ctx: typer.Context) -> CliContext:
+    """The global options; commands get them through the typer context."""
+    obj = ctx.find_root().obj
+    assert isinstance(obj, CliContext)
+    return obj
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One line on stderr and a non-zero exit: the contract for every user-facing error."""
+    err_console.print(f"error: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def print_json(value: Any) -> None:
+    """Machine output: UTF-8 JSON on stdout, Chinese left readable."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
