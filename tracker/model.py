@@ -128,6 +128,7 @@ class PolicyDocument:
     `title` is the document's own title (for a 通知 that 印发 a measure, the notice);
     `enclosed_title` keeps the title of the measure it issues. `validity` is the page's
     own 有效性 field (有效/失效/废止) when it has one — evidence for the lifecycle engine.
+    `amends`/`confirms` come from amending documents and clean-up notices (修改 / 继续有效).
     """
 
     title: str
@@ -140,6 +141,7 @@ class PolicyDocument:
     repeals: list[DocRef] = field(default_factory=list)
     cites: list[DocRef] = field(default_factory=list)
     amends: list[DocRef] = field(default_factory=list)
+    confirms: list[DocRef] = field(default_factory=list)
     clauses: list[Clause] = field(default_factory=list)
     enclosed_title: str | None = None
     validity: str | None = None
@@ -182,6 +184,7 @@ class PolicyDocument:
             "repeals": [r.to_json() for r in self.repeals],
             "cites": [r.to_json() for r in self.cites],
             "amends": [r.to_json() for r in self.amends],
+            "confirms": [r.to_json() for r in self.confirms],
             "clauses": [c.to_json() for c in self.clauses],
         }
 
