@@ -1,0 +1,316 @@
+"""`tracker.toml` + environment → validated settings.
+
+Invalid configuration fails at start with the file, the key path and what is wrong
+(`tracker.toml: subscription[1].url: environment variable DINGTALK_WEBHOOK is not set`),
+so the daemon never runs half-configured. Secrets are written as `${VAR}` and read from
+the environment. Kind-specific source options stay in `SourceConfig.options` and are
+checked by the source kind itself (`sources.registry`), keeping this module generic.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+EVENT_KINDS = (
+    "document_added",
+    "document_changed",
+    "document_removed",
+    "status_changed",
+    "expiry_reminder",
+    "source_failing",
+    "source_recovered",
+)
+CHANNELS = ("email", "slack", "dingtalk", "feishu", "wecom", "webhook", "console")
+SOURCE_KINDS = ("listing", "hanweb", "govcn", "files")
+STATUSES = ("not_yet_effective", "in_force", "expiring", "expired", "repealed")
+DEFAULT_USER_AGENT = "policy-tracker/0.1 (+https://github.com/policy-tracker; polite government-policy monitor)"
+
+_ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class TrackerSettings:
+    timezone: str = "Asia/Shanghai"
+    warning_days: int = 90
+    reminder_days: tuple[int, ...] = (90, 30, 7)
+    user_agent: str = DEFAULT_USER_AGENT
+    sweep_time: str = "06:00"
+    removal_after_runs: int = 3
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    kind: str
+    start_urls: tuple[str, ...] = ()
+    schedule: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    delay: float = 1.0
+    max_pages: int = 10
+    enabled: bool = True
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SubscriptionConfig:
+    name: str
+    channel: str
+    url: str | None = None
+    secret: str | None = None
+    events: tuple[str, ...] = EVENT_KINDS
+    sources: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    mode: str = "immediate"
+    schedule: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    tracker: TrackerSettings = field(default_factory=TrackerSettings)
+    sources: tuple[SourceConfig, ...] = ()
+    subscriptions: tuple[SubscriptionConfig, ...] = ()
+    path: Path | None = None
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise ConfigError(f"{self.path or 'config'}: no source named {name!r}")
+
+    def subscription(self, name: str) -> SubscriptionConfig:
+        for sub in self.subscriptions:
+            if sub.name == name:
+                return sub
+        raise ConfigError(f"{self.path or 'config'}: no subscription named {name!r}")
+
+
+SourceValidator = Callable[[SourceConfig], None]
+
+
+def load_settings(
+    path: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    missing_ok: bool = False,
+    validate_source: SourceValidator | None = None,
+) -> Settings:
+    """Read and validate `path`. `missing_ok` gives defaults when the file does not exist.
+
+    `validate_source` checks kind-specific options (raise ValueError with a message);
+    errors come back as ConfigError naming the file and `source[i]`.
+    """
+    if not path.exists():
+        if missing_ok:
+            return Settings(path=path)
+        raise ConfigError(f"{path}: configuration file not found (run `tracker init` to write one)")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text: {exc}") from exc
+    return settings_from_dict(raw, path=path, environ=environ, validate_source=validate_source)
+
+
+def settings_from_dict(
+    raw: Mapping[str, Any],
+    *,
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    validate_source: SourceValidator | None = None,
+) -> Settings:
+    where = str(path) if path else "config"
+    env = os.environ if environ is None else environ
+    reader = _Reader(where, env)
+    unknown = set(raw) - {"tracker", "source", "subscription"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown section(s) {', '.join(sorted(unknown))} (expected tracker, source, subscription)")
+    tracker = reader.tracker(raw.get("tracker", {}))
+    sources = tuple(reader.source(i, item) for i, item in enumerate(reader.table_list(raw, "source")))
+    subscriptions = tuple(
+        reader.subscription(i, item, {s.name for s in sources})
+        for i, item in enumerate(reader.table_list(raw, "subscription"))
+    )
+    _unique(where, "source", [s.name for s in sources])
+    _unique(where, "subscription", [s.name for s in subscriptions])
+    if validate_source:
+        for i, source in enumerate(sources):
+            try:
+                validate_source(source)
+            except ValueError as exc:
+                raise ConfigError(f"{where}: source[{i}] ({source.name}): {exc}") from exc
+    return Settings(tracker=tracker, sources=sources, subscriptions=subscriptions, path=path)
+
+
+def _unique(where: str, section: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ConfigError(f"{where}: {section} name {name!r} is used twice; names must be unique")
+        seen.add(name)
+
+
+class _Reader:
+    """Typed access to one TOML table with error messages that name the key."""
+
+    def __init__(self, where: str, env: Mapping[str, str]) -> None:
+        self.where = where
+        self.env = env
+
+    def error(self, key: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.where}: {key}: {message}")
+
+    def table_list(self, raw: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.error(key, f"must be written as [[{key}]] tables")
+        return value
+
+    def expand(self, key: str, value: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in self.env:
+                raise self.error(key, f"environment variable {name} is not set")
+            return self.env[name]
+
+        return _ENV_RE.sub(replace, value)
+
+    def string(self, table: Mapping[str, Any], prefix: str, key: str, default: str | None = None) -> str | None:
+        value = table.get(key, default)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.error(f"{prefix}.{key}", f"must be a string, got {type(value).__name__}")
+        return self.expand(f"{prefix}.{key}", value)
+
+    def required(self, table: Mapping[str, Any], prefix: str, key: str) -> str:
+        value = self.string(table, prefix, key)
+        if not value:
+            raise self.error(f"{prefix}.{key}", "is required")
+        return value
+
+    def strings(self, table: Mapping[str, Any], prefix: str, key: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error(f"{prefix}.{key}", "must be a list of strings")
+        if allowed is not None:
+            bad = [v for v in value if v not in allowed]
+            if bad:
+                raise self.error(f"{prefix}.{key}", f"unknown value(s) {', '.join(bad)} (expected {', '.join(allowed)})")
+        return tuple(self.expand(f"{prefix}.{key}", v) for v in value)
+
+    def number(self, table: Mapping[str, Any], prefix: str, key: str, default: float, minimum: float = 0) -> float:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+            raise self.error(f"{prefix}.{key}", f"must be a number ≥ {minimum}, got {value!r}")
+        return value
+
+    def boolean(self, table: Mapping[str, Any], prefix: str, key: str, default: bool) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            raise self.error(f"{prefix}.{key}", f"must be true or false, got {value!r}")
+        return value
+
+    def tracker(self, table: Mapping[str, Any]) -> TrackerSettings:
+        known = {"timezone", "warning_days", "reminder_days", "user_agent", "sweep_time", "removal_after_runs"}
+        self.no_unknown(table, "tracker", known)
+        timezone = self.string(table, "tracker", "timezone", "Asia/Shanghai") or "Asia/Shanghai"
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise self.error("tracker.timezone", f"unknown time zone {timezone!r}") from exc
+        reminders = table.get("reminder_days", [90, 30, 7])
+        if not isinstance(reminders, list) or not all(isinstance(d, int) and d > 0 for d in reminders):
+            raise self.error("tracker.reminder_days", "must be a list of positive whole numbers of days")
+        sweep_time = self.string(table, "tracker", "sweep_time", "06:00") or "06:00"
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", sweep_time):
+            raise self.error("tracker.sweep_time", f"must be HH:MM, got {sweep_time!r}")
+        return TrackerSettings(
+            timezone=timezone,
+            warning_days=int(self.number(table, "tracker", "warning_days", 90)),
+            reminder_days=tuple(sorted(set(reminders), reverse=True)),
+            user_agent=self.string(table, "tracker", "user_agent", DEFAULT_USER_AGENT) or DEFAULT_USER_AGENT,
+            sweep_time=sweep_time,
+            removal_after_runs=int(self.number(table, "tracker", "removal_after_runs", 3, minimum=1)),
+        )
+
+    def no_unknown(self, table: Mapping[str, Any], prefix: str, known: set[str]) -> None:
+        unknown = set(table) - known
+        if unknown:
+            raise self.error(prefix, f"unknown key(s) {', '.join(sorted(unknown))}")
+
+    def source(self, index: int, table: Mapping[str, Any]) -> SourceConfig:
+        prefix = f"source[{index}]"
+        name = self.required(table, prefix, "name")
+        if not _NAME_RE.match(name):
+            raise self.error(f"{prefix}.name", f"{name!r} must be letters, digits, '-', '_' or '.'")
+        kind = self.required(table, prefix, "kind")
+        if kind not in SOURCE_KINDS:
+            raise self.error(f"{prefix}.kind", f"unknown kind {kind!r} (expected {', '.join(SOURCE_KINDS)})")
+        common = {"name", "kind", "start_urls", "schedule", "allowed_hosts", "delay", "max_pages", "enabled"}
+        options = {k: v for k, v in table.items() if k not in common}
+        return SourceConfig(
+            name=name,
+            kind=kind,
+            start_urls=self.strings(table, prefix, "start_urls"),
+            schedule=self.string(table, prefix, "schedule"),
+            allowed_hosts=self.strings(table, prefix, "allowed_hosts"),
+            delay=self.number(table, prefix, "delay", 1.0),
+            max_pages=int(self.number(table, prefix, "max_pages", 10, minimum=1)),
+            enabled=self.boolean(table, prefix, "enabled", True),
+            options={k: self.expand(f"{prefix}.{k}", v) if isinstance(v, str) else v for k, v in options.items()},
+        )
+
+    def subscription(self, index: int, table: Mapping[str, Any], source_names: set[str]) -> SubscriptionConfig:
+        prefix = f"subscription[{index}]"
+        name = self.required(table, prefix, "name")
+        channel = self.required(table, prefix, "channel")
+        if channel not in CHANNELS:
+            raise self.error(f"{prefix}.channel", f"unknown channel {channel!r} (expected {', '.join(CHANNELS)})")
+        mode = self.string(table, prefix, "mode", "immediate")
+        if mode not in ("immediate", "digest"):
+            raise self.error(f"{prefix}.mode", f"must be 'immediate' or 'digest', got {mode!r}")
+        schedule = self.string(table, prefix, "schedule")
+        if mode == "digest" and not schedule:
+            raise self.error(f"{prefix}.schedule", "a digest subscription needs a schedule (cron, e.g. \"0 9 * * MON\")")
+        url = self.string(table, prefix, "url")
+        if channel not in ("email", "console") and not url:
+            raise self.error(f"{prefix}.url", f"is required for channel {channel}")
+        sources = self.strings(table, prefix, "sources")
+        unknown_sources = [s for s in sources if s not in source_names]
+        if unknown_sources:
+            raise self.error(f"{prefix}.sources", f"no source named {', '.join(unknown_sources)}")
+        common = {"name", "channel", "url", "secret", "events", "sources", "keywords", "statuses", "mode", "schedule"}
+        options = {k: v for k, v in table.items() if k not in common}
+        return SubscriptionConfig(
+            name=name,
+            channel=channel,
+            url=url,
+            secret=self.string(table, prefix, "secret"),
+            events=self.strings(table, prefix, "events", EVENT_KINDS) or EVENT_KINDS,
+            sources=sources,
+            keywords=self.strings(table, prefix, "keywords"),
+            statuses=self.strings(table, prefix, "statuses", STATUSES),
+            mode=mode,
+            schedule=schedule,
+            options={k: self.expand(f"{prefix}.{k}", v) if isinstance(v, str) else v for k, v in options.items()},
+        )
