@@ -162,3 +162,22 @@ class CheckRun(SQLModel, table=True):
     blocked: int = 0
     errors: int = 0
     error_details: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+
+
+class SearchEntry(SQLModel, table=True):
+    """One searchable text of a document's current version: its title or one clause.
+
+    `grams` holds the text's character bigrams separated by spaces (see `storage.search`):
+    SQLite indexes it with an FTS5 table (`search_fts`), PostgreSQL with a GIN index on
+    `to_tsvector('simple', grams)`, so two-character Chinese terms are found by the index.
+    Rows are replaced whenever a new version is saved.
+    """
+
+    __tablename__ = "search_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    clause_id: int | None = Field(default=None, foreign_key="clause.id")
+    path: str | None = None
+    text: str
+    grams: str

@@ -1,0 +1,397 @@
+"""Saving fetched documents: versions, clauses, relations, search entries and their events.
+
+Transaction contract: these functions add and flush, they NEVER commit. The caller
+(`tracker.pipeline`) owns the unit of work and commits once, so one fetched document —
+version + clauses + relations + events (+ whatever later steps add, such as status
+events and outbox deliveries) — is stored entirely or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from storage.events import record_event
+from storage.search import index_document
+from storage.tables import Clause as ClauseRow
+from storage.tables import Document, Event, Relation, Version
+from tracker.diff import diff_documents
+from tracker.model import Clause, ClauseDiff, DocRef, PolicyDocument
+
+RELATION_KINDS = ("repeals", "amends", "confirms", "cites")
+# A repeal, amendment or confirmation of a document we do not have yet creates a placeholder
+# for it, so the lifecycle can already act on it; a mere citation does not.
+PLACEHOLDER_KINDS = frozenset({"repeals", "amends", "confirms"})
+PLACEHOLDER_SCHEME = "placeholder:"
+COMPACT_TEXT_CHARS = 300
+
+
+@dataclass
+class SaveResult:
+    """What `save_version` did. `version` is None when the content was unchanged."""
+
+    document: Document
+    version: Version | None
+    previous: Version | None
+    diff: ClauseDiff | None
+    created: bool  # the document had no version before
+    changed: bool  # a new version of a known document
+    events: list[Event] = field(default_factory=list)
+
+
+def content_hash(doc: PolicyDocument) -> str:
+    """Hash of the parsed content, so page chrome (counters, scripts) does not make versions."""
+    payload = json.dumps(_snapshot(doc), ensure_ascii=False, sort_keys=True)
+    clauses = json.dumps([c.to_json() for c in doc.clauses], ensure_ascii=False)
+    return hashlib.sha256((payload + "\n" + clauses).encode("utf-8")).hexdigest()
+
+
+def compress_raw(raw: bytes) -> bytes:
+    return zlib.compress(raw, 6)
+
+
+def version_raw(version: Version) -> bytes | None:
+    """The fetched body as it came from the server."""
+    return zlib.decompress(version.raw) if version.raw is not None else None
+
+
+def latest_version(session: Session, document_id: int) -> Version | None:
+    query = select(Version).where(Version.document_id == document_id).order_by(col(Version.number).desc()).limit(1)
+    return session.exec(query).first()
+
+
+def load_version_document(session: Session, version: Version) -> PolicyDocument:
+    """The PolicyDocument a version was saved from (metadata snapshot + its clause rows)."""
+    data = dict(version.doc_metadata)
+    rows = session.exec(select(ClauseRow).where(ClauseRow.version_id == version.id).order_by(col(ClauseRow.ordinal)))
+    refs = {kind: [DocRef(**ref) for ref in data.pop(kind, [])] for kind in RELATION_KINDS}
+    dates = {key: dt.date.fromisoformat(data[key]) if data.get(key) else None for key in _DATE_FIELDS}
+    return PolicyDocument(
+        **{key: data.get(key) for key in _TEXT_FIELDS},
+        **dates,
+        **refs,
+        clauses=[Clause(path=row.path, text=row.text, heading=row.heading) for row in rows],
+    )
+
+
+def touch(
+    session: Session,
+    document: Document,
+    *,
+    seen_at: dt.datetime,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> None:
+    """Record that the document was fetched again unchanged: last_seen, validators, not gone."""
+    document.last_seen = max(document.last_seen, seen_at)
+    document.missing_runs = 0
+    document.gone_at = None
+    session.add(document)
+    latest = latest_version(session, document.id) if document.id is not None else None
+    if latest is not None and (etag or last_modified):
+        latest.etag = etag or latest.etag
+        latest.last_modified = last_modified or latest.last_modified
+        session.add(latest)
+    session.flush()
+
+
+def save_version(
+    session: Session,
+    doc: PolicyDocument,
+    *,
+    url: str,
+    raw: bytes,
+    fetched_at: dt.datetime,
+    source_id: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    content_type: str | None = None,
+) -> SaveResult:
+    """Store a fetched document: a new version when its content changed, else only `touch`."""
+    digest = content_hash(doc)
+    document = session.exec(select(Document).where(Document.url == url)).first()
+    previous = latest_version(session, document.id) if document is not None and document.id is not None else None
+    if document is not None and previous is not None and previous.content_hash == digest:
+        touch(session, document, seen_at=fetched_at, etag=etag, last_modified=last_modified)
+        return SaveResult(document, None, previous, None, created=False, changed=False)
+
+    if document is None:
+        document = _claim_placeholder(session, doc) or Document(url=url, title=doc.title, first_seen=fetched_at)
+        if document.is_placeholder:
+            document.first_seen = fetched_at
+    _apply_metadata(document, doc, url=url, source_id=source_id, seen_at=fetched_at)
+    session.add(document)
+    session.flush()
+    assert document.id is not None
+
+    version = Version(
+        document_id=document.id,
+        number=previous.number + 1 if previous else 1,
+        fetched_at=fetched_at,
+        content_hash=digest,
+        doc_metadata=_snapshot(doc),
+        text=doc.text,
+        raw=compress_raw(raw),
+        content_type=content_type,
+        etag=etag,
+        last_modified=last_modified,
+    )
+    session.add(version)
+    session.flush()
+    assert version.id is not None
+    clause_rows = [
+        ClauseRow(
+            version_id=version.id,
+            ordinal=ordinal,
+            path=clause.path,
+            heading=clause.heading,
+            text=clause.text,
+            text_hash=hashlib.sha256(clause.text.encode("utf-8")).hexdigest(),
+        )
+        for ordinal, clause in enumerate(doc.clauses)
+    ]
+    session.add_all(clause_rows)
+    session.flush()
+
+    _sync_relations(session, document, doc)
+    _resolve_incoming(session, document)
+    index_document(session, document.id, _search_title(doc), ((row.id, row.path, row.text) for row in clause_rows))
+
+    diff = None
+    if previous is not None:
+        diff = diff_documents(
+            load_version_document(session, previous), doc, from_version=previous.number, to_version=version.number
+        )
+    version.change_summary = diff.summary() if diff is not None else "first version"
+    session.add(version)
+    events = _record_save_events(session, document, version, diff, fetched_at, source_id)
+    return SaveResult(document, version, previous, diff, created=previous is None, changed=previous is not None, events=events)
+
+
+_TEXT_FIELDS = (
+    "title",
+    "doc_number",
+    "issuer",
+    "enclosed_title",
+    "validity",
+    "index_number",
+    "registration_number",
+    "topic",
+    "url",
+)
+_DATE_FIELDS = ("issued_on", "published_on", "effective_from", "expires_on")
+
+
+def _snapshot(doc: PolicyDocument) -> dict[str, Any]:
+    """The version's metadata snapshot: every field but the clauses, references with evidence."""
+    data = {key: value for key, value in doc.to_json().items() if key not in ("clauses", *RELATION_KINDS)}
+    data["url"] = doc.url
+    for kind in RELATION_KINDS:
+        data[kind] = [
+            {"title": ref.title, "doc_number": ref.doc_number, "evidence": ref.evidence} for ref in getattr(doc, kind)
+        ]
+    return data
+
+
+def _search_title(doc: PolicyDocument) -> str:
+    parts = [doc.title, doc.enclosed_title or "", doc.doc_number or ""]
+    return " ".join(part for part in parts if part)
+
+
+def _apply_metadata(document: Document, doc: PolicyDocument, *, url: str, source_id: int | None, seen_at: dt.datetime) -> None:
+    document.url = url
+    document.is_placeholder = False
+    if source_id is not None:
+        document.source_id = source_id
+    document.title = doc.title
+    document.doc_number = doc.doc_number
+    document.doc_number_norm = doc.doc_number_normalized
+    document.enclosed_title = doc.enclosed_title
+    document.issuer = doc.issuer
+    document.issued_on = doc.issued_on
+    document.published_on = doc.published_on
+    document.effective_from = doc.effective_from
+    document.expires_on = doc.expires_on
+    document.validity = doc.validity
+    document.last_seen = max(document.last_seen, seen_at) if document.id is not None else seen_at
+    document.missing_runs = 0
+    document.gone_at = None
+
+
+def _titles(doc: PolicyDocument) -> list[str]:
+    return [title for title in (doc.title, doc.enclosed_title) if title]
+
+
+def _claim_placeholder(session: Session, doc: PolicyDocument) -> Document | None:
+    """The placeholder another document created for this one, found by number, then by title."""
+    query = select(Document).where(col(Document.is_placeholder).is_(True)).order_by(col(Document.id))
+    if doc.doc_number_normalized:
+        found = session.exec(query.where(Document.doc_number_norm == doc.doc_number_normalized)).first()
+        if found is not None:
+            return found
+    titles = _titles(doc)
+    if not titles:
+        return None
+    return session.exec(query.where(col(Document.title).in_(titles))).first()
+
+
+def _find_target(session: Session, ref: DocRef, exclude_id: int) -> Document | None:
+    """The stored document a reference names: by normalised number, else by exact title."""
+    base = select(Document).where(Document.id != exclude_id).order_by(col(Document.is_placeholder), col(Document.id))
+    if ref.doc_number_normalized:
+        found = session.exec(base.where(Document.doc_number_norm == ref.doc_number_normalized)).first()
+        if found is not None or ref.title is None:
+            return found
+    if ref.title:
+        return session.exec(
+            base.where(sa.or_(Document.title == ref.title, Document.enclosed_title == ref.title))
+        ).first()
+    return None
+
+
+def _placeholder_for(session: Session, ref: DocRef, seen_at: dt.datetime) -> Document | None:
+    key = ref.doc_number_normalized or ref.title
+    if not key:
+        return None
+    url = PLACEHOLDER_SCHEME + key
+    existing = session.exec(select(Document).where(Document.url == url)).first()
+    if existing is not None:
+        return existing
+    placeholder = Document(
+        url=url,
+        title=ref.title or ref.doc_number or key,
+        doc_number=ref.doc_number,
+        doc_number_norm=ref.doc_number_normalized,
+        is_placeholder=True,
+        first_seen=seen_at,
+        last_seen=seen_at,
+    )
+    session.add(placeholder)
+    session.flush()
+    return placeholder
+
+
+def _relation_key(kind: str, norm: str | None, title: str | None) -> tuple[str, str | None, str | None]:
+    return (kind, norm, title)
+
+
+def _sync_relations(session: Session, document: Document, doc: PolicyDocument) -> None:
+    """Make the document's outgoing relations those of this version; keep rows that still hold."""
+    assert document.id is not None
+    existing = {
+        _relation_key(r.kind, r.target_doc_number_norm, r.target_title): r
+        for r in session.exec(select(Relation).where(Relation.from_document_id == document.id))
+    }
+    wanted: dict[tuple[str, str | None, str | None], DocRef] = {}
+    for kind in RELATION_KINDS:
+        for ref in getattr(doc, kind):
+            wanted.setdefault(_relation_key(kind, ref.doc_number_normalized, ref.title), ref)
+    for key, relation in existing.items():
+        if key not in wanted:
+            session.delete(relation)
+    for key, ref in wanted.items():
+        relation = existing.get(key)
+        if relation is None:
+            relation = Relation(
+                from_document_id=document.id,
+                kind=key[0],
+                target_doc_number=ref.doc_number,
+                target_doc_number_norm=ref.doc_number_normalized,
+                target_title=ref.title,
+            )
+        relation.evidence = ref.evidence
+        if relation.target_document_id is None:
+            target = _find_target(session, ref, document.id)
+            if target is None and key[0] in PLACEHOLDER_KINDS:
+                target = _placeholder_for(session, ref, document.last_seen)
+            relation.target_document_id = target.id if target is not None else None
+        session.add(relation)
+    session.flush()
+
+
+def _resolve_incoming(session: Session, document: Document) -> None:
+    """Point other documents' unresolved references to this one, by number or exact title."""
+    matches = []
+    if document.doc_number_norm:
+        matches.append(Relation.target_doc_number_norm == document.doc_number_norm)
+    titles = [t for t in (document.title, document.enclosed_title) if t]
+    matches.append(sa.and_(col(Relation.target_doc_number_norm).is_(None), col(Relation.target_title).in_(titles)))
+    session.execute(
+        sa.update(Relation)
+        .where(col(Relation.target_document_id).is_(None), Relation.from_document_id != document.id, sa.or_(*matches))
+        .values(target_document_id=document.id)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _record_save_events(
+    session: Session,
+    document: Document,
+    version: Version,
+    diff: ClauseDiff | None,
+    occurred_at: dt.datetime,
+    source_id: int | None,
+) -> list[Event]:
+    assert document.id is not None and version.id is not None
+    if diff is None:
+        event = record_event(
+            session,
+            kind="document_added",
+            dedupe_key=f"document_added:{document.id}",
+            document_id=document.id,
+            version_id=version.id,
+            source_id=source_id,
+            payload={"title": document.title, "doc_number": document.doc_number, "url": document.url, "version": 1},
+            occurred_at=occurred_at,
+        )
+    elif diff.is_empty:
+        return []
+    else:
+        event = record_event(
+            session,
+            kind="document_changed",
+            dedupe_key=f"document_changed:{document.id}:{version.number}",
+            document_id=document.id,
+            version_id=version.id,
+            source_id=source_id,
+            payload=change_payload(document, diff),
+            occurred_at=occurred_at,
+        )
+    return [event] if event is not None else []
+
+
+def change_payload(document: Document, diff: ClauseDiff) -> dict[str, Any]:
+    """The `document_changed` payload: counts, metadata changes and each changed clause, compactly."""
+    clauses = []
+    for change in diff.clauses:
+        text = change.new_text if change.new_text is not None else change.old_text or ""
+        clauses.append(
+            {
+                "change": change.change,
+                "old_path": change.old_path,
+                "new_path": change.new_path,
+                "heading": change.heading,
+                "text": text[:COMPACT_TEXT_CHARS],
+                "deleted": [op.text for op in change.inline if op.op == "delete"] if change.change == "modified" else [],
+                "inserted": [op.text for op in change.inline if op.op == "insert"] if change.change == "modified" else [],
+                "figures": [figure.to_json() for figure in change.figures],
+            }
+        )
+    return {
+        "title": document.title,
+        "doc_number": document.doc_number,
+        "url": document.url,
+        "from_version": diff.from_version,
+        "to_version": diff.to_version,
+        "summary": diff.summary(),
+        "counts": diff.counts(),
+        "metadata": {key: change.to_json() for key, change in diff.metadata.items()},
+        "clauses": clauses,
+    }

@@ -1,0 +1,134 @@
+"""Opening the database: URL handling, connection settings and the schema-version gate.
+
+SQLite is the default (`sqlite:///./tracker.db`), PostgreSQL is used when the URL says so
+(`postgresql://…` is mapped to the psycopg 3 driver). Every engine writes JSON without
+`\\u` escapes so payloads stay readable in the database. The schema is owned by Alembic
+(`storage.migrations`): `init_database` creates or upgrades it, `open_database` refuses a
+database that is missing, older or newer than the code, with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """The database cannot be used as it is; `str()` is a one-line reason for the user."""
+
+
+def normalize_url(url: str) -> str:
+    """Map the plain PostgreSQL schemes to the psycopg 3 driver SQLAlchemy needs."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
+def _json_dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _sqlite_connect_settings(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling is switched off so SQLAlchemy's BEGIN/SAVEPOINT
+    # statements reach SQLite as written (see SQLAlchemy "Serializable isolation / Savepoints").
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def create_engine(url: str) -> sa.Engine:
+    """An engine with the project's settings, without checking the schema."""
+    url = normalize_url(url)
+    engine = sa.create_engine(url, json_serializer=_json_dumps)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_connect_settings)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def alembic_config(connection: sa.Connection | None = None) -> Config:
+    """Alembic configuration built in code: users never need an alembic.ini."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def schema_head() -> str:
+    """The newest revision in storage/migrations: what the code expects."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "storage/migrations has no revision"
+    return head
+
+
+def schema_revision(engine: sa.Engine) -> str | None:
+    """The Alembic revision the database is at, None when it was never initialised."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _refuse_newer(revision: str | None, engine: sa.Engine) -> None:
+    if revision is None:
+        return
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        script.get_revision(revision)
+    except Exception as exc:  # alembic raises several kinds for an unknown revision
+        raise DatabaseError(
+            f"database {engine.url.render_as_string(hide_password=True)} has schema revision {revision}, "
+            "newer than this version of tracker knows; upgrade tracker instead of using it"
+        ) from exc
+
+
+def init_database(url: str) -> str:
+    """Create the schema or upgrade it to the code's head; return the resulting revision.
+
+    An older database is migrated in place (data kept); a newer one is refused.
+    """
+    engine = create_engine(url)
+    try:
+        _refuse_newer(schema_revision(engine), engine)
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "head")
+        return schema_head()
+    except sa.exc.OperationalError as exc:
+        raise DatabaseError(f"cannot open database: {str(exc.orig).strip()}") from exc
+    finally:
+        engine.dispose()
+
+
+def open_database(url: str) -> sa.Engine:
+    """An engine on a database whose schema is exactly the code's; otherwise DatabaseError."""
+    engine = create_engine(url)
+    try:
+        revision = schema_revision(engine)
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        raise DatabaseError(f"cannot open database: {str(exc.orig).strip()}") from exc
+    if revision is None:
+        engine.dispose()
+        raise DatabaseError("database is not initialised: run `tracker init` first")
+    _refuse_newer(revision, engine)
+    if revision != schema_head():
+        engine.dispose()
+        raise DatabaseError(f"database schema {revision} is older than this tracker: run `tracker init` to upgrade it")
+    return engine

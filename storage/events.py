@@ -1,0 +1,72 @@
+"""Recording events: one row per fact, made idempotent by a unique dedupe key.
+
+The insert is `INSERT … ON CONFLICT (dedupe_key) DO NOTHING`, which both SQLite and
+PostgreSQL run inside the caller's transaction without aborting it, so a pipeline step can
+record "the same" event twice (a retried crawl, a daily sweep) and only the first counts.
+Like every storage function this flushes but never commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from storage.tables import Event, utcnow
+
+
+def record_event(
+    session: Session,
+    *,
+    kind: str,
+    dedupe_key: str,
+    document_id: int | None = None,
+    version_id: int | None = None,
+    source_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> Event | None:
+    """The new Event, or None when an event with this dedupe key already exists."""
+    session.flush()
+    values = {
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "document_id": document_id,
+        "version_id": version_id,
+        "source_id": source_id,
+        "payload": payload or {},
+        "occurred_at": occurred_at or utcnow(),
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(Event).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Event.id)
+    )
+    event_id = session.execute(statement).scalar_one_or_none()
+    if event_id is None:
+        return None
+    return session.get(Event, event_id)
+
+
+def list_events(
+    session: Session,
+    *,
+    since: dt.datetime | None = None,
+    kind: str | None = None,
+    document_id: int | None = None,
+    limit: int | None = None,
+) -> list[Event]:
+    """Events oldest first, optionally filtered."""
+    query = select(Event)
+    if since is not None:
+        query = query.where(Event.occurred_at >= since)
+    if kind is not None:
+        query = query.where(Event.kind == kind)
+    if document_id is not None:
+        query = query.where(Event.document_id == document_id)
+    query = query.order_by(sa.asc(Event.occurred_at), sa.asc(Event.id))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query))

@@ -1,0 +1,147 @@
+"""Full-text search over the current version's titles and clauses, on SQLite and PostgreSQL.
+
+Chinese has no spaces, so words cannot be tokenised reliably; instead every text is stored
+with its character bigrams (`SearchEntry.grams`, letters and digits only, punctuation
+dropped) and a query is the phrase of its own bigrams. That finds any term of two
+characters or more through the index — 脑机, 算力券, 首台（套） — on both databases:
+SQLite's FTS5 table `search_fts` ranks with bm25, PostgreSQL a GIN index on
+`to_tsvector('simple', grams)` ranks with ts_rank.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from storage.tables import SearchEntry
+
+SNIPPET_CONTEXT = 40
+
+
+class SearchQueryError(ValueError):
+    """The query cannot be searched (fewer than two letters or digits)."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    document_id: int
+    title: str
+    doc_number: str | None
+    status: str
+    path: str | None  # None when the title matched
+    snippet: str
+    highlight: tuple[int, int]  # the match inside `snippet`, as [start, end)
+    rank: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "title": self.title,
+            "doc_number": self.doc_number,
+            "status": self.status,
+            "path": self.path,
+            "snippet": self.snippet,
+            "highlight": list(self.highlight),
+            "rank": self.rank,
+        }
+
+
+def _searchable(text: str) -> list[tuple[str, int]]:
+    """(character, position in `text`) for the letters and digits, NFKC-folded and lower-cased."""
+    kept: list[tuple[str, int]] = []
+    for position, char in enumerate(text):
+        folded = unicodedata.normalize("NFKC", char).lower()
+        for piece in folded:
+            if unicodedata.category(piece)[0] in "LN":
+                kept.append((piece, position))
+    return kept
+
+
+def bigrams(text: str) -> list[str]:
+    """The overlapping two-character units of the text's letters and digits."""
+    chars = [char for char, _ in _searchable(text)]
+    if len(chars) == 1:
+        return chars
+    return [chars[i] + chars[i + 1] for i in range(len(chars) - 1)]
+
+
+def entry_rows(document_id: int, title: str, clauses: Iterable[tuple[int | None, str, str]]) -> list[dict[str, Any]]:
+    """The search_entry rows of one document: its title, then (clause_id, path, text) per clause."""
+    rows = [{"document_id": document_id, "clause_id": None, "path": None, "text": title, "grams": " ".join(bigrams(title))}]
+    for clause_id, path, text in clauses:
+        rows.append(
+            {"document_id": document_id, "clause_id": clause_id, "path": path, "text": text, "grams": " ".join(bigrams(text))}
+        )
+    return rows
+
+
+def index_document(session: Session, document_id: int, title: str, clauses: Iterable[tuple[int | None, str, str]]) -> None:
+    """Replace the document's searchable texts with these (its current version)."""
+    session.flush()
+    session.execute(sa.delete(SearchEntry).where(SearchEntry.document_id == document_id))
+    session.execute(sa.insert(SearchEntry), entry_rows(document_id, title, clauses))
+
+
+def search(session: Session, text: str, *, status: str | None = None, limit: int = 20) -> list[SearchHit]:
+    """Best matches first; each hit is one title or clause of a current version."""
+    grams = bigrams(text)
+    if len(_searchable(text)) < 2:
+        raise SearchQueryError(f"search term {text!r} needs at least two letters or digits")
+    if session.get_bind().dialect.name == "postgresql":
+        match = "to_tsvector('simple', e.grams) @@ to_tsquery('simple', :query)"
+        rank = "ts_rank(to_tsvector('simple', e.grams), to_tsquery('simple', :query))"
+        sql = f"SELECT {{columns}}, {rank} AS rank FROM search_entry e JOIN document d ON d.id = e.document_id WHERE {match}"
+        query = " <-> ".join(grams)
+        order = "rank DESC"
+    else:
+        sql = (
+            "SELECT {columns}, -bm25(search_fts) AS rank FROM search_fts "
+            "JOIN search_entry e ON e.id = search_fts.rowid JOIN document d ON d.id = e.document_id "
+            "WHERE search_fts MATCH :query"
+        )
+        query = '"' + " ".join(grams) + '"'
+        order = "rank DESC"
+    columns = "e.document_id, e.path, e.text, d.title, d.doc_number, d.status"
+    sql = sql.format(columns=columns)
+    params: dict[str, Any] = {"query": query, "limit": limit}
+    if status is not None:
+        sql += " AND d.status = :status"
+        params["status"] = status
+    sql += f" ORDER BY {order}, e.document_id, e.id LIMIT :limit"
+    rows = session.execute(sa.text(sql), params).all()
+    return [
+        SearchHit(
+            document_id=row.document_id,
+            title=row.title,
+            doc_number=row.doc_number,
+            status=row.status,
+            path=row.path,
+            rank=float(row.rank),
+            **_snippet(row.text, text),
+        )
+        for row in rows
+    ]
+
+
+def _snippet(text: str, query: str) -> dict[str, Any]:
+    """A window of the text around the first match, with the match's offsets in it."""
+    haystack = _searchable(text)
+    needle = "".join(char for char, _ in _searchable(query))
+    folded = "".join(char for char, _ in haystack)
+    found = folded.find(needle)
+    if found < 0:
+        return {"snippet": text[: 2 * SNIPPET_CONTEXT], "highlight": (0, 0)}
+    start = haystack[found][1]
+    end = haystack[found + len(needle) - 1][1] + 1
+    window_start = max(0, start - SNIPPET_CONTEXT)
+    window_end = min(len(text), end + SNIPPET_CONTEXT)
+    prefix = "…" if window_start > 0 else ""
+    suffix = "…" if window_end < len(text) else ""
+    snippet = prefix + text[window_start:window_end] + suffix
+    offset = len(prefix) - window_start
+    return {"snippet": snippet, "highlight": (start + offset, end + offset)}
