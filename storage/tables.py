@@ -181,3 +181,23 @@ class SearchEntry(SQLModel, table=True):
     path: str | None = None
     text: str
     grams: str
+
+
+class DaemonState(SQLModel, table=True):
+    """What the `tracker run` on this database last said about itself, for `tracker status`.
+
+    One row, rewritten by the daemon on start, on every heartbeat and after each job:
+    `jobs` maps a job id (`crawl:<source>`, `sweep`, `digest:<subscription>`, `dispatch`)
+    to its schedule, next and last run. Whether the daemon is alive is decided by its lock
+    (`storage.lock`), not by this row, which a killed process leaves behind.
+    """
+
+    __tablename__ = "daemon_state"
+
+    id: int | None = Field(default=None, primary_key=True)
+    holder: str
+    config_path: str | None = None
+    started_at: dt.datetime = Field(sa_type=UTCDateTime)
+    heartbeat_at: dt.datetime = Field(sa_type=UTCDateTime)
+    stopped_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    jobs: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
