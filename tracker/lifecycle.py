@@ -46,7 +46,7 @@ LIFECYCLE_RELATION_KINDS = (REPEALS, AMENDS, CONFIRMS)
 _VALIDITY_STATUS = (("废止", Status.REPEALED), ("失效", Status.EXPIRED), ("有效", Status.IN_FORCE))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DatedDocument:
     """What the rules need to know about one document: its own dates and its page's validity field."""
 
@@ -71,7 +71,7 @@ class DatedDocument:
         return "".join(parts) or f"document {self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IncomingRelation:
     """Another document (`by`) that repeals, amends or confirms the one being assessed."""
 
@@ -211,7 +211,7 @@ def _by_dates(start: dt.date | None, expires_on: dt.date | None, on: dt.date, wa
     if days_left <= warning_days:
         window_opens = expires_on - dt.timedelta(days=warning_days)
         since = max(window_opens, start) if start else window_opens
-        reason = f"ends on {expires_on.isoformat()}, {days_left} days left (warning window {warning_days} days)"
+        reason = f"ends on {expires_on.isoformat()}, within the {warning_days}-day warning window"
         return Assessment(Status.EXPIRING, since, reason)
     return Assessment(Status.IN_FORCE, start, f"in force until {expires_on.isoformat()}")
 

@@ -1,0 +1,230 @@
+"""Statuses in the database: bulk-load documents and relations, assess purely, write what changed.
+
+The daily sweep (`sweep`) and the pipeline's per-document step (`refresh_statuses`) share
+one path: load the documents' dates and the repeal/amend/confirm relations pointing at them
+in two queries, run `tracker.lifecycle.assess` in memory, write only the rows whose status,
+reason or evidence changed (one executemany), and record `status_changed` /
+`expiry_reminder` events through `storage.events.record_event`, whose unique dedupe keys
+make re-running, restarting or re-ingesting harmless. Like every storage function this
+flushes but never commits: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from storage.events import record_event
+from storage.tables import Document, Event, Relation
+from tracker.lifecycle import (
+    DEFAULT_REMINDER_DAYS,
+    DEFAULT_WARNING_DAYS,
+    LIFECYCLE_RELATION_KINDS,
+    Assessment,
+    DatedDocument,
+    EventSpec,
+    IncomingRelation,
+    StoredStatus,
+    assess,
+    expiry_reminder_event,
+    status_change_event,
+)
+
+_T = TypeVar("_T")
+_CHUNK = 500
+_STATUS_FIELDS = ("status", "status_since", "status_reason", "status_evidence", "status_by_document_id", "amended")
+
+
+@dataclass
+class SweepResult:
+    """What one pass did: how many documents it assessed, how many rows it rewrote, the new events."""
+
+    on: dt.date
+    assessed: int = 0
+    updated: int = 0
+    events: list[Event] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        kinds: dict[str, int] = defaultdict(int)
+        for event in self.events:
+            kinds[event.kind] += 1
+        return dict(kinds)
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """A document's stored status fields, compared against the new assessment."""
+
+    values: tuple[object, ...]
+    expires_on: dt.date | None
+    is_placeholder: bool
+
+    @property
+    def status(self) -> StoredStatus:
+        status, since, reason = self.values[0], self.values[1], self.values[2]
+        return StoredStatus(str(status), since if isinstance(since, dt.date) else None, assessed=reason is not None)
+
+
+def sweep(
+    session: Session,
+    on: dt.date,
+    *,
+    occurred_at: dt.datetime,
+    warning_days: int = DEFAULT_WARNING_DAYS,
+    reminder_days: Sequence[int] = DEFAULT_REMINDER_DAYS,
+) -> SweepResult:
+    """Recompute every document's status on `on`; record transitions and the expiry reminders due."""
+    return _apply(session, on, None, occurred_at, warning_days, reminder_days)
+
+
+def refresh_statuses(
+    session: Session,
+    document_ids: Iterable[int],
+    on: dt.date,
+    *,
+    occurred_at: dt.datetime,
+    warning_days: int = DEFAULT_WARNING_DAYS,
+) -> SweepResult:
+    """Recompute the status of these documents on `on` (after a save); reminders are left to the sweep."""
+    ids = set(document_ids)
+    if not ids:
+        return SweepResult(on)
+    return _apply(session, on, ids, occurred_at, warning_days, ())
+
+
+def assess_documents(
+    session: Session,
+    on: dt.date,
+    *,
+    document_ids: Collection[int] | None = None,
+    warning_days: int = DEFAULT_WARNING_DAYS,
+) -> dict[int, Assessment]:
+    """Every (or these) document's status on `on`, computed without writing: `docs --as-of`, `expiring`, `show`."""
+    documents, _ = _load_documents(session, document_ids)
+    incoming = _load_incoming(session, document_ids, documents)
+    return {doc_id: assess(doc, incoming.get(doc_id, ()), on, warning_days=warning_days) for doc_id, doc in documents.items()}
+
+
+def _apply(
+    session: Session,
+    on: dt.date,
+    ids: Collection[int] | None,
+    occurred_at: dt.datetime,
+    warning_days: int,
+    reminder_days: Sequence[int],
+) -> SweepResult:
+    session.flush()
+    documents, stored = _load_documents(session, ids)
+    incoming = _load_incoming(session, ids, documents)
+    result = SweepResult(on, assessed=len(stored))
+    updates: list[dict[str, object]] = []
+    specs: list[EventSpec] = []
+    reminders: list[EventSpec] = []
+    for doc_id, before in stored.items():
+        now = assess(documents[doc_id], incoming.get(doc_id, ()), on, warning_days=warning_days)
+        values = (now.status.value, now.since, now.reason, now.evidence, now.by_document_id, now.amended)
+        if values != before.values:
+            updates.append({"id": doc_id, **dict(zip(_STATUS_FIELDS, values))})
+            spec = status_change_event(doc_id, before.status, now, is_placeholder=before.is_placeholder)
+            if spec is not None:
+                specs.append(spec)
+        reminder = expiry_reminder_event(doc_id, now.status, before.expires_on, on, reminder_days)
+        if reminder is not None:
+            reminders.append(reminder)
+    _write(session, updates)
+    result.updated = len(updates)
+    specs.extend(_not_yet_recorded(session, reminders))
+    for spec in specs:
+        event = record_event(
+            session,
+            kind=spec.kind,
+            dedupe_key=spec.dedupe_key,
+            document_id=spec.document_id,
+            payload=spec.payload,
+            occurred_at=occurred_at,
+        )
+        if event is not None:
+            result.events.append(event)
+    return result
+
+
+def _load_documents(
+    session: Session, ids: Collection[int] | None
+) -> tuple[dict[int, DatedDocument], dict[int, _Stored]]:
+    query = sa.select(
+        Document.id,
+        Document.title,
+        Document.doc_number,
+        Document.issued_on,
+        Document.published_on,
+        Document.effective_from,
+        Document.expires_on,
+        Document.validity,
+        Document.is_placeholder,
+        *(getattr(Document, name) for name in _STATUS_FIELDS),
+    )
+    documents: dict[int, DatedDocument] = {}
+    stored: dict[int, _Stored] = {}
+    for chunk in _chunks(ids):
+        rows = session.execute(query if chunk is None else query.where(col(Document.id).in_(chunk)))
+        for row in rows:
+            documents[row[0]] = DatedDocument(*row[:8])
+            stored[row[0]] = _Stored(tuple(row[9:]), row[6], bool(row[8]))
+    return documents, stored
+
+
+def _load_incoming(
+    session: Session, target_ids: Collection[int] | None, documents: dict[int, DatedDocument]
+) -> dict[int, list[IncomingRelation]]:
+    """Relations that can change a status, grouped by target; the documents they come from are loaded too."""
+    query = sa.select(Relation.target_document_id, Relation.from_document_id, Relation.kind, Relation.evidence).where(
+        col(Relation.target_document_id).is_not(None),
+        col(Relation.kind).in_(LIFECYCLE_RELATION_KINDS),
+        Relation.target_document_id != Relation.from_document_id,
+    )
+    rows = []
+    for chunk in _chunks(target_ids):
+        rows.extend(session.execute(query if chunk is None else query.where(col(Relation.target_document_id).in_(chunk))))
+    missing = {row[1] for row in rows} - documents.keys()
+    by_id = {**documents, **_load_documents(session, missing)[0]} if missing else documents
+    incoming: dict[int, list[IncomingRelation]] = defaultdict(list)
+    for target_id, from_id, kind, evidence in rows:
+        incoming[target_id].append(IncomingRelation(kind, by_id[from_id], evidence))
+    return incoming
+
+
+def _write(session: Session, updates: list[dict[str, object]]) -> None:
+    """One executemany for all changed rows; loaded Document objects forget their stale status fields."""
+    if not updates:
+        return
+    session.execute(sa.update(Document), updates)
+    changed = {row["id"] for row in updates}
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, Document) and instance.id in changed:
+            session.expire(instance, list(_STATUS_FIELDS))
+
+
+def _not_yet_recorded(session: Session, specs: list[EventSpec]) -> list[EventSpec]:
+    """The specs whose dedupe key is not in the database yet: most reminders a sweep finds were sent before."""
+    keys = [spec.dedupe_key for spec in specs]
+    recorded: set[str] = set()
+    for chunk in _chunks(keys):
+        assert chunk is not None
+        recorded.update(session.execute(sa.select(Event.dedupe_key).where(col(Event.dedupe_key).in_(chunk))).scalars())
+    return [spec for spec in specs if spec.dedupe_key not in recorded]
+
+
+def _chunks(values: Collection[_T] | None) -> Iterable[list[_T] | None]:
+    """`None` (everything) as one pass; a collection in slices small enough for an IN list."""
+    if values is None:
+        yield None
+        return
+    items = list(values)
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
