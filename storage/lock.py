@@ -1,0 +1,210 @@
+"""One scheduler per database: the single-instance lock held by `tracker run`.
+
+The lock must vanish with the process however it dies, so it is never a row that a
+crash could leave behind: on SQLite it is an `flock` on a file beside the database
+(`tracker.db.lock`, which also records the holder's pid and host for the error message);
+on PostgreSQL it is a session-level advisory lock held by a dedicated connection, which
+the server drops when that connection closes. `lock_holder_alive` answers "is a daemon
+running?" for `tracker status` without taking the lock away from anyone; the
+`daemon_state` row adds what the daemon last said about itself (heartbeat, next runs),
+and the read functions at the end gather the rest of what `tracker status` shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import socket
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from storage.engine import create_engine, normalize_url
+from storage.tables import CheckRun, DaemonState, Delivery, Source, utcnow
+
+# A fixed 63-bit key for pg_advisory_lock: every tracker daemon on a database competes for it.
+ADVISORY_KEY = int.from_bytes(hashlib.sha256(b"policy-tracker scheduler").digest()[:8], "big") >> 1
+# `tracker status` probes the SQLite lock for an instant; a starting daemon retries this long.
+_ACQUIRE_PATIENCE = 1.0
+
+
+class LockHeld(Exception):
+    """Another `tracker run` holds the lock; `str()` says who, for the one-line error."""
+
+
+def holder_description() -> str:
+    return f"pid {os.getpid()} on {socket.gethostname()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for other databases and for `:memory:`."""
+    parsed = sa.make_url(normalize_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _is_sqlite(url: str) -> bool:
+    return sa.make_url(normalize_url(url)).get_backend_name() == "sqlite"
+
+
+class FileLock:
+    """`flock` on `<database>.lock`; the kernel releases it when the process exits."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        handle = open(self.path, "a+", encoding="utf-8")
+        deadline = time.monotonic() + _ACQUIRE_PATIENCE
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    handle.close()
+                    raise LockHeld(f"another `tracker run` ({holder}) is already running on {self.path.with_suffix('')}")
+                time.sleep(0.05)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(holder_description())
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+    def held_by_someone(self) -> bool:
+        """Probe without keeping the lock: a shared lock fails while a daemon holds it exclusively."""
+        if not self.path.exists():
+            return False
+        with open(self.path, encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+
+
+class AdvisoryLock:
+    """`pg_try_advisory_lock` on a connection kept open for the daemon's whole life."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: sa.Engine | None = None
+        self._connection: sa.Connection | None = None
+
+    def acquire(self) -> None:
+        engine = create_engine(self.url)
+        connection = engine.connect()
+        got = connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
+        connection.commit()
+        if not got:
+            connection.close()
+            engine.dispose()
+            database = engine.url.render_as_string(hide_password=True)
+            raise LockHeld(f"another `tracker run` is already running on {database}")
+        self._engine, self._connection = engine, connection
+
+    def release(self) -> None:
+        if self._connection is not None and self._engine is not None:
+            self._connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+            self._connection.commit()
+            self._connection.close()
+            self._engine.dispose()
+            self._connection = self._engine = None
+
+
+def scheduler_lock(url: str) -> FileLock | AdvisoryLock:
+    """The lock that keeps a second daemon off database `url` (not yet acquired)."""
+    if _is_sqlite(url):
+        path = sqlite_path(url)
+        if path is None:
+            raise ValueError("the daemon needs a database file or server, not an in-memory SQLite database")
+        return FileLock(path.with_name(path.name + ".lock"))
+    return AdvisoryLock(url)
+
+
+def lock_holder_alive(engine: sa.Engine) -> bool:
+    """Whether some `tracker run` currently holds the lock on this engine's database."""
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.dialect.name == "sqlite":
+        path = sqlite_path(url)
+        return path is not None and FileLock(path.with_name(path.name + ".lock")).held_by_someone()
+    # A bigint advisory key shows in pg_locks as classid = high half, objid = low half, objsubid = 1.
+    query = sa.text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND classid = :high AND objid = :low AND objsubid = 1"
+    )
+    with engine.connect() as connection:
+        count = connection.execute(query, {"high": ADVISORY_KEY >> 32, "low": ADVISORY_KEY & 0xFFFFFFFF}).scalar()
+    return bool(count)
+
+
+def save_daemon_state(
+    engine: sa.Engine,
+    *,
+    holder: str,
+    started_at: dt.datetime,
+    config_path: str,
+    jobs: dict[str, Any],
+    stopped: bool,
+) -> None:
+    """Write the one daemon_state row (heartbeat now; stopped_at set on a clean stop)."""
+    now = utcnow()
+    with Session(engine) as session:
+        state = session.exec(select(DaemonState)).first() or DaemonState(holder=holder, started_at=started_at, heartbeat_at=now)
+        state.holder = holder
+        state.started_at = started_at
+        state.config_path = config_path
+        state.heartbeat_at = now
+        state.stopped_at = now if stopped else None
+        state.jobs = jobs
+        session.add(state)
+        session.commit()
+
+
+def load_daemon_state(engine: sa.Engine) -> DaemonState | None:
+    with Session(engine) as session:
+        return session.exec(select(DaemonState)).first()
+
+
+def source_last_runs(engine: sa.Engine) -> dict[str, dt.datetime]:
+    """When each source was last crawled, by anyone (daemon or `tracker crawl`)."""
+    with Session(engine) as session:
+        rows = session.exec(select(Source.name, Source.last_run_at).where(Source.last_run_at.is_not(None))).all()  # type: ignore[union-attr]
+    return {name: last_run for name, last_run in rows if last_run is not None}
+
+
+def sources_with_last_run(engine: sa.Engine) -> list[tuple[Source, CheckRun | None]]:
+    """Every source row with its most recent crawl run (None before the first)."""
+    newest = select(CheckRun.source_id, sa.func.max(CheckRun.id).label("id")).group_by(CheckRun.source_id).subquery()
+    query = (
+        select(Source, CheckRun)
+        .outerjoin(newest, newest.c.source_id == Source.id)
+        .outerjoin(CheckRun, CheckRun.id == newest.c.id)
+        .order_by(Source.name)
+    )
+    with Session(engine, expire_on_commit=False) as session:
+        return [(source, run) for source, run in session.exec(query).all()]
+
+
+def delivery_counts(engine: sa.Engine) -> dict[str, int]:
+    """Deliveries by state (pending, sending, sent, failed, dead)."""
+    query = select(Delivery.state, sa.func.count()).group_by(Delivery.state)
+    with Session(engine) as session:
+        return {state: count for state, count in session.exec(query).all()}

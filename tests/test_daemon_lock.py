@@ -1,0 +1,106 @@
+"""The single-instance lock: a second daemon on the same database is refused, and the lock
+dies with its holder (even on SIGKILL), on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from storage.engine import create_engine
+from storage.lock import LockHeld, lock_holder_alive, scheduler_lock
+
+HOLD = """
+import sys, time
+from storage.lock import scheduler_lock
+lock = scheduler_lock(sys.argv[1])
+lock.acquire()
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    name = f"tracker_test_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine("postgresql+psycopg://root@127.0.0.1:5432/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://root@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def hold_in_subprocess(url: str) -> subprocess.Popen[str]:
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, url], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def check_lock_follows_its_holder(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        assert not lock_holder_alive(engine)
+        holder = hold_in_subprocess(url)
+        try:
+            assert lock_holder_alive(engine)
+            with pytest.raises(LockHeld, match="already running"):
+                scheduler_lock(url).acquire()
+        finally:
+            os.kill(holder.pid, signal.SIGKILL)
+            holder.wait()
+        assert not lock_holder_alive(engine)
+        mine = scheduler_lock(url)
+        mine.acquire()
+        assert lock_holder_alive(engine)
+        mine.release()
+        assert not lock_holder_alive(engine)
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_lock_file_beside_the_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    check_lock_follows_its_holder(url)
+    assert (tmp_path / "tracker.db.lock").exists()
+
+
+def test_sqlite_refusal_names_the_holder(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    holder = hold_in_subprocess(url)
+    try:
+        with pytest.raises(LockHeld) as caught:
+            scheduler_lock(url).acquire()
+        assert f"pid {holder.pid}" in str(caught.value)
+        assert str(tmp_path / "tracker.db") in str(caught.value)
+    finally:
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait()
+
+
+def test_different_sqlite_databases_do_not_block_each_other(tmp_path: Path) -> None:
+    first, second = scheduler_lock(f"sqlite:///{tmp_path / 'a.db'}"), scheduler_lock(f"sqlite:///{tmp_path / 'b.db'}")
+    first.acquire()
+    second.acquire()
+    first.release()
+    second.release()
+
+
+def test_postgres_advisory_lock(postgres_url: str) -> None:
+    check_lock_follows_its_holder(postgres_url)
+
+
+def test_in_memory_sqlite_cannot_host_a_daemon() -> None:
+    with pytest.raises(ValueError, match="in-memory"):
+        scheduler_lock("sqlite:///:memory:")
