@@ -1,0 +1,282 @@
+"""An event as a person reads it: the render-ready value every channel formats.
+
+Built from an Event row, its Document and the Event's payload (written by other parts
+of the pipeline), it tolerates missing payload keys so one odd event never blocks an
+outbox. `alert_from_rows` is pure; `notifiers.loading` reads the rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from tracker.model import Status
+
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    "document_added": ("新增文件", "new document"),
+    "document_changed": ("文件变更", "document changed"),
+    "document_removed": ("文件下线", "document removed"),
+    "status_changed": ("状态变化", "status changed"),
+    "expiry_reminder": ("到期提醒", "expiring soon"),
+    "source_failing": ("来源异常", "source failing"),
+    "source_recovered": ("来源恢复", "source recovered"),
+}
+
+CHANGE_LABELS: dict[str, str] = {"added": "新增", "removed": "删除", "modified": "修改", "moved": "移动"}
+
+
+def status_label(status: str | None) -> str | None:
+    """`现行有效 in force` for a known status, the raw value otherwise."""
+    if not status:
+        return None
+    try:
+        return Status(status).label
+    except ValueError:
+        return status
+
+
+@dataclass(frozen=True)
+class FigureLine:
+    """A number that changed inside a clause, e.g. 500万元 → 300万元."""
+
+    old: str | None
+    new: str | None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class ClauseLine:
+    """One changed clause: where it is, its old and new text, its inline redline."""
+
+    change: str
+    path: str
+    old_text: str | None = None
+    new_text: str | None = None
+    inline: tuple[tuple[str, str], ...] = ()
+    figures: tuple[FigureLine, ...] = ()
+
+    @property
+    def change_label(self) -> str:
+        return CHANGE_LABELS.get(self.change, self.change)
+
+
+@dataclass(frozen=True)
+class DocumentLink:
+    """Another document named by an alert (the one that repeals this one)."""
+
+    title: str | None
+    doc_number: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Everything a message about one event shows. Text fields are untrusted page text."""
+
+    kind: str
+    occurred_at: dt.datetime
+    title: str
+    event_id: int | None = None
+    document_id: int | None = None
+    url: str | None = None
+    doc_number: str | None = None
+    issuer: str | None = None
+    status: str | None = None
+    source: str | None = None
+    summary: str | None = None
+    changes: tuple[ClauseLine, ...] = ()
+    status_from: str | None = None
+    status_to: str | None = None
+    reason: str | None = None
+    evidence: str | None = None
+    days_left: int | None = None
+    expires_on: str | None = None
+    effective_from: str | None = None
+    repealed_by: DocumentLink | None = None
+    error: str | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind_zh(self) -> str:
+        return KIND_LABELS.get(self.kind, (self.kind, self.kind))[0]
+
+    @property
+    def kind_en(self) -> str:
+        return KIND_LABELS.get(self.kind, (self.kind, self.kind))[1]
+
+    @property
+    def kind_label(self) -> str:
+        return f"{self.kind_zh} {self.kind_en}"
+
+    @property
+    def status_label(self) -> str | None:
+        return status_label(self.status)
+
+    @property
+    def status_from_label(self) -> str | None:
+        return status_label(self.status_from)
+
+    @property
+    def status_to_label(self) -> str | None:
+        return status_label(self.status_to)
+
+    @property
+    def figures(self) -> tuple[FigureLine, ...]:
+        return tuple(f for c in self.changes for f in c.figures)
+
+    @property
+    def searchable_text(self) -> str:
+        """Title and changed clause text: what subscription keywords are matched against."""
+        parts = [self.title, self.doc_number or ""]
+        for change in self.changes:
+            parts += [change.old_text or "", change.new_text or ""]
+        return "\n".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable webhook representation (docs/webhook-schema.md)."""
+        document = None
+        if self.document_id is not None or self.url:
+            document = {
+                "id": self.document_id,
+                "url": self.url,
+                "title": self.title,
+                "doc_number": self.doc_number,
+                "issuer": self.issuer,
+                "status": self.status,
+                "status_label": self.status_label,
+            }
+        return {
+            "event": {
+                "id": self.event_id,
+                "kind": self.kind,
+                "kind_label": {"zh": self.kind_zh, "en": self.kind_en},
+                "occurred_at": self.occurred_at.isoformat(),
+                "payload": dict(self.payload),
+            },
+            "document": document,
+            "source": self.source,
+            "summary": self.summary,
+            "changes": [
+                {
+                    "change": c.change,
+                    "path": c.path,
+                    "old_text": c.old_text,
+                    "new_text": c.new_text,
+                    "figures": [{"kind": f.kind, "old": f.old, "new": f.new} for f in c.figures],
+                }
+                for c in self.changes
+            ],
+            "status_change": (
+                {"from": self.status_from, "to": self.status_to, "reason": self.reason, "evidence": self.evidence}
+                if self.status_to
+                else None
+            ),
+            "days_left": self.days_left,
+            "expires_on": self.expires_on,
+            "repealed_by": (
+                {"title": self.repealed_by.title, "doc_number": self.repealed_by.doc_number, "url": self.repealed_by.url}
+                if self.repealed_by
+                else None
+            ),
+            "error": self.error,
+        }
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _clause_lines(raw: Any) -> tuple[ClauseLine, ...]:
+    if not isinstance(raw, list):
+        return ()
+    lines = []
+    for item in raw:
+        if not isinstance(item, Mapping):
+            continue
+        path = _text(item.get("new_path")) or _text(item.get("old_path")) or _text(item.get("path")) or "?"
+        old_path = _text(item.get("old_path"))
+        if item.get("change") == "moved" and old_path and old_path != path:
+            path = f"{old_path} → {path}"
+        inline = tuple(
+            (str(op[0]), str(op[1]))
+            for op in item.get("inline") or ()
+            if isinstance(op, (list, tuple)) and len(op) == 2
+        )
+        figures = tuple(
+            FigureLine(old=_text(f.get("old")), new=_text(f.get("new")), kind=_text(f.get("kind")))
+            for f in item.get("figures") or ()
+            if isinstance(f, Mapping)
+        )
+        lines.append(
+            ClauseLine(
+                change=str(item.get("change") or "modified"),
+                path=path,
+                old_text=_text(item.get("old_text")),
+                new_text=_text(item.get("new_text")),
+                inline=inline,
+                figures=figures,
+            )
+        )
+    return tuple(lines)
+
+
+def alert_from_rows(
+    *,
+    event_id: int | None,
+    kind: str,
+    occurred_at: dt.datetime,
+    payload: Mapping[str, Any] | None,
+    document: Mapping[str, Any] | None,
+    source: str | None,
+    repealed_by: DocumentLink | None = None,
+) -> Alert:
+    """Combine an event's columns, its payload and its document's current fields.
+
+    `document` holds the Document row's fields (title, url, doc_number, issuer, status,
+    expires_on, effective_from); payload values win where both say something (a
+    removed document keeps the title it had when the event happened).
+    """
+    payload = payload or {}
+    document = document or {}
+    diff = payload.get("diff") if isinstance(payload.get("diff"), Mapping) else payload
+    title = (
+        _text(payload.get("title"))
+        or _text(document.get("title"))
+        or _text(payload.get("url"))
+        or _text(document.get("url"))
+        or (f"来源 {source}" if source else KIND_LABELS.get(kind, (kind,))[0])
+    )
+    return Alert(
+        kind=kind,
+        occurred_at=occurred_at,
+        title=title,
+        event_id=event_id,
+        document_id=_int(document.get("id")),
+        url=_text(document.get("url")) or _text(payload.get("url")),
+        doc_number=_text(payload.get("doc_number")) or _text(document.get("doc_number")),
+        issuer=_text(document.get("issuer")),
+        status=_text(payload.get("to")) or _text(document.get("status")),
+        source=source,
+        summary=_text(payload.get("summary")) or _text(diff.get("summary")),
+        changes=_clause_lines(diff.get("clauses")),
+        status_from=_text(payload.get("from")) if kind == "status_changed" else None,
+        status_to=_text(payload.get("to")) if kind == "status_changed" else None,
+        reason=_text(payload.get("reason")),
+        evidence=_text(payload.get("evidence")),
+        days_left=_int(payload.get("days_left")),
+        expires_on=_text(payload.get("expires_on")) or _text(document.get("expires_on")),
+        effective_from=_text(payload.get("effective_from")) or _text(document.get("effective_from")),
+        repealed_by=repealed_by,
+        error=_text(payload.get("error")) or _text(payload.get("last_error")),
+        payload=payload,
+    )

@@ -1,0 +1,223 @@
+"""Alerts → the text each channel sends, from the jinja2 templates in `templates/`.
+
+Four environments, one per markup: chat markdown and Slack mrkdwn escape every printed
+value through `finalize` (only `Markup` — our own vetted links — passes through), HTML is
+autoescaped, plain text is printed as is. Packing helpers fit messages under each
+platform's size limit without cutting a character in half.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+from zoneinfo import ZoneInfo
+
+import jinja2
+from markupsafe import Markup
+
+from notifiers.alert import Alert, ClauseLine
+from notifiers.escape import escape_markdown, escape_slack, safe_url, truncate_bytes
+
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+MAX_CHAT_CHANGES = 8
+
+# Digest groups in reading order: key, Chinese label, English label.
+DIGEST_GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("new", "新增文件", "New documents"),
+    ("changed", "内容变更", "Changed"),
+    ("taking_effect", "开始生效", "Taking effect"),
+    ("expiring", "即将到期", "Expiring soon"),
+    ("expired", "已失效", "Expired"),
+    ("repealed", "已废止", "Repealed"),
+    ("removed", "已下线", "Removed"),
+    ("sources", "来源状态", "Sources"),
+    ("other", "其他", "Other"),
+)
+_STATUS_GROUPS = {
+    "in_force": "taking_effect",
+    "not_yet_effective": "taking_effect",
+    "expiring": "expiring",
+    "expired": "expired",
+    "repealed": "repealed",
+}
+
+
+def digest_group(alert: Alert) -> str:
+    """Which digest section an alert belongs in."""
+    if alert.kind == "document_added":
+        return "new"
+    if alert.kind == "document_changed":
+        return "changed"
+    if alert.kind == "document_removed":
+        return "removed"
+    if alert.kind == "expiry_reminder":
+        return "expiring"
+    if alert.kind in ("source_failing", "source_recovered"):
+        return "sources"
+    if alert.kind == "status_changed":
+        return _STATUS_GROUPS.get(alert.status_to or "", "other")
+    return "other"
+
+
+@dataclass(frozen=True)
+class DigestGroup:
+    key: str
+    label_zh: str
+    label_en: str
+    alerts: tuple[Alert, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One subscription's alerts for one period, grouped for reading."""
+
+    subscription: str
+    start: dt.datetime | None
+    end: dt.datetime
+    groups: tuple[DigestGroup, ...]
+    tz: dt.tzinfo = DEFAULT_TZ
+
+    @property
+    def count(self) -> int:
+        return sum(len(g.alerts) for g in self.groups)
+
+    @property
+    def heading(self) -> str:
+        return f"政策动态摘要 Policy digest：{self.count} 条 items"
+
+    @property
+    def period_text(self) -> str:
+        end = self.end.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        if self.start is None:
+            return f"截至 until {end}"
+        return f"{self.start.astimezone(self.tz).strftime('%Y-%m-%d %H:%M')} — {end}"
+
+
+def build_digest(
+    subscription: str, alerts: Iterable[Alert], start: dt.datetime | None, end: dt.datetime, tz: dt.tzinfo = DEFAULT_TZ
+) -> Digest:
+    by_group: dict[str, list[Alert]] = {}
+    for alert in sorted(alerts, key=lambda a: a.occurred_at):
+        by_group.setdefault(digest_group(alert), []).append(alert)
+    groups = tuple(
+        DigestGroup(key, zh, en, tuple(by_group[key])) for key, zh, en in DIGEST_GROUPS if key in by_group
+    )
+    return Digest(subscription=subscription, start=start, end=end, groups=groups, tz=tz)
+
+
+def _clip(text: Any, limit: int) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _redline_text(change: ClauseLine) -> str:
+    """A clause's change in plain text: `[-deleted-]{+inserted+}`, or old and new in full."""
+    if change.inline:
+        marks = {"delete": "[-{}-]", "insert": "{{+{}+}}"}
+        return "".join(marks.get(op, "{}").format(text) for op, text in change.inline)
+    if change.old_text and change.new_text:
+        return f"[-{change.old_text}-]{{+{change.new_text}+}}"
+    if change.new_text:
+        return f"{{+{change.new_text}+}}"
+    return f"[-{change.old_text or ''}-]"
+
+
+def _link(url: str | None) -> Markup | None:
+    vetted = safe_url(url)
+    return Markup(vetted) if vetted else None
+
+
+def _escaping(escape: Callable[[str], str]) -> Callable[[Any], str]:
+    def finalize(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, Markup):
+            return str(value)
+        return escape(str(value))
+
+    return finalize
+
+
+def _environment(**options: Any) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("notifiers", "templates"),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        undefined=jinja2.StrictUndefined,
+        **options,
+    )
+    env.filters["clip"] = _clip
+    env.filters["link"] = _link
+    env.filters["redline_text"] = _redline_text
+    return env
+
+
+class Renderer:
+    """Renders alerts and digests; one instance is shared by all channels."""
+
+    def __init__(self, tz: dt.tzinfo = DEFAULT_TZ) -> None:
+        self.tz = tz
+        self._markdown = _environment(finalize=_escaping(escape_markdown))
+        self._slack = _environment(finalize=_escaping(escape_slack))
+        self._text = _environment(autoescape=False)
+        self._html = _environment(autoescape=True)
+
+    def markdown(self, alert: Alert) -> Chunk:
+        """Chat markdown: the body, and the document link kept even when the body is cut."""
+        body = self._markdown.get_template("alert.md.j2").render(alert=alert, max_changes=MAX_CHAT_CHANGES).strip()
+        url = safe_url(alert.url)
+        return Chunk(body, f"\n\n[查看原文 Open document]({url})" if url else "")
+
+    def slack(self, alert: Alert) -> str:
+        return self._slack.get_template("alert.slack.j2").render(alert=alert, max_changes=MAX_CHAT_CHANGES).strip()
+
+    def text(self, alert: Alert, *, redline: bool = False) -> str:
+        return self._text.get_template("alert.txt.j2").render(alert=alert, redline=redline).strip()
+
+    def digest_text(self, digest: Digest) -> str:
+        return self._text.get_template("digest.txt.j2").render(digest=digest, redline=True).strip() + "\n"
+
+    def digest_html(self, digest: Digest) -> str:
+        return self._html.get_template("digest.html.j2").render(digest=digest)
+
+    def local_time(self, moment: dt.datetime) -> str:
+        return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One alert's message text: `body` may be cut to fit, `tail` (the link) never is."""
+
+    body: str
+    tail: str = ""
+
+    def fitted(self, limit: int) -> str:
+        text = self.body + self.tail
+        if len(text.encode("utf-8")) <= limit:
+            return text
+        return truncate_bytes(self.body, limit - len(self.tail.encode("utf-8")), TRUNCATED) + self.tail
+
+
+TRUNCATED = "\n\n…（内容过长已截断 truncated）"
+
+
+def pack(chunks: Iterable[Chunk], limit: int, *, separator: str = "\n\n---\n\n") -> list[str]:
+    """Join chunks into as few messages as fit in `limit` UTF-8 bytes each.
+
+    A chunk that alone exceeds the limit is truncated, keeping its link.
+    """
+    messages: list[str] = []
+    current = ""
+    for item in chunks:
+        chunk = item.fitted(limit)
+        candidate = f"{current}{separator}{chunk}" if current else chunk
+        if len(candidate.encode("utf-8")) <= limit:
+            current = candidate
+        else:
+            messages.append(current)
+            current = chunk
+    if current:
+        messages.append(current)
+    return messages
