@@ -1,0 +1,147 @@
+"""What every source kind offers the pipeline: listing pages of document refs, and fetch.
+
+A kind only knows how to walk its site's listing (`pages`) and how to get one document
+(`fetch`); deciding what to fetch again, when to stop paging and what counts as removed
+is the pipeline's job, so every kind crawls incrementally in the same way.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, ClassVar, Mapping
+from urllib.parse import urlsplit
+
+from sources.http import CHALLENGE_ONLY, Fetched, HttpClient, RequestStats
+from tracker.config import SourceConfig
+
+_DATE_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
+REVISIT_CHOICES = ("listed", "changed")
+COMMON_OPTIONS = frozenset({"verified", "revisit"})
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """A document as a listing shows it: where it is, and what the listing says about it."""
+
+    url: str
+    title: str | None = None
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of a listing (an HTML page, a dataproxy slice, an API page)."""
+
+    url: str
+    refs: tuple[DocumentRef, ...]
+    last: bool = False  # the listing has nothing after this page
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    """The last `YYYY-MM-DD` / `YYYY.MM.DD` / `YYYY年M月D日` date in `text` (list dates trail titles)."""
+    if not text:
+        return None
+    matches = list(_DATE_RE.finditer(text))
+    if not matches:
+        return None
+    match = matches[-1]
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def option(config: SourceConfig, key: str, kind: type, default: Any = None, *, required: bool = False) -> Any:
+    """A kind-specific option, type-checked; ValueError names the key (config turns it into ConfigError)."""
+    if key not in config.options:
+        if required:
+            raise ValueError(f"{key} is required for kind {config.kind}")
+        return default
+    value = config.options[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"{key} must be a {kind.__name__}, got {value!r}")
+    return value
+
+
+class Source(abc.ABC):
+    """Base of every kind: the config, the shared client and the hosts it may visit."""
+
+    kind: ClassVar[str]
+    options: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, config: SourceConfig, client: HttpClient, stats: RequestStats | None = None) -> None:
+        self.validate(config)
+        self.config = config
+        self.client = client
+        self.stats = stats if stats is not None else RequestStats()
+        self.allowed_hosts = effective_allowed_hosts(config)
+        self.revisit: str = config.options.get("revisit", "listed")
+
+    @classmethod
+    def validate(cls, config: SourceConfig) -> None:
+        """Raise ValueError naming the option when the config cannot work for this kind."""
+        unknown = set(config.options) - cls.options - COMMON_OPTIONS
+        if unknown:
+            known = ", ".join(sorted(cls.options | COMMON_OPTIONS))
+            raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} for kind {cls.kind} (known: {known})")
+        option(config, "verified", bool)
+        revisit = option(config, "revisit", str, "listed")
+        if revisit not in REVISIT_CHOICES:
+            raise ValueError(f"revisit must be one of {', '.join(REVISIT_CHOICES)}, got {revisit!r}")
+        cls.validate_options(config)
+
+    @classmethod
+    def validate_options(cls, config: SourceConfig) -> None:
+        if not config.start_urls:
+            raise ValueError(f"start_urls is required for kind {config.kind}")
+        for url in config.start_urls:
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise ValueError(f"start_urls: {url!r} is not an http(s) URL")
+
+    @abc.abstractmethod
+    def pages(self) -> AsyncIterator[ListingPage]:
+        """The listing, page by page; the caller stops iterating when it has seen enough."""
+
+    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
+        """One document, conditionally when validators from the last version are given."""
+        return await self.client.fetch(
+            url,
+            etag=etag,
+            last_modified=last_modified,
+            delay=self.config.delay,
+            allowed_hosts=self.allowed_hosts,
+            stats=self.stats,
+        )
+
+    async def fetch_listing(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        data: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Fetched:
+        """A listing page or API answer: only a real challenge counts as blocked here."""
+        return await self.client.fetch(
+            url,
+            method=method,
+            data=data,
+            params=params,
+            delay=self.config.delay,
+            allowed_hosts=self.allowed_hosts,
+            stats=self.stats,
+            blocked_kinds=CHALLENGE_ONLY,
+        )
+
+
+def effective_allowed_hosts(config: SourceConfig) -> tuple[str, ...]:
+    """`allowed_hosts`, or the hosts of `start_urls` when none are configured."""
+    if config.allowed_hosts:
+        return config.allowed_hosts
+    hosts = (urlsplit(url).hostname for url in config.start_urls)
+    return tuple(dict.fromkeys(h for h in hosts if h))

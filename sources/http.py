@@ -1,0 +1,365 @@
+"""The one polite HTTP client of the process: rate limits, retries, conditional GET, caps.
+
+Government sites are small and easily upset, so every request goes through here:
+per-host concurrency (default 1) and a minimum delay between requests to a host
+(configurable per source), a global concurrency cap, timeouts, retries with exponential
+backoff and jitter on network errors, 5xx and 429 (honouring `Retry-After`), never on
+other 4xx. Bodies are streamed and abandoned beyond a size cap; redirects are followed by
+hand so a hop to a host outside the source's `allowed_hosts` is refused.
+
+Anti-bot pages (瑞数 412 shells, 加速乐 521, "please enable JavaScript" bodies served with
+200) are recognised with the parser's own detector. A challenge that sets a cookie is
+retried once with it (the cookie jar is shared), then reported as `BlockedError`, so a
+challenge never reaches storage as a version of the document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from tracker.config import DEFAULT_USER_AGENT
+from tracker.model import DecodeError, NotADocumentError, PageKind
+from tracker.parse.decode import decode_bytes
+from tracker.parse.pagekind import detect_non_document
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 522, 523, 524})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+CHALLENGE_STATUSES = frozenset({412, 521})
+_DETECT_LIMIT = 256 * 1024  # challenge shells are small; full documents are not re-scanned
+#: What counts as "blocked" for an article: a challenge, or a shell asking for JavaScript
+#: (how throttled sites answer). Listing pages pass CHALLENGE_ONLY: an empty result there is no block.
+DOCUMENT_BLOCKS = frozenset({PageKind.CHALLENGE, PageKind.JS_SHELL})
+CHALLENGE_ONLY = frozenset({PageKind.CHALLENGE})
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """Limits for the whole process; per-source delay and allowed hosts come with each request."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    timeout: float = 20.0
+    attempt_deadline: float = 120.0
+    retries: int = 3
+    backoff: float = 1.0
+    max_retry_after: float = 300.0
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    per_host_concurrency: int = 1
+    global_concurrency: int = 8
+    default_delay: float = 1.0
+
+
+@dataclass
+class Fetched:
+    """One answered request: the final URL, status, headers and the raw body bytes."""
+
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    content: bytes = b""
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+    def text(self) -> str:
+        """The body decoded like the parser does: header charset, `<meta>`, then detection."""
+        return decode_bytes(self.content, self.content_type)
+
+
+class FetchError(Exception):
+    """A request that could not be answered usefully; `str()` is a one-line reason."""
+
+    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+        super().__init__(f"{reason} ({url})")
+        self.url = url
+        self.reason = reason
+        self.status = status
+
+
+class BlockedError(FetchError):
+    """The site answered with an anti-bot challenge or a throttle page instead of content."""
+
+    def __init__(self, url: str, detected: NotADocumentError, status: int) -> None:
+        super().__init__(url, f"blocked by the site: {detected.reason}", status)
+        self.detected = detected
+
+
+@dataclass
+class RequestStats:
+    """Counters a caller passes in to learn what its fetches cost."""
+
+    requests: int = 0
+    retries: int = 0
+    blocked: int = 0
+    bytes: int = 0
+
+
+@dataclass
+class _Host:
+    semaphore: asyncio.Semaphore
+    spacing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    not_before: float = 0.0
+
+
+def host_allowed(url: str, allowed_hosts: tuple[str, ...]) -> bool:
+    """True when `url`'s host is one of `allowed_hosts` (`.example.org` also allows subdomains)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if not allowed_hosts:
+        return True
+    for allowed in allowed_hosts:
+        allowed = allowed.lower()
+        if host == allowed.lstrip(".") or (allowed.startswith(".") and host.endswith(allowed)):
+            return True
+    return False
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """`Retry-After` as seconds to wait: delta-seconds or an HTTP date; None when absent or invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class HttpClient:
+    """Async, shared by every source of a run. Use as `async with HttpClient(policy) as client`."""
+
+    def __init__(self, policy: HttpPolicy | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.policy = policy or HttpPolicy()
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": self.policy.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
+            timeout=httpx.Timeout(self.policy.timeout),
+            follow_redirects=False,
+            transport=transport,
+            limits=httpx.Limits(max_connections=max(self.policy.global_concurrency, 1) * 2),
+        )
+        self._hosts: dict[str, _Host] = {}
+        self._global = asyncio.Semaphore(max(self.policy.global_concurrency, 1))
+
+    async def __aenter__(self) -> HttpClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        data: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        delay: float | None = None,
+        allowed_hosts: tuple[str, ...] = (),
+        stats: RequestStats | None = None,
+        blocked_kinds: frozenset[PageKind] = DOCUMENT_BLOCKS,
+    ) -> Fetched:
+        """Fetch `url` politely; a 304 comes back as `Fetched(status=304)` with no body.
+
+        Raises `FetchError` for anything that is not an answer worth parsing (network
+        failure after retries, 4xx/5xx, oversize body, redirect off-site) and
+        `BlockedError` for anti-bot pages. Other statuses (404, 410) are raised too, with
+        `status` set so callers can tell a removed page from a broken one.
+        """
+        stats = stats if stats is not None else RequestStats()
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        if not host_allowed(url, allowed_hosts):
+            raise FetchError(url, f"host {urlsplit(url).hostname} is not in allowed_hosts")
+        challenge_retried = False
+        current, current_method, current_data = url, method, data
+        redirects = 0
+        while True:
+            fetched = await self._with_retries(
+                current, current_method, current_data, params, headers, delay, stats
+            )
+            if fetched.status in REDIRECT_STATUSES:
+                location = fetched.headers.get("location")
+                if not location:
+                    raise FetchError(current, f"HTTP {fetched.status} without a Location header", fetched.status)
+                redirects += 1
+                if redirects > self.policy.max_redirects:
+                    raise FetchError(url, f"more than {self.policy.max_redirects} redirects")
+                target = urljoin(current, location)
+                if not host_allowed(target, allowed_hosts):
+                    raise FetchError(url, f"redirect to {target} leaves allowed_hosts")
+                if fetched.status == 303 or (fetched.status in (301, 302) and current_method == "POST"):
+                    current_method, current_data = "GET", None
+                current, params = target, None
+                continue
+            detected = self._detect_block(fetched, blocked_kinds)
+            if detected is not None:
+                stats.blocked += 1
+                if not challenge_retried and _sets_cookie(fetched):
+                    challenge_retried = True
+                    continue
+                raise BlockedError(current, detected, fetched.status)
+            if fetched.status == 304 or 200 <= fetched.status < 300:
+                return fetched
+            raise FetchError(current, f"HTTP {fetched.status}", fetched.status)
+
+    def _detect_block(self, fetched: Fetched, blocked_kinds: frozenset[PageKind]) -> NotADocumentError | None:
+        if fetched.status == 304:
+            return None
+        if not (fetched.status in CHALLENGE_STATUSES or 200 <= fetched.status < 300):
+            return None
+        content_type = (fetched.content_type or "").lower()
+        if content_type and "html" not in content_type and "text" not in content_type:
+            return None
+        if len(fetched.content) > _DETECT_LIMIT:
+            return None
+        try:
+            detected = detect_non_document(fetched.text(), fetched.status)
+        except DecodeError:
+            detected = None
+        if detected is None and fetched.status in CHALLENGE_STATUSES:
+            return NotADocumentError(PageKind.CHALLENGE, f"HTTP {fetched.status} challenge status")
+        return detected if detected is not None and detected.kind in blocked_kinds else None
+
+    async def _with_retries(
+        self,
+        url: str,
+        method: str,
+        data: Mapping[str, str] | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+        delay: float | None,
+        stats: RequestStats,
+    ) -> Fetched:
+        host = self._host(url)
+        attempt = 0
+        while True:
+            try:
+                fetched = await self._once(host, url, method, data, params, headers, delay, stats)
+            except (httpx.TransportError, asyncio.TimeoutError) as exc:
+                reason = _network_reason(exc, self.policy)
+                if attempt >= self.policy.retries:
+                    raise FetchError(url, f"{reason} after {attempt + 1} attempts") from exc
+            else:
+                if fetched.status not in RETRY_STATUSES:
+                    return fetched
+                if attempt >= self.policy.retries:
+                    raise FetchError(url, f"HTTP {fetched.status} after {attempt + 1} attempts", fetched.status)
+                wait = retry_after_seconds(fetched.headers.get("retry-after"))
+                if wait is not None:
+                    if wait > self.policy.max_retry_after:
+                        raise FetchError(
+                            url, f"HTTP {fetched.status}: asked to retry after {wait:.0f}s", fetched.status
+                        )
+                    host.not_before = max(host.not_before, time.monotonic() + wait)
+            attempt += 1
+            stats.retries += 1
+            await asyncio.sleep(self._backoff(attempt))
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.policy.backoff * (2 ** (attempt - 1))
+        return base + random.uniform(0, self.policy.backoff)
+
+    async def _once(
+        self,
+        host: _Host,
+        url: str,
+        method: str,
+        data: Mapping[str, str] | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+        delay: float | None,
+        stats: RequestStats,
+    ) -> Fetched:
+        spacing = self.policy.default_delay if delay is None else delay
+        async with host.semaphore:
+            async with host.spacing:
+                wait = host.not_before - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                host.not_before = time.monotonic() + spacing
+            async with self._global:
+                stats.requests += 1
+                return await asyncio.wait_for(
+                    self._send(url, method, data, params, headers, stats), self.policy.attempt_deadline
+                )
+
+    async def _send(
+        self,
+        url: str,
+        method: str,
+        data: Mapping[str, str] | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+        stats: RequestStats,
+    ) -> Fetched:
+        request: dict[str, Any] = {"headers": headers}
+        if data is not None:
+            request["data"] = data
+        if params is not None:
+            request["params"] = params
+        async with self._client.stream(method, url, **request) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.policy.max_bytes:
+                raise FetchError(url, f"response of {int(declared)} bytes exceeds the {self.policy.max_bytes}-byte cap")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.policy.max_bytes:
+                    raise FetchError(url, f"response exceeds the {self.policy.max_bytes}-byte cap")
+                chunks.append(chunk)
+            stats.bytes += size
+            return Fetched(url=str(response.url), status=response.status_code, headers=response.headers, content=b"".join(chunks))
+
+    def _host(self, url: str) -> _Host:
+        key = urlsplit(url).netloc.lower()
+        host = self._hosts.get(key)
+        if host is None:
+            host = self._hosts[key] = _Host(semaphore=asyncio.Semaphore(max(self.policy.per_host_concurrency, 1)))
+        return host
+
+
+def _sets_cookie(fetched: Fetched) -> bool:
+    headers = fetched.headers
+    if isinstance(headers, httpx.Headers):
+        return bool(headers.get_list("set-cookie"))
+    return "set-cookie" in headers
+
+
+def _network_reason(exc: BaseException, policy: HttpPolicy) -> str:
+    if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError)):
+        return f"timed out ({policy.timeout:g}s)"
+    return f"network error: {type(exc).__name__}: {exc}".rstrip(": ")
