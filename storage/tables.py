@@ -201,3 +201,23 @@ class DaemonState(SQLModel, table=True):
     heartbeat_at: dt.datetime = Field(sa_type=UTCDateTime)
     stopped_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     jobs: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class ListingEntry(SQLModel, table=True):
+    """What a source's listing last said about one item: the crawler's incremental memory.
+
+    A listing page whose every entry is already here with the same title and date holds
+    nothing new, so paging stops there; an entry not listed again (and within the range the
+    crawl walked) is the first sign that a document was removed.
+    """
+
+    __tablename__ = "listing_entry"
+    __table_args__ = (sa.UniqueConstraint("source_id", "url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    url: str = Field(index=True)
+    title: str | None = None
+    listed_on: dt.date | None = None
+    first_listed_at: dt.datetime = Field(sa_type=UTCDateTime)
+    last_listed_at: dt.datetime = Field(sa_type=UTCDateTime)
