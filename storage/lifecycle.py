@@ -4,8 +4,8 @@ The daily sweep (`sweep`) and the pipeline's per-document step (`refresh_statuse
 one path: load the documents' dates and the repeal/amend/confirm relations pointing at them
 in two queries, run `tracker.lifecycle.assess` in memory, write only the rows whose status,
 reason or evidence changed (one executemany), and record `status_changed` /
-`expiry_reminder` events through `storage.events.record_event`, whose unique dedupe keys
-make re-running, restarting or re-ingesting harmless. Like every storage function this
+`expiry_reminder` events in one INSERT … ON CONFLICT DO NOTHING (as `storage.events.record_event`
+does one at a time), whose unique dedupe keys make re-running, restarting or re-ingesting harmless. Like every storage function this
 flushes but never commits: the caller owns the transaction.
 """
 
@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
 
-from storage.events import record_event
 from storage.tables import Document, Event, Relation
 from tracker.lifecycle import (
     DEFAULT_REMINDER_DAYS,
@@ -39,6 +39,19 @@ from tracker.lifecycle import (
 _T = TypeVar("_T")
 _CHUNK = 500
 _STATUS_FIELDS = ("status", "status_since", "status_reason", "status_evidence", "status_by_document_id", "amended")
+_STATUS_UPDATES = sa.Table(
+    "lifecycle_status_update",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("status", sa.String),
+    sa.Column("status_since", sa.Date),
+    sa.Column("status_reason", sa.String),
+    sa.Column("status_evidence", sa.String),
+    sa.Column("status_by_document_id", sa.Integer),
+    sa.Column("amended", sa.Boolean),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
 
 
 @dataclass
@@ -140,17 +153,7 @@ def _apply(
     _write(session, updates)
     result.updated = len(updates)
     specs.extend(_not_yet_recorded(session, reminders))
-    for spec in specs:
-        event = record_event(
-            session,
-            kind=spec.kind,
-            dedupe_key=spec.dedupe_key,
-            document_id=spec.document_id,
-            payload=spec.payload,
-            occurred_at=occurred_at,
-        )
-        if event is not None:
-            result.events.append(event)
+    result.events = _record_events(session, specs, occurred_at)
     return result
 
 
@@ -200,14 +203,53 @@ def _load_incoming(
 
 
 def _write(session: Session, updates: list[dict[str, object]]) -> None:
-    """One executemany for all changed rows; loaded Document objects forget their stale status fields."""
+    """Changed rows go to a temporary table in one executemany, then one UPDATE … FROM.
+
+    A row-by-row UPDATE of `document` is four times slower on SQLite: every statement
+    re-checks the foreign keys that point at the document. Loaded Document objects forget
+    their stale status fields.
+    """
     if not updates:
         return
-    session.execute(sa.update(Document), updates)
+    connection = session.connection()
+    _STATUS_UPDATES.create(connection)
+    connection.execute(sa.insert(_STATUS_UPDATES), updates)
+    document = Document.__table__  # type: ignore[attr-defined]
+    connection.execute(
+        sa.update(document)
+        .where(document.c.id == _STATUS_UPDATES.c.id)
+        .values({name: _STATUS_UPDATES.c[name] for name in _STATUS_FIELDS})
+    )
+    _STATUS_UPDATES.drop(connection)
     changed = {row["id"] for row in updates}
     for instance in list(session.identity_map.values()):
         if isinstance(instance, Document) and instance.id in changed:
             session.expire(instance, list(_STATUS_FIELDS))
+
+
+def _record_events(session: Session, specs: list[EventSpec], occurred_at: dt.datetime) -> list[Event]:
+    """`record_event`'s INSERT … ON CONFLICT (dedupe_key) DO NOTHING, as one executemany for a whole sweep."""
+    if not specs:
+        return []
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = Event.__table__  # type: ignore[attr-defined]
+    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    rows = [
+        {
+            "kind": spec.kind,
+            "dedupe_key": spec.dedupe_key,
+            "document_id": spec.document_id,
+            "payload": spec.payload,
+            "occurred_at": occurred_at,
+        }
+        for spec in specs
+    ]
+    ids = list(session.connection().execute(statement, rows).scalars())
+    events: list[Event] = []
+    for chunk in _chunks(ids):
+        assert chunk is not None
+        events.extend(session.exec(select(Event).where(col(Event.id).in_(chunk))))
+    return sorted(events, key=lambda event: event.id or 0)
 
 
 def _not_yet_recorded(session: Session, specs: list[EventSpec]) -> list[EventSpec]:
