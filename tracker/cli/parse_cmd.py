@@ -1,0 +1,69 @@
+"""`tracker parse PATH`: parse a local HTML/text/Markdown file and show what was understood."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from tracker.cli.app import app, console, fail, print_json
+from tracker.model import ParseError, PolicyDocument
+from tracker.parse import parse_document
+
+_OUTLINE_CHARS = 40
+
+
+@app.command("parse")
+def parse_command(
+    path: Path = typer.Argument(..., help="HTML, text or Markdown file of one policy page."),
+    url: str | None = typer.Option(None, "--url", help="URL the page came from (recorded on the documents)."),
+    as_json: bool = typer.Option(False, "--json", help="Print {\"documents\": [...]} on stdout."),
+) -> None:
+    """Parse a local file; store nothing."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+    content_type = "text/html" if path.suffix.lower() in (".html", ".htm", ".shtml") else None
+    try:
+        documents = parse_document(content, url=url, content_type=content_type)
+    except ParseError as exc:
+        fail(f"{path}: {exc}")
+    if as_json:
+        print_json({"documents": [doc.to_json() for doc in documents]})
+        return
+    for number, document in enumerate(documents, start=1):
+        if len(documents) > 1:
+            console.print(f"[bold]Document {number} of {len(documents)}[/bold]")
+        _print_document(document)
+
+
+def _print_document(doc: PolicyDocument) -> None:
+    fields = [
+        ("标题 title", doc.title),
+        ("所印发 enclosed", doc.enclosed_title),
+        ("文号 number", doc.doc_number),
+        ("发文机关 issuer", doc.issuer),
+        ("成文日期 issued", doc.issued_on),
+        ("发布日期 published", doc.published_on),
+        ("施行 effective", doc.effective_from),
+        ("有效期至 expires", doc.expires_on),
+        ("有效性 validity", doc.validity),
+        ("索引号 index", doc.index_number),
+        ("统一编号 registration", doc.registration_number),
+        ("主题 topic", doc.topic),
+    ]
+    for label, value in fields:
+        if value is not None:
+            console.print(f"[bold]{label}[/bold]: {escape(str(value))}")
+    for kind, refs in (("废止 repeals", doc.repeals), ("引用 cites", doc.cites)):
+        for ref in refs:
+            number = f"（{ref.doc_number}）" if ref.doc_number else ""
+            title = f"《{ref.title}》" if ref.title else ""
+            console.print(f"[bold]{kind}[/bold]: {escape(title + number)}")
+    console.print(f"[bold]条款 clauses[/bold]: {len(doc.clauses)}")
+    for clause in doc.clauses:
+        depth = clause.path.count("/")
+        summary = clause.heading or clause.text.replace("\n", " ")[:_OUTLINE_CHARS]
+        console.print(f"{'  ' * depth}[cyan]{escape(clause.path)}[/cyan] {escape(summary)}")

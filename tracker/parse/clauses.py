@@ -1,0 +1,229 @@
+"""Numbering → clause paths, flattened in reading order.
+
+Levels: `一、` → `（一）` → `1.`/`1、` → `（1）` → `①`, and `第X编/部分`, `第X章`, `第X节`,
+`第X条` for laws and regulations. Which level nests in which is learnt from the order of
+appearance (a stack): a marker kind already on the stack is a sibling there, a new kind is
+one level deeper. A marker is accepted only when its number continues the sequence (1,
+the next number at that level, or the next number after the last one of its kind, so
+numbering that runs on across sections — `二/3.` then `三/4.` — works, and numbering that
+restarts per section — seed 002's 附则 `五/1.` — works too); anything else is ordinary
+text that happens to start with a number ("3、5年内…").
+
+Paths join normalised labels: `二/（八）`, `第三章/第十二条`, `二/（一）/1.`. `1、` becomes
+`1.` and ASCII parentheses become full-width so that a reformatted marker is not a change.
+Text before the first marker is `序言` (`正文` when nothing is numbered); an unnumbered
+closing statement after numbered clauses (`本办法自…起施行`, `本意见有效期…`,
+`本…由…负责解释`) is `结语`; the notice wrapper of a 印发 notice and attachments are
+separate segments whose paths are prefixed (`通知`, `通知/一`, `附件1/一`).
+
+Headings: a bold lead (`**支持…**。…`), a Markdown/HTML heading, a marker line that stands
+alone above its paragraphs (`（一）支持承担国家、省重点科技专项。`), or a short lead sentence
+without commas (`1. 通用人工智能。加快…`). A clause's text is everything after its marker,
+heading included, paragraphs joined by newlines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tracker.model import Clause
+from tracker.parse.blocks import Block
+
+_CN_NUMERAL = "[一二三四五六七八九十百零〇两]+"
+_CN_VALUES = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_AFTER_LAW_MARKER = r"(?=\s|$|[^的之中和及、，,或与至])"
+
+#: (kind, regex); the group `n` is the number, the match end is where the text starts.
+_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("part", re.compile(rf"^第\s*(?P<n>{_CN_NUMERAL}|\d+)\s*(?:编|部分){_AFTER_LAW_MARKER}\s*")),
+    ("chapter", re.compile(rf"^第\s*(?P<n>{_CN_NUMERAL}|\d+)\s*章{_AFTER_LAW_MARKER}\s*")),
+    ("section", re.compile(rf"^第\s*(?P<n>{_CN_NUMERAL}|\d+)\s*节{_AFTER_LAW_MARKER}\s*")),
+    ("article", re.compile(rf"^第\s*(?P<n>{_CN_NUMERAL}|\d+)\s*条{_AFTER_LAW_MARKER}\s*")),
+    ("cn", re.compile(rf"^(?P<n>{_CN_NUMERAL})\s*[、．.]\s*")),
+    ("cn_paren", re.compile(rf"^[（(]\s*(?P<n>{_CN_NUMERAL})\s*[）)]\s*[、．.]?\s*")),
+    ("num", re.compile(r"^(?P<n>\d{1,3})\s*(?:[.．、](?![\d.．])|\s(?=[^\d\s年月日万元个%]))\s*")),
+    ("num_paren", re.compile(r"^[（(]\s*(?P<n>\d{1,3})\s*[）)]\s*")),
+    ("num_close", re.compile(r"^(?P<n>\d{1,3})\s*[）)]\s*")),
+    ("circled", re.compile(rf"^(?P<n>[{_CIRCLED}])\s*")),
+)
+_CLOSING_RE = re.compile(
+    r"^本[\u4e00-\u9fff（）()]{1,12}?(?:(?:自|于|从)[^。]{0,40}(?:施行|实施|执行|生效|试行)|有效期|由[^。]{1,60}解释)"
+)
+_SENTENCE_END = "。；;！!？?"
+_LIST_INTRO_RE = re.compile(r"(?:下列|如下|以下|包括|是指|为)[^：:]*[：:]$")
+_LEAD_SENTENCE_RE = re.compile(r"^([^。；;！!？?，,：:]{2,24})[。．]")
+
+
+def cn_to_int(text: str) -> int | None:
+    """`十二` → 12, `二十一` → 21, `一百零五` → 105; Arabic digits pass through."""
+    if text.isascii() and text.isdigit():
+        return int(text)
+    if text in _CIRCLED:
+        return _CIRCLED.index(text) + 1
+    total, current = 0, 0
+    for char in text:
+        if char in _CN_VALUES:
+            current = _CN_VALUES[char]
+        elif char == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif char == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def _label(kind: str, raw: str) -> str:
+    return {
+        "part": f"第{raw}部分",
+        "chapter": f"第{raw}章",
+        "section": f"第{raw}节",
+        "article": f"第{raw}条",
+        "cn": raw,
+        "cn_paren": f"（{raw}）",
+        "num": f"{raw}.",
+        "num_paren": f"（{raw}）",
+        "num_close": f"{raw}）",
+        "circled": raw,
+    }[kind]
+
+
+@dataclass(frozen=True)
+class Marker:
+    kind: str
+    number: int
+    label: str
+    rest: str
+
+
+def match_marker(text: str) -> Marker | None:
+    """The numbering a block starts with, if any (sequence not checked here)."""
+    for kind, regex in _MARKERS:
+        match = regex.match(text)
+        if match:
+            number = cn_to_int(match.group("n"))
+            if number is None or number == 0:
+                return None
+            return Marker(kind, number, _label(kind, match.group("n")), text[match.end() :].strip())
+    return None
+
+
+@dataclass
+class _Draft:
+    path: str
+    lines: list[str]
+    bolds: tuple[str, ...] = ()
+    is_heading_block: bool = False
+    numbered: bool = True
+    kind: str | None = None
+    depth: int = 0
+    children: bool = False
+
+
+def _strip_heading(text: str) -> str:
+    return text.strip().rstrip("。．.：:；;").strip()
+
+
+def _heading(draft: _Draft) -> str | None:
+    if not draft.lines:
+        return None
+    first = draft.lines[0]
+    if not draft.numbered:
+        return _strip_heading(first) if draft.is_heading_block and len(first) <= 60 else None
+    if not first:
+        return None
+    for bold in draft.bolds:
+        if len(bold) >= 2 and first.startswith(bold):
+            return _strip_heading(bold) or None
+        marker = match_marker(bold)
+        if marker and marker.rest and first.startswith(marker.rest):
+            return _strip_heading(marker.rest) or None
+    if draft.is_heading_block or draft.kind in ("part", "chapter", "section"):
+        return _strip_heading(first) if len(first) <= 60 else None
+    inner = first.rstrip(_SENTENCE_END + "：:")
+    stands_alone = len(draft.lines) > 1 or draft.children
+    if stands_alone and len(first) <= 50 and not any(c in inner for c in _SENTENCE_END):
+        if first.endswith(("：", ":")) and (_LIST_INTRO_RE.search(first) or len(first) > 20):
+            return None
+        return _strip_heading(first) or None
+    lead = _LEAD_SENTENCE_RE.match(first)
+    if lead and len(first) > lead.end() and draft.kind not in ("article",):
+        return _strip_heading(lead.group(1))
+    return None
+
+
+@dataclass
+class _Builder:
+    prefix: str | None
+    stack: list[tuple[str, int, str]] = field(default_factory=list)
+    last: dict[str, int] = field(default_factory=dict)
+    drafts: list[_Draft] = field(default_factory=list)
+
+    def _path(self, labels: list[str]) -> str:
+        return "/".join(([self.prefix] if self.prefix else []) + labels)
+
+    def accepts(self, marker: Marker) -> bool:
+        for kind, number, _ in self.stack:
+            if kind == marker.kind:
+                return marker.number == number + 1
+        return marker.number == 1 or marker.number == self.last.get(marker.kind, 0) + 1
+
+    def open(self, marker: Marker, block: Block) -> None:
+        for i, (kind, _, _) in enumerate(self.stack):
+            if kind == marker.kind:
+                del self.stack[i:]
+                break
+        self.stack.append((marker.kind, marker.number, marker.label))
+        self.last[marker.kind] = marker.number
+        if self.drafts and self.drafts[-1].numbered and self.drafts[-1].depth < len(self.stack):
+            self.drafts[-1].children = True
+        path = self._path([label for _, _, label in self.stack])
+        self.drafts.append(
+            _Draft(path, [marker.rest], block.bolds, block.heading, True, marker.kind, len(self.stack))
+        )
+
+    def text(self, block: Block) -> None:
+        current = self.drafts[-1] if self.drafts else None
+        if current is None:
+            self.drafts.append(
+                _Draft(self.prefix or "序言", [block.text], is_heading_block=bool(self.prefix and block.heading), numbered=False)
+            )
+        elif current.numbered and not self.prefix and _CLOSING_RE.match(block.text):
+            self.stack.clear()
+            self.drafts.append(_Draft("结语", [block.text], numbered=False))
+        else:
+            current.lines.append(block.text)
+
+
+def build_clauses(segments: list[tuple[str | None, list[Block]]]) -> list[Clause]:
+    """Clauses of every segment, in order; `None` prefix = the document's main text."""
+    clauses: list[Clause] = []
+    seen: dict[str, int] = {}
+    for prefix, blocks in segments:
+        builder = _Builder(prefix)
+        for block in blocks:
+            marker = match_marker(block.text)
+            if marker and builder.accepts(marker):
+                builder.open(marker, block)
+            else:
+                builder.text(block)
+        drafts = builder.drafts
+        if prefix is None and len(drafts) == 1 and not drafts[0].numbered:
+            drafts[0].path = "正文"
+        for draft in drafts:
+            text = "\n".join(line for line in draft.lines if line)
+            heading = _heading(draft)
+            if not text and not heading:
+                continue
+            path = draft.path
+            if path in seen:
+                seen[path] += 1
+                path = f"{path}#{seen[path]}"
+            else:
+                seen[path] = 1
+            clauses.append(Clause(path=path, text=text, heading=heading))
+    return clauses

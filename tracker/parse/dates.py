@@ -1,0 +1,224 @@
+"""Dates as Chinese policy documents write them, and the validity phrases built on them.
+
+Forms (DOMAIN.md §3): `2026年2月12日`, `2026 年 2 月 12 日`, full-width digits,
+`二〇二五年十二月十二日`, `2025-12-12`, `2025.12.12`, `2025/12/12`. Chinese numerals are
+converted only inside a matched date span with an explicit digit map: a general converter
+such as cn2an also rewrites ordinary words (统一 → 统1), which must never happen here.
+
+Validity phrases give the effective date and the *last valid day*: `有效期至D` → D;
+`有效期从A至B` → A and B; `有效期三年` → the day before the third anniversary of the
+effective date; `自印发之日起施行` → effective on the issue date, `自发布之日起施行` → on the
+publication date (the issue date when the page does not say when it was published).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_CN_DIGITS = {
+    "〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "o": 0, "0": 0,
+    "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}  # fmt: skip
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
+_AR = "[0-9０-９]"
+_CN = "[〇零○Ｏ一二三四五六七八九]"
+_CN_SMALL = "[一二三四五六七八九十]"
+ARABIC_DATE = rf"{_AR}{{4}}\s*年\s*{_AR}{{1,2}}\s*月\s*{_AR}{{1,2}}\s*日"
+CHINESE_DATE = rf"{_CN}{{4}}\s*年\s*{_CN_SMALL}{{1,3}}\s*月\s*{_CN_SMALL}{{1,3}}\s*日"
+NUMERIC_DATE = rf"(?<![0-9０-９.]){_AR}{{4}}\s*[-－./／]\s*{_AR}{{1,2}}\s*[-－./／]\s*{_AR}{{1,2}}(?![0-9０-９])"
+#: Any single full date, without capture groups so that it can be embedded anywhere.
+DATE = rf"(?:{ARABIC_DATE}|{CHINESE_DATE}|{NUMERIC_DATE})"
+MONTH = rf"(?:{_AR}{{4}}|{_CN}{{4}})\s*年\s*(?:{_AR}{{1,2}}|{_CN_SMALL}{{1,3}})\s*月(?!\s*(?:{_AR}|{_CN_SMALL})+\s*日)"
+YEAR_END = rf"(?:{_AR}{{4}}|{_CN}{{4}})\s*年\s*(?:底|末)"
+
+_DATE_RE = re.compile(DATE)
+_PARTS_RE = re.compile(r"(\S+?)\s*[年\-－./／]\s*(\S+?)\s*[月\-－./／]\s*(\S+?)\s*日?$")
+_MONTH_PARTS_RE = re.compile(r"(\S+?)\s*年\s*(\S+?)\s*月$")
+
+
+def _cn_int(text: str) -> int | None:
+    """A small number written in Arabic digits or Chinese numerals (up to 99), or None."""
+    text = text.translate(_FULLWIDTH).strip()
+    if text.isdigit():
+        return int(text)
+    if not text or any(c not in _CN_DIGITS and c != "十" for c in text):
+        return None
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        tens_value = _CN_DIGITS[tens] if tens else 1
+        units_value = _CN_DIGITS[units] if units else 0
+        return tens_value * 10 + units_value
+    if len(text) == 1:
+        return _CN_DIGITS[text]
+    return None
+
+
+def _year(text: str) -> int | None:
+    text = text.translate(_FULLWIDTH).strip()
+    if text.isdigit():
+        return int(text)
+    if len(text) == 4 and all(c in _CN_DIGITS for c in text):
+        return int("".join(str(_CN_DIGITS[c]) for c in text))
+    return None
+
+
+def _make_date(year: int | None, month: int | None, day: int | None) -> dt.date | None:
+    if year is None or month is None or day is None or not 1900 <= year <= 2200:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_date(span: str) -> dt.date | None:
+    """One date span in any supported form → date; None when it is not a real date."""
+    match = _PARTS_RE.match(re.sub(r"\s+", "", span))
+    if not match:
+        return None
+    return _make_date(_year(match.group(1)), _cn_int(match.group(2)), _cn_int(match.group(3)))
+
+
+def parse_month_end(span: str) -> dt.date | None:
+    """`2028年12月` → 2028-12-31 (last day of that month); `2027年底` → 2027-12-31."""
+    compact = re.sub(r"\s+", "", span)
+    if compact.endswith(("年底", "年末")):
+        return _make_date(_year(compact[:-2]), 12, 31)
+    match = _MONTH_PARTS_RE.match(compact)
+    if not match:
+        return None
+    year, month = _year(match.group(1)), _cn_int(match.group(2))
+    if year is None or month is None or not 1 <= month <= 12:
+        return None
+    return _make_date(year, month, calendar.monthrange(year, month)[1])
+
+
+def parse_any_date(span: str) -> dt.date | None:
+    return parse_date(span) or parse_month_end(span)
+
+
+def find_dates(text: str) -> list[tuple[int, int, dt.date]]:
+    """Every full date in `text`: (start, end, date), in order."""
+    found = []
+    for match in _DATE_RE.finditer(text):
+        value = parse_date(match.group(0))
+        if value:
+            found.append((match.start(), match.end(), value))
+    return found
+
+
+def is_date_only(text: str) -> bool:
+    """A block that is nothing but a date (a signature date line), parentheses allowed."""
+    stripped = re.sub(r"[\s（）()]", "", text)
+    match = _DATE_RE.fullmatch(stripped)
+    return bool(match and parse_date(match.group(0)))
+
+
+def add_years_minus_one_day(start: dt.date, years: int = 0, months: int = 0) -> dt.date:
+    """Last valid day of a period that starts on `start`: the day before the anniversary."""
+    total = start.month - 1 + months
+    year, month = start.year + years + total // 12, total % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    if start.day > last_day:  # 29 February without a leap year: the period runs to month end
+        return dt.date(year, month, last_day)
+    return dt.date(year, month, start.day) - dt.timedelta(days=1)
+
+
+# ---- validity phrases ------------------------------------------------------------
+
+_ACT = r"(?:正式)?(?:施行|实施|执行|生效|试行|启用)"
+_EXPLICIT_EFFECTIVE_RE = re.compile(rf"(?:自|于|从)\s*(?P<d>{DATE})\s*(?:起|开始)?\s*{_ACT}")
+_EVENT_EFFECTIVE_RE = re.compile(
+    rf"自\s*(?P<event>印发|发布|公布|颁布|下发|签发|公告|发文|发出|批准)之日起\s*(?:(?P<n>\d+)\s*日后)?\s*{_ACT}"
+)
+_RANGE_RE = re.compile(
+    rf"有效期\s*(?:为|是)?\s*[：:]?\s*(?:自|从)?\s*(?P<a>{DATE})\s*(?:起)?\s*(?:至|到|—|－|-|～|~)\s*"
+    rf"(?P<b>{DATE}|{MONTH}|{YEAR_END})"
+)
+_UNTIL_RE = re.compile(
+    rf"(?:有效期|执行期|实施期|施行期|执行期限|实施期限|有效期限)\s*(?:为|是|暂定)?\s*[：:]?\s*(?:至|到|截至)\s*"
+    rf"(?P<b>{DATE}|{MONTH}|{YEAR_END})"
+)
+_RUN_UNTIL_RE = re.compile(
+    rf"(?:施行|实施|执行|有效)\s*[，,]?\s*(?:至|到|截至)\s*(?P<b>{DATE}|{MONTH}|{YEAR_END})\s*(?:止|废止|失效|结束)?"
+)
+_RELATIVE_RE = re.compile(
+    r"有效期\s*(?:为|是|暂定为?)?\s*(?P<n>[0-9０-９]{1,2}|[一二两三四五六七八九十]{1,2})\s*(?P<unit>年|个月|个半月)"
+)
+_SELF_RE = re.compile(r"^(?:本|此|该)|(?:本|此)(?:措施|办法|意见|规定|细则|方案|计划|通知|决定|条例|规则|政策|文件|指引|准则|纲要|公告)")
+_SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+")
+_PUBLISH_EVENTS = {"发布", "公布", "颁布", "公告"}
+
+
+@dataclass(frozen=True)
+class Validity:
+    effective_from: dt.date | None = None
+    expires_on: dt.date | None = None
+
+
+def _sentence_score(sentence: str) -> int:
+    score = 2 if _SELF_RE.search(sentence.strip()) else 0
+    if "《" not in sentence:
+        score += 1
+    if re.search(r"废止|停止执行|失效|不再执行", sentence) and "《" in sentence:
+        score -= 3
+    return score
+
+
+def _best(candidates: list[tuple[int, int, dt.date]]) -> dt.date | None:
+    """Highest score wins; among equals the earliest in the text."""
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (c[0], -c[1]))[2]
+
+
+def validity_from_text(text: str, *, issued_on: dt.date | None, published_on: dt.date | None) -> Validity:
+    """Effective date and last valid day stated by the document's own sentences."""
+    effective: list[tuple[int, int, dt.date]] = []
+    expires: list[tuple[int, int, dt.date]] = []
+    relative: list[tuple[int, int, int, int]] = []  # score, position, years, months
+    for sentence_match in _SENTENCE_RE.finditer(text):
+        sentence = sentence_match.group(0)
+        if "有效期" not in sentence and not re.search(r"施行|实施|执行|生效|试行|启用", sentence):
+            continue
+        score, pos = _sentence_score(sentence), sentence_match.start()
+        for m in _RANGE_RE.finditer(sentence):
+            start, end = parse_date(m.group("a")), parse_any_date(m.group("b"))
+            if start:
+                effective.append((score, pos + m.start(), start))
+            if end:
+                expires.append((score + 1, pos + m.start(), end))
+        for m in _EXPLICIT_EFFECTIVE_RE.finditer(sentence):
+            value = parse_date(m.group("d"))
+            if value:
+                effective.append((score + 1, pos + m.start(), value))
+        for m in _EVENT_EFFECTIVE_RE.finditer(sentence):
+            base = published_on or issued_on if m.group("event") in _PUBLISH_EVENTS else issued_on or published_on
+            if base:
+                value = base + dt.timedelta(days=int(m.group("n") or 0))
+                effective.append((score + 1, pos + m.start(), value))
+        for regex in (_UNTIL_RE, _RUN_UNTIL_RE):
+            for m in regex.finditer(sentence):
+                value = parse_any_date(m.group("b"))
+                if value:
+                    expires.append((score, pos + m.start(), value))
+        for m in _RELATIVE_RE.finditer(sentence):
+            n = _cn_int(m.group("n").replace("两", "二"))
+            if n:
+                unit = m.group("unit")
+                years, months = (n, 0) if unit == "年" else (0, n)
+                if unit == "个半月":
+                    months = n
+                relative.append((score, pos + m.start(), years, months))
+    effective_from = _best(effective)
+    expires_on = _best(expires)
+    if expires_on is None and relative:
+        start = effective_from or issued_on or published_on
+        if start:
+            _, _, years, months = max(relative, key=lambda r: (r[0], -r[1]))
+            expires_on = add_years_minus_one_day(start, years, months)
+    return Validity(effective_from, expires_on)

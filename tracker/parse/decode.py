@@ -1,0 +1,92 @@
+"""Bytes → text for government pages, whose declared encodings are often missing or wrong.
+
+Order of evidence: byte-order mark, the HTTP `Content-Type` charset, the page's own
+`<meta charset>` / `<meta http-equiv>`, then detection (strict UTF-8 first, because it
+almost never decodes non-UTF-8 Chinese text by accident; then charset-normalizer).
+GB2312 and GBK are decoded as GB18030, their superset: pages labelled GB2312 routinely
+contain GBK-only characters. Nothing falls back silently to UTF-8 or Latin-1: bytes that
+decode in no plausible encoding raise `DecodeError`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+import charset_normalizer
+
+from tracker.model import DecodeError
+
+_HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+_META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
+_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030",
+            "hz-gb-2312": "gb18030", "big5": "big5hkscs", "utf8": "utf-8", "unicode": "utf-8"}  # fmt: skip
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+#: A declared charset may still be used when only this share of characters is undecodable.
+_TOLERATED_ERRORS = 0.001
+_BINARY_SIGNATURES = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"GIF8", b"\xff\xd8\xff")
+
+
+def _canonical(name: str) -> str | None:
+    """Python codec name for a declared charset, GB family widened to GB18030; None if unknown."""
+    name = name.strip().lower()
+    name = _ALIASES.get(name, name)
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return _ALIASES.get(codec, codec)
+
+
+def declared_charset(data: bytes, content_type: str | None = None) -> str | None:
+    """The charset the server or the page itself declares (header first), canonicalised."""
+    if content_type:
+        match = _HEADER_CHARSET_RE.search(content_type)
+        if match and (name := _canonical(match.group(1))):
+            return name
+    match = _META_CHARSET_RE.search(data[:8192])
+    if match:
+        return _canonical(match.group(1).decode("ascii", "ignore"))
+    return None
+
+
+def _decode_leniently(data: bytes, encoding: str) -> str | None:
+    """Strict decode, or one with a few replacement characters when the damage is tiny."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        pass
+    except LookupError:
+        return None
+    text = data.decode(encoding, errors="replace")
+    if text.count("\ufffd") <= max(1, len(text) * _TOLERATED_ERRORS):
+        return text
+    return None
+
+
+def decode_bytes(data: bytes, content_type: str | None = None) -> str:
+    """Decode a fetched body; raises `DecodeError` with a one-line reason when impossible."""
+    if data.startswith(_BINARY_SIGNATURES):
+        raise DecodeError("binary file (PDF, archive, office document or image), not a text page")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    if b"\x00" in data[:4096]:
+        raise DecodeError("binary content (NUL bytes), not a text page")
+    declared = declared_charset(data, content_type)
+    if declared:
+        text = _decode_leniently(data, declared)
+        if text is not None:
+            return text
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise DecodeError("could not determine the text encoding of the bytes")
+    encoding = _canonical(best.encoding) or best.encoding
+    text = _decode_leniently(data, encoding)
+    if text is None:
+        raise DecodeError(f"bytes do not decode as the detected encoding {encoding}")
+    return text

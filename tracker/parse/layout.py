@@ -1,0 +1,256 @@
+"""The printed layout of an official document: header, notice wrapper, body, signature, attachments.
+
+GB/T 9704 fixes the order: title (one or more lines), 文号, addressee (`各区、县（市）人民政府：`),
+body, signature (issuer line(s) + date), notes (`（此件公开发布）`), attachments. A 印发
+notice prints its short notice, its signature, then the measure it issues under the
+measure's own title; a decree (`中华人民共和国国务院令 第707号`) does the same for the
+regulation it promulgates. A compilation page prints several such headers one after
+another; every title + 文号 header starts a new document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tracker.parse.blocks import Block
+from tracker.parse.clauses import match_marker
+from tracker.parse.dates import DATE, is_date_only, parse_date
+from tracker.parse.references import DOC_NUMBER_RE
+
+_TERMINAL = "。；;！!？?：:，,"
+_NUMBER_LABEL_RE = re.compile(r"^(?:文号|发文字号|文件编号|发文号)\s*[：:]\s*")
+_DECREE_NUMBER_RE = re.compile(r"^[（(]?\s*第\s*[0-9０-９]{1,5}\s*号\s*[）)]?$")
+_DECREE_TITLE_RE = re.compile(r"令$")
+_ADDRESSEE_RE = re.compile(r"(?:人民政府|政府|各|委|局|厅|部门|单位|办公室|机构|学校|公司|区|县|市|省|军区|院|会)")
+_NOTE_RE = re.compile(r"^[（(]\s*此件[^）)]{0,12}[）)]$|^抄送[：:]|^抄报[：:]|^主送[：:]|^(?:.{0,30}\s)?" + DATE + r"\s*印发$")
+_ORGAN_LINE_RE = re.compile(r"^[\u4e00-\u9fff（）()、·\s]{2,60}$")
+_SIGNATORY_RE = re.compile(r"^(?:总理|副总理|省长|市长|区长|县长|主席|主任|部长|局长|厅长|书记)\s*[\u4e00-\u9fff·]{2,5}$")
+_ISSUER_DATE_RE = re.compile(rf"^(?P<issuer>[\u4e00-\u9fff（）()、·\s]{{2,60}}?)\s*(?P<date>{DATE})$")
+_WRAPPER_TITLE_RE = re.compile(r"(?:印发|发布|公布|转发|颁布|下发)[^。]*(?:通知|决定|令|公告)$")
+_ATTACHMENT_RE = re.compile(r"^附\s*件\s*(?P<n>[0-9０-９]{0,2})\s*(?:[：:．.、]\s*|\s+|$)(?P<rest>.*)$")
+_ENCLOSED_IN_TITLE_RE = re.compile(r"(?:印发|发布|公布|转发|颁布|下发)\s*《?(.+?)》?\s*的?(?:通知|决定|令|公告)$")
+_SHORT_PAREN_RE = re.compile(r"^[（(][^（()）]{1,18}[）)]$")
+_MAX_TITLE_LINES = 5
+
+
+@dataclass
+class Signature:
+    issuer_lines: list[str]
+    date_text: str
+
+    @property
+    def issuer(self) -> str | None:
+        lines = [line for line in self.issuer_lines if not _SIGNATORY_RE.match(line)]
+        organs = [part for line in lines for part in re.split(r"[\s、]+", line) if part]
+        return "、".join(organs) or None
+
+    @property
+    def date(self):  # noqa: ANN201 - datetime.date | None
+        match = re.search(DATE, self.date_text)
+        return parse_date(match.group(0)) if match else None
+
+
+@dataclass
+class Layout:
+    title_lines: list[str] = field(default_factory=list)
+    doc_number: str | None = None
+    decree: bool = False
+    addressee: str | None = None
+    wrapper: list[Block] = field(default_factory=list)
+    enclosed_title_lines: list[str] = field(default_factory=list)
+    main: list[Block] = field(default_factory=list)
+    attachments: list[tuple[str, list[Block]]] = field(default_factory=list)
+    signatures: list[Signature] = field(default_factory=list)
+
+
+def join_title(lines: list[str]) -> str:
+    """Title lines → one title; spaces between two CJK characters are line-wrap artefacts."""
+    text = "".join(line.strip() for line in lines)
+    return re.sub(r"(?<=[\u4e00-\u9fff“”《》（）])\s+(?=[\u4e00-\u9fff“”《》（）])", "", text).strip()
+
+
+def standalone_number(text: str) -> str | None:
+    """The 文号 when a block is nothing but a 文号 (optionally labelled)."""
+    candidate = _NUMBER_LABEL_RE.sub("", text).strip()
+    match = DOC_NUMBER_RE.fullmatch(candidate)
+    return candidate if match else None
+
+
+def is_title_like(block: Block) -> bool:
+    text = block.text
+    if len(text) > 80 or text.endswith(tuple(_TERMINAL)) or "。" in text:
+        return False
+    if match_marker(text) or is_date_only(text) or standalone_number(text) or _ATTACHMENT_RE.match(text):
+        return False
+    return not _NOTE_RE.match(text)
+
+
+def _is_addressee(text: str) -> bool:
+    return text.endswith(("：", ":")) and len(text) <= 400 and bool(_ADDRESSEE_RE.search(text)) and not match_marker(text)
+
+
+def header_starts(blocks: list[Block]) -> list[int]:
+    """Indices where a document header (title lines + standalone 文号) begins."""
+    starts = []
+    for i, block in enumerate(blocks):
+        if not standalone_number(block.text) or i == 0:
+            continue
+        j = i
+        while j > 0 and i - j < _MAX_TITLE_LINES and is_title_like(blocks[j - 1]):
+            j -= 1
+        if j < i and (not starts or j > starts[-1] + 2):
+            starts.append(j)
+    return starts
+
+
+def _continues(previous: Block, block: Block) -> bool:
+    """True when `block` is the second half of a paragraph split by a page or line break."""
+    a, b = previous.text, block.text
+    if previous.table or block.table or previous.heading or block.heading or len(a) < 15:
+        return False
+    unclosed = a.count("（") + a.count("(") > a.count("）") + a.count(")")
+    if a.endswith(tuple("。；;！!？?：:）)」』”\"")) and not unclosed:
+        return False
+    if match_marker(a) and len(a) <= 50:
+        return False
+    if match_marker(b) or _ATTACHMENT_RE.match(b) or is_date_only(b) or _NOTE_RE.match(b):
+        return False
+    return not (len(b) <= 40 and _is_organ_line(b))
+
+
+def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
+    """Re-join paragraphs that a page break (or hard line wrap) cut in two."""
+    joined: list[Block] = []
+    for block in blocks:
+        if joined and _continues(joined[-1], block):
+            previous = joined[-1]
+            joined[-1] = Block(previous.text + block.text, previous.bolds + block.bolds, previous.heading, previous.table)
+        else:
+            joined.append(block)
+    return joined
+
+
+def _signature_at(blocks: list[Block], i: int) -> tuple[int, Signature] | None:
+    """A signature ending at block i: (index of its first block, signature)."""
+    text = blocks[i].text
+    if is_date_only(text):
+        j = i
+        while j > 0 and i - j < 3 and _is_organ_line(blocks[j - 1].text):
+            j -= 1
+        return j, Signature([b.text for b in blocks[j:i]], text)
+    match = _ISSUER_DATE_RE.match(text)
+    if match and _is_organ_line(match.group("issuer").strip()):
+        return i, Signature([match.group("issuer").strip()], match.group("date"))
+    return None
+
+
+def _is_organ_line(text: str) -> bool:
+    if _SIGNATORY_RE.match(text):
+        return True
+    return len(text) <= 40 and bool(_ORGAN_LINE_RE.match(text)) and not match_marker(text) and not _ATTACHMENT_RE.match(text)
+
+
+def enclosed_name(title: str | None) -> str | None:
+    """`…关于印发《X》的通知` / `…印发X的通知` → X."""
+    if not title:
+        return None
+    match = _ENCLOSED_IN_TITLE_RE.search(title)
+    return match.group(1).strip("《》 ") if match else None
+
+
+def analyse(blocks: list[Block], known_title: str | None = None) -> Layout:
+    """Split one document's blocks into header, wrapper, main text, signatures, attachments."""
+    layout = Layout()
+    blocks = [b for b in blocks if not _NOTE_RE.match(b.text)]
+    i = 0
+    if blocks and standalone_number(blocks[0].text):
+        layout.doc_number = standalone_number(blocks[0].text)
+        i = 1
+    while i < len(blocks) and len(layout.title_lines) < _MAX_TITLE_LINES:
+        block = blocks[i]
+        is_part = is_title_like(block) or (layout.title_lines and _SHORT_PAREN_RE.match(block.text))
+        if not is_part:
+            break
+        layout.title_lines.append(block.text)
+        i += 1
+    if i < len(blocks) and layout.doc_number is None:
+        number = standalone_number(blocks[i].text)
+        if number:
+            layout.doc_number, i = number, i + 1
+        elif layout.title_lines and _DECREE_TITLE_RE.search(layout.title_lines[-1]) and _DECREE_NUMBER_RE.match(
+            blocks[i].text
+        ):
+            layout.decree = True
+            layout.doc_number = layout.title_lines[-1] + re.sub(r"[（()）\s]", "", blocks[i].text)
+            i += 1
+    if i < len(blocks) and _is_addressee(blocks[i].text):
+        layout.addressee = blocks[i].text
+        i += 1
+    rest = join_broken_paragraphs(blocks[i:])
+    body, signatures = _remove_signatures(rest)
+    layout.signatures = [s for _, s in signatures]
+    title = known_title or join_title(layout.title_lines)
+    is_wrapper = layout.decree or bool(_WRAPPER_TITLE_RE.search(title or ""))
+    split = _wrapper_split(body, signatures, title) if is_wrapper else None
+    if split is not None:
+        layout.wrapper = body[:split]
+        j = split
+        while j < len(body) and len(layout.enclosed_title_lines) < _MAX_TITLE_LINES:
+            block = body[j]
+            if not (is_title_like(block) or (layout.enclosed_title_lines and _SHORT_PAREN_RE.match(block.text))):
+                break
+            layout.enclosed_title_lines.append(block.text)
+            j += 1
+        body = body[j:]
+    layout.main, layout.attachments = _split_attachments(body)
+    return layout
+
+
+def _remove_signatures(blocks: list[Block]) -> tuple[list[Block], list[tuple[int, Signature]]]:
+    """Body without signature blocks; each signature with the body index it stood at."""
+    kept: list[Block] = []
+    signatures: list[tuple[int, Signature]] = []
+    for i, block in enumerate(blocks):
+        found = _signature_at(blocks, i)
+        if found:
+            first, signature = found
+            drop = i - first
+            if drop:
+                del kept[len(kept) - drop :]
+            signatures.append((len(kept), signature))
+        else:
+            kept.append(block)
+    return kept, signatures
+
+
+def _wrapper_split(body: list[Block], signatures: list[tuple[int, Signature]], title: str | None) -> int | None:
+    """Where the issued measure starts after the notice (or decree) text, if it is printed here."""
+    name = re.sub(r"\s+", "", enclosed_name(title) or "")
+    for position in range(min(len(body), 40)):
+        block = body[position]
+        compact = re.sub(r"\s+", "", block.text)
+        if name and compact and (compact == name or (is_title_like(block) and name.startswith(compact) and len(compact) >= 6)):
+            if position > 0 or not signatures:
+                return position
+    if signatures:
+        position = signatures[0][0]
+        if 0 < position < len(body) and is_title_like(body[position]):
+            return position
+    return None
+
+
+def _split_attachments(body: list[Block]) -> tuple[list[Block], list[tuple[str, list[Block]]]]:
+    main: list[Block] = []
+    attachments: list[tuple[str, list[Block]]] = []
+    for block in body:
+        match = _ATTACHMENT_RE.match(block.text)
+        if match and len(block.text) <= 80:
+            name = "附件" + match.group("n").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+            first = [Block(match.group("rest"), block.bolds, True)] if match.group("rest") else []
+            attachments.append((name, first))
+        elif attachments:
+            attachments[-1][1].append(block)
+        else:
+            main.append(block)
+    return main, attachments

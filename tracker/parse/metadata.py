@@ -1,0 +1,99 @@
+"""Metadata values from what a page declares: labelled table fields, `<meta>` tags, titles.
+
+Labelled fields (gov.cn `table.bd1`, Hanweb 信息公开 tables) are what the publisher itself
+recorded, so they win over anything guessed from the text; this module only turns
+their strings into values (dates, a clean 文号, joint issuers joined by `、`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from tracker.parse.dates import DATE, parse_date
+from tracker.parse.layout import join_title
+from tracker.parse.references import DOC_NUMBER_RE
+
+_DATE_RE = re.compile(DATE)
+_ORGAN_SUFFIX = (
+    "人民政府", "政府", "办公厅", "办公室", "委员会", "委", "局", "厅", "部", "院", "署", "会", "中心", "办",
+    "处", "所", "行", "司", "法院", "检察院", "党委", "省委", "市委", "区委", "县委", "总局", "管委会",
+)  # fmt: skip
+_TITLE_ISSUER_RE = re.compile(r"^(?P<issuer>[\u4e00-\u9fff、（）()]{2,80}?)(?:关于|印发|转发|公布|发布)")
+_DOC_TYPE_RE = re.compile(r"(?:通知|办法|意见|规定|决定|方案|计划|细则|批复|条例|公告|通告|函|措施|规划|纲要|指引|规则|命令|令|决议|报告|准则|标准|目录|清单)")
+_TITLE_SPLIT_RE = re.compile(r"\s*(?:_|\||｜|\s-\s|——\s)\s*")
+_PUBLISHED_META = ("pubdate", "firstpublishedtime", "publishdate", "article:published_time", "dc.date", "publishtime")
+_NONE_VALUES = {"无", "暂无", "-", "—", "/", "空"}
+
+
+def field_date(value: str | None) -> dt.date | None:
+    """The first date in a field value (`2019年01月27日`, `2019-02-15-10:00:00`, …)."""
+    if not value:
+        return None
+    match = _DATE_RE.search(value)
+    return parse_date(match.group(0)) if match else None
+
+
+def field_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return None if not value or value in _NONE_VALUES else value
+
+
+def field_doc_number(value: str | None) -> str | None:
+    value = field_text(value)
+    if not value or not re.search(r"[0-9０-９]", value):
+        return None
+    match = DOC_NUMBER_RE.search(value)
+    return match.group(0).strip() if match else value
+
+
+def is_organ(text: str) -> bool:
+    return text.endswith(_ORGAN_SUFFIX)
+
+
+def field_issuer(value: str | None) -> str | None:
+    """Joint issuers as one `、`-separated string, whatever the page separated them with."""
+    value = field_text(value)
+    if not value:
+        return None
+    parts = [p for p in re.split(r"[\s、，,；;]+", value) if p]
+    if len(parts) > 1 and all(is_organ(p) for p in parts):
+        return "、".join(parts)
+    return value
+
+
+def issuer_from_title(title: str | None) -> str | None:
+    """`国务院办公厅、中央军委办公厅关于…` → the issuing organs before 关于 / 印发."""
+    if not title:
+        return None
+    match = _TITLE_ISSUER_RE.match(title)
+    if not match:
+        return None
+    issuer = match.group("issuer")
+    parts = [p for p in issuer.split("、") if p]
+    return issuer if parts and all(is_organ(p) for p in parts) else None
+
+
+def published_from_meta(meta: dict[str, str]) -> dt.date | None:
+    for name in _PUBLISHED_META:
+        value = field_date(meta.get(name))
+        if value:
+            return value
+    return None
+
+
+def clean_title(text: str | None) -> str | None:
+    """A title from `<title>` / `<h1>`: site names after `_` or `|` cut, wrap spaces removed."""
+    if not text:
+        return None
+    parts = [p for p in _TITLE_SPLIT_RE.split(text) if p]
+    if not parts:
+        return None
+    best = parts[0] if len(parts[0]) >= 6 else max(parts, key=len)
+    return join_title([best]) or None
+
+
+def looks_like_title(text: str | None) -> bool:
+    return bool(text) and (len(text) >= 10 or bool(_DOC_TYPE_RE.search(text)))

@@ -1,0 +1,66 @@
+"""Recognise pages that are not policy documents: anti-bot challenges, JS shells, login walls.
+
+A challenge page stored as a "new version" would wipe a document's clauses and raise a
+false alert, so these are detected before parsing and reported as `NotADocumentError`.
+The crawler calls `detect_non_document` itself to count blocked fetches per source.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tracker.model import NotADocumentError, PageKind
+
+_RUISHU_RE = re.compile(r"\$_ts\s*[=.\[]|<meta[^>]*\sr=[\"']?m[\"']?[\s/>]", re.I)
+_JSL_RE = re.compile(r"__jsl_clearance|_jsl_clearance_s|document\.cookie\s*=.*?location", re.I | re.S)
+_ENABLE_JS_RE = re.compile(
+    r"(?:please\s+)?enable\s+javascript|javascript\s+(?:is\s+)?(?:disabled|required)|"
+    r"请(?:开启|启用|打开|允许)\s*javascript|(?:需要|必须)(?:开启|启用)\s*javascript|浏览器(?:不支持|禁用|未开启)\s*javascript",
+    re.I,
+)
+_INVISIBLE_RE = re.compile(
+    r"<(script|style|noscript|template|head|svg)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S
+)
+_TAG_RE = re.compile(r"<[^>]+>")
+_ENTITY_RE = re.compile(r"&(?:nbsp|#160|#12288);?", re.I)
+_PASSWORD_RE = re.compile(r"<input[^>]+type\s*=\s*[\"']?password", re.I)
+_LOGIN_WORD_RE = re.compile(r"登录|登陆|用户登录|统一身份认证|log\s*in|sign\s*in", re.I)
+_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_SCRIPT_RE = re.compile(r"<script\b", re.I)
+
+#: Below this many visible characters a page cannot hold a policy document.
+_MIN_VISIBLE = 60
+#: Challenge pages carry (almost) no visible text; real pages on protected sites do.
+_CHALLENGE_MAX_VISIBLE = 400
+#: A login form beside this much text is a site header widget, not a login wall.
+_LOGIN_MAX_VISIBLE = 600
+
+
+def visible_text(html: str) -> str:
+    """Rough visible text of a page (scripts, styles, comments and tags removed)."""
+    text = _TAG_RE.sub(" ", _INVISIBLE_RE.sub(" ", html))
+    text = _ENTITY_RE.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def detect_non_document(html: str, status_code: int | None = None) -> NotADocumentError | None:
+    """The reason `html` is not a policy page, or None when it may be one."""
+    visible = visible_text(html)
+    # Protected sites embed the same scripts in real pages too: only a page without
+    # content of its own is the challenge.
+    bare = len(visible) < _CHALLENGE_MAX_VISIBLE
+    if status_code == 412 or (bare and _RUISHU_RE.search(html)):
+        return NotADocumentError(PageKind.CHALLENGE, "瑞数 anti-bot challenge ($_ts / HTTP 412)")
+    if status_code == 521 or (bare and _JSL_RE.search(html)):
+        return NotADocumentError(PageKind.CHALLENGE, "加速乐 anti-bot challenge (__jsl_clearance / HTTP 521)")
+    title_match = _TITLE_RE.search(html)
+    title = visible_text(title_match.group(1)) if title_match else ""
+    if _PASSWORD_RE.search(html) and (len(visible) < _LOGIN_MAX_VISIBLE or _LOGIN_WORD_RE.search(title)):
+        return NotADocumentError(PageKind.LOGIN, "login page (password form)")
+    if len(visible) < _MIN_VISIBLE * 4 and _ENABLE_JS_RE.search(html):
+        return NotADocumentError(PageKind.JS_SHELL, "page asks to enable JavaScript instead of showing content")
+    if len(visible) - len(title) < _MIN_VISIBLE:
+        if _SCRIPT_RE.search(html):
+            return NotADocumentError(PageKind.JS_SHELL, "empty page shell filled by JavaScript")
+        return NotADocumentError(PageKind.EMPTY, "page has no text")
+    return None

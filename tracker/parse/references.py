@@ -1,0 +1,231 @@
+"""Documents named inside a document: which ones it repeals and which it only cites.
+
+A reference is `《title》`, optionally followed by its 文号 in parentheses
+(`《…》（杭政〔2017〕66号）`, the number belongs to that title), or a bare 文号.
+A repeal needs both a lifecycle verb (同时废止, 停止执行, 予以废止, 不再执行, 宣布失效, …)
+and a specific document named in the same sentence: either before the verb in a
+sub-clause that is not a citation (`根据《…》`), or right after it (`废止《…》`), or in the
+list that follows `下列文件同时废止：`. Sentences with the verb but no named document
+("修改或废止不相适应的法律规范") repeal nothing. Verbs inside a title
+(《国务院关于废止部分行政法规的决定》) are masked before matching.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tracker.docnumber import normalize_doc_number
+from tracker.model import DocRef
+
+_D = "[0-9０-９]"
+_YEAR = rf"[〔\[［(（【〖]\s*(?:19|20|１９|２０){_D}{{2}}\s*[〕\]］)）】〗]"
+_CODE = r"[\u4e00-\u9fffA-Za-z]{1,16}"
+DOC_NUMBER = (
+    rf"(?:{_CODE}\s*{_YEAR}\s*第?\s*{_D}{{1,5}}\s*号"
+    rf"|[\u4e00-\u9fff]{{1,16}}令\s*[（(]?\s*第\s*{_D}{{1,5}}\s*号\s*[）)]?"
+    rf"|[\u4e00-\u9fff]{{1,16}}公告\s*(?:19|20){_D}{{2}}\s*年\s*第\s*{_D}{{1,5}}\s*号)"
+)
+DOC_NUMBER_RE = re.compile(DOC_NUMBER)
+_TITLE_RE = re.compile(r"《([^《》]{2,120})》")
+_PAREN_AFTER_RE = re.compile(r"\s*[（(]([^（()）]{0,80})[）)]")
+_LEADING_WORDS_RE = re.compile(
+    r"^.*?(?:根据|依据|依照|按照|参照|贯彻|落实|执行|印发|转发|下发|废止|和|及|与|或|、|，|的|以|按|经|原|前发|该|其)"
+)
+_VERB_RE = re.compile(
+    r"(?:同时|予以|即行|一并|自行|相应|均|即|现|决定)?(?:废止|废除|失效|撤销)"
+    r"|停止(?:执行|施行|实施|使用)|不再(?:执行|施行|实施|适用)|宣布(?:失效|废止)"
+)
+_CITE_MARKER_RE = re.compile(r"^(?:根据|依据|依照|按照|参照|对照|结合|遵照|为(?:贯彻|落实|深入)|贯彻|落实|经|在|对|将|与)")
+_SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
+_SUBCLAUSE_SPLIT_RE = re.compile(r"[，,]")
+_ALIAS_RE = re.compile(r"(?:以下|下)简称\s*[“\"《]([^”\"》]{1,40})[”\"》]")
+_PARTIAL_RE = re.compile(r"第[一二三四五六七八九十百零〇\d]+(?:条|款|项|章|节)|中(?:关于|有关)|的(?:有关|相关)?(?:规定|条款|内容|部分)")
+_LIST_INTRO_RE = re.compile(r"(?:下列|以下|如下).{0,20}(?:废止|失效|停止执行|不再执行)[^：:]{0,10}[：:]\s*$")
+
+
+@dataclass(frozen=True)
+class _Found:
+    ref: DocRef
+    start: int
+    end: int
+
+
+def _clean_number(raw: str) -> str:
+    """A 文号 as written, minus words a greedy match took from the sentence before it."""
+    number = raw.strip()
+    bracket = re.search(r"[〔\[［(（【〖]|令|公告", number)
+    if bracket:
+        prefix, rest = number[: bracket.start()], number[bracket.start() :]
+        trimmed = _LEADING_WORDS_RE.sub("", prefix)
+        number = (trimmed if trimmed else prefix[-4:]) + rest
+    return re.sub(r"^[（(]|[）)]$", "", number).strip()
+
+
+def find_doc_numbers(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), _clean_number(m.group(0))) for m in DOC_NUMBER_RE.finditer(text)]
+
+
+def _references(sentence: str) -> list[_Found]:
+    """Every document named in one sentence, with its span."""
+    found: list[_Found] = []
+    taken: list[tuple[int, int]] = []
+    for m in _TITLE_RE.finditer(sentence):
+        end, number = m.end(), None
+        paren = _PAREN_AFTER_RE.match(sentence, m.end())
+        if paren:
+            inner = DOC_NUMBER_RE.search(paren.group(1))
+            if inner:
+                number, end = _clean_number(inner.group(0)), paren.end()
+                taken.append((m.end(), paren.end()))
+        found.append(_Found(DocRef(title=m.group(1).strip(), doc_number=number), m.start(), end))
+        taken.append((m.start(), m.end()))
+    for start, end, number in find_doc_numbers(sentence):
+        if any(a <= start < b or a < end <= b for a, b in taken):
+            continue
+        found.append(_Found(DocRef(doc_number=number), start, end))
+    return sorted(found, key=lambda f: f.start)
+
+
+def _mask_titles(sentence: str) -> str:
+    return _TITLE_RE.sub(lambda m: "《" + "□" * len(m.group(1)) + "》", sentence)
+
+
+def _repealed_in(sentence: str, refs: list[_Found]) -> list[_Found]:
+    """The references a sentence ends: named in the verb's sub-clause chain, not cited."""
+    masked = _mask_titles(sentence)
+    verbs = list(_VERB_RE.finditer(masked))
+    if not verbs or not refs:
+        return []
+    bounds = [0] + [m.end() for m in _SUBCLAUSE_SPLIT_RE.finditer(masked)] + [len(masked) + 1]
+    chosen: list[_Found] = []
+    for verb in verbs:
+        after = masked[verb.end() :]
+        lead = re.match(r"\s*(?:了|下列|以下|如下)?\s*[：:]?\s*", after)
+        lead_end = verb.end() + (lead.end() if lead else 0)
+        for ref in refs:
+            if ref.start == lead_end or (ref.start >= verb.end() and _chained(masked, refs, ref, lead_end)):
+                chosen.append(ref)
+                continue
+            if ref.end > verb.start():
+                continue
+            sub_start = max(b for b in bounds if b <= ref.start)
+            sub_end = min(b for b in bounds if b > ref.start)
+            clause = masked[sub_start:sub_end].strip()
+            if _CITE_MARKER_RE.match(clause):
+                continue
+            # The verb must belong to this sub-clause or to the one right after a
+            # sub-clause that only names documents (`《A》（x号），自…起废止`).
+            if _PARTIAL_RE.search(masked[ref.end : verb.start()]):
+                continue
+            verb_clause_start = max(b for b in bounds if b <= verb.start())
+            if verb_clause_start == sub_start or (
+                verb_clause_start == sub_end and _names_only(masked[sub_start:sub_end], refs, sub_start)
+            ):
+                chosen.append(ref)
+    return chosen
+
+
+def _chained(masked: str, refs: list[_Found], ref: _Found, lead_end: int) -> bool:
+    """`废止《A》、《B》和《C》`: refs joined only by 、/和/及/与 after the verb."""
+    position = lead_end
+    for other in refs:
+        if other.start < lead_end:
+            continue
+        gap = masked[position : other.start]
+        if other.start != lead_end and not re.fullmatch(r"\s*(?:、|，|,|和|及|与|以及)\s*", gap):
+            return False
+        if other is ref:
+            return True
+        position = other.end
+    return False
+
+
+def _names_only(clause: str, refs: list[_Found], offset: int) -> bool:
+    """A sub-clause that is nothing but document names (and words like 原/前发/以及)."""
+    rest = clause
+    for ref in sorted(refs, key=lambda r: -r.start):
+        a, b = ref.start - offset, ref.end - offset
+        if 0 <= a and b <= len(clause):
+            rest = rest[:a] + rest[b:]
+    return len(re.sub(r"[\s、，,和及与原前发的以下文件：:]", "", rest)) <= 4
+
+
+def _sentences(paragraph: str) -> list[tuple[int, str]]:
+    return [(m.start(), m.group(0)) for m in _SENTENCE_RE.finditer(paragraph)]
+
+
+@dataclass
+class References:
+    repeals: list[DocRef]
+    cites: list[DocRef]
+
+
+def _key(ref: DocRef) -> str:
+    if ref.doc_number:
+        return "#" + normalize_doc_number(ref.doc_number)
+    return "《" + re.sub(r"\s+", "", ref.title or "")
+
+
+def _dedupe(refs: Iterable[DocRef]) -> list[DocRef]:
+    """One entry per document; a title-only entry merges into a numbered one with that title."""
+    result: dict[str, DocRef] = {}
+    for ref in refs:
+        key = _key(ref)
+        title_key = "《" + re.sub(r"\s+", "", ref.title or "")
+        if ref.doc_number and title_key in result and ref.title:
+            del result[title_key]
+        if not ref.doc_number and any(r.title == ref.title for r in result.values() if r.title):
+            continue
+        if key in result:
+            existing = result[key]
+            if not existing.title and ref.title:
+                result[key] = DocRef(ref.title, existing.doc_number or ref.doc_number, existing.evidence)
+            continue
+        result[key] = ref
+    return list(result.values())
+
+
+def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) -> References:
+    """Repeals and citations in the document's paragraphs; `own` = its own titles and number."""
+    own_keys = {re.sub(r"\s+", "", o) for o in own if o}
+    own_numbers = {normalize_doc_number(o) for o in own if o and DOC_NUMBER_RE.fullmatch(o.strip())}
+    aliases = {m.group(1) for p in paragraphs for m in _ALIAS_RE.finditer(p)}
+    repeals: list[DocRef] = []
+    cites: list[DocRef] = []
+    list_evidence: str | None = None
+
+    def is_own(ref: DocRef) -> bool:
+        if ref.doc_number and normalize_doc_number(ref.doc_number) in own_numbers:
+            return True
+        return bool(ref.title and (re.sub(r"\s+", "", ref.title) in own_keys or ref.title in aliases))
+
+    for paragraph in paragraphs:
+        paragraph_refs = 0
+        for _, sentence in _sentences(paragraph):
+            refs = _references(sentence)
+            paragraph_refs += len(refs)
+            evidence = sentence.strip()
+            repealed = [f.ref for f in refs] if list_evidence else []
+            repealed_ids = {id(f.ref) for f in refs} if list_evidence else set()
+            if not list_evidence:
+                hits = _repealed_in(sentence, refs)
+                repealed = [f.ref for f in hits]
+                repealed_ids = {id(r) for r in repealed}
+            for found in refs:
+                ref = found.ref
+                if is_own(ref):
+                    continue
+                if id(ref) in repealed_ids:
+                    repeals.append(DocRef(ref.title, ref.doc_number, list_evidence or evidence))
+                else:
+                    cites.append(DocRef(ref.title, ref.doc_number, evidence))
+        if list_evidence and paragraph_refs == 0:
+            list_evidence = None
+        if _LIST_INTRO_RE.search(_mask_titles(paragraph)):
+            list_evidence = paragraph.strip()
+    repeals = _dedupe(repeals)
+    repealed_keys = {_key(r) for r in repeals} | {"《" + re.sub(r"\s+", "", r.title) for r in repeals if r.title}
+    cites = [c for c in _dedupe(cites) if _key(c) not in repealed_keys]
+    return References(repeals, cites)
