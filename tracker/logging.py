@@ -61,7 +61,12 @@ class TextFormatter(logging.Formatter):
 
 
 def _text_value(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, (list, tuple, set)):
+        text = ",".join(str(item) for item in value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=str)
     return json.dumps(text, ensure_ascii=False) if (not text or any(c.isspace() or c == '"' for c in text)) else text
 
 
@@ -81,8 +86,10 @@ def configure_logging(log_format: str = "text", level: str = "info", stream: Tex
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # APScheduler narrates every job start at INFO; our own job log lines say more.
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+    # APScheduler narrates every job start and Alembic every migration step at INFO;
+    # our own log lines say what matters.
+    for chatty in ("apscheduler", "alembic"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
 
 
 def flush_logs() -> None:

@@ -10,14 +10,42 @@ schedule do not hit their sites in the same second; cron times stay exact unless
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import queue
 import re
+import signal
+import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
 
+import sqlalchemy as sa
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from tracker.config import ConfigError
+from storage.engine import open_database
+from storage.lock import (
+    AdvisoryLock,
+    FileLock,
+    LockHeld,
+    delivery_counts,
+    holder_description,
+    load_daemon_state,
+    lock_holder_alive,
+    save_daemon_state,
+    scheduler_lock,
+    source_last_runs,
+    sources_with_last_run,
+)
+from tracker.config import ConfigError, Settings
+from tracker.logging import flush_logs
+
+log = logging.getLogger("tracker.scheduler")
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION_RE = re.compile(r"(\d+)\s*([smhd])")
@@ -118,3 +146,386 @@ def _weekday_number(text: str, field: str) -> int:
     if text in _WEEKDAYS:
         return _WEEKDAYS.index(text)
     raise ValueError(f"weekday {text!r} in {field!r} is not 0-7 or a name such as mon")
+
+
+DISPATCH_JOB = "dispatch"
+SWEEP_JOB = "sweep"
+CRAWL_PREFIX = "crawl:"
+DIGEST_PREFIX = "digest:"
+DEFAULT_SOURCE_SCHEDULE = "every 6h"
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    """One job the daemon should have: its id, what it does and when.
+
+    `catch_up_first` says whether a job that has never run (new database, new source)
+    runs as soon as the daemon starts; digests wait for their first scheduled time.
+    """
+
+    id: str
+    kind: str  # crawl | sweep | digest | dispatch
+    target: str | None
+    schedule: Schedule
+    catch_up_first: bool
+
+
+def plan_jobs(settings: Settings, *, dispatch_every: float) -> list[PlannedJob]:
+    """Every job the configuration asks for; ConfigError (with the key path) for a bad schedule."""
+    where = str(settings.path or "config")
+    timezone = settings.tracker.tz
+    jobs: list[PlannedJob] = []
+    for index, source in enumerate(settings.sources):
+        if not source.enabled:
+            continue
+        schedule = parse_schedule(
+            source.schedule or DEFAULT_SOURCE_SCHEDULE, key=f"source[{index}].schedule", where=where, timezone=timezone
+        )
+        jobs.append(PlannedJob(CRAWL_PREFIX + source.name, "crawl", source.name, schedule, catch_up_first=True))
+    hour, minute = settings.tracker.sweep_time.split(":")
+    sweep = Schedule(f"{int(minute)} {int(hour)} * * *", CronTrigger(hour=hour, minute=minute, timezone=timezone))
+    jobs.append(PlannedJob(SWEEP_JOB, "sweep", None, sweep, catch_up_first=True))
+    for index, subscription in enumerate(settings.subscriptions):
+        if subscription.mode != "digest" or not subscription.schedule:
+            continue
+        schedule = parse_schedule(
+            subscription.schedule, key=f"subscription[{index}].schedule", where=where, timezone=timezone
+        )
+        jobs.append(PlannedJob(DIGEST_PREFIX + subscription.name, "digest", subscription.name, schedule, catch_up_first=False))
+    dispatch = Schedule(f"every {dispatch_every:g}s", IntervalTrigger(seconds=dispatch_every, timezone=timezone))
+    jobs.append(PlannedJob(DISPATCH_JOB, "dispatch", None, dispatch, catch_up_first=True))
+    return jobs
+
+
+def first_run_time(
+    trigger: BaseTrigger, *, last_run: dt.datetime | None, now: dt.datetime, catch_up_first: bool
+) -> dt.datetime:
+    """When a job should first fire after the daemon (re)starts, given when it last ran.
+
+    The last run comes from our tables, so a restart neither repeats a run that already
+    happened nor forgets one that fell due while the daemon was down: an overdue job runs
+    once, now, however many times it was missed.
+    """
+    if last_run is None:
+        upcoming = trigger.get_next_fire_time(None, now)
+        return now if catch_up_first or upcoming is None else upcoming
+    due = trigger.get_next_fire_time(last_run, last_run + dt.timedelta(microseconds=1))
+    if due is None or due <= now:
+        return now
+    return due
+
+
+@dataclass(frozen=True)
+class DaemonOptions:
+    """How the daemon runs, as opposed to what it runs (that is tracker.toml)."""
+
+    dispatch_every: float = 5.0
+    heartbeat_every: float = 10.0
+    shutdown_timeout: float = 30.0
+    misfire_grace: float = 86400.0
+
+
+JobWork = Callable[[PlannedJob, Settings, sa.Engine, threading.Event], Mapping[str, Any]]
+"""Does one job's work through the pipeline and returns facts worth logging.
+
+It receives the settings the job started with, the daemon's engine and an event set at
+shutdown, which a long crawl checks to stop early.
+"""
+
+
+class Daemon:
+    """One scheduler process on one database, from start to a clean exit.
+
+    The main thread only waits for signals (SIGHUP reloads, SIGTERM/SIGINT stop) and writes
+    the heartbeat; jobs run on APScheduler's thread pool, at most one instance per job, and
+    overdue runs coalesce into one.
+    """
+
+    def __init__(
+        self,
+        *,
+        db_url: str,
+        config_path: Path,
+        work: JobWork,
+        load: Callable[[Path], Settings],
+        options: DaemonOptions = DaemonOptions(),
+    ) -> None:
+        self.db_url = db_url
+        self.config_path = config_path
+        self.work = work
+        self.load = load
+        self.options = options
+        self.stopping = threading.Event()
+        self._signals: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._running: set[str] = set()
+        self._state_lock = threading.Lock()
+        self._idle = threading.Condition()
+        self._last_runs: dict[str, dt.datetime] = {}
+        self._plan: dict[str, PlannedJob] = {}
+        self._settings = Settings()
+        self._started_at = dt.datetime.now(dt.timezone.utc)
+        self._engine: sa.Engine | None = None
+        self._scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=4)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": int(options.misfire_grace)},
+            timezone=dt.timezone.utc,
+        )
+
+    def run(self) -> int:
+        """Start, serve until SIGTERM/SIGINT, stop within the deadline; return the exit code.
+
+        Raises ConfigError, DatabaseError or LockHeld before anything is scheduled.
+        """
+        settings = self.load(self.config_path)
+        plan = plan_jobs(settings, dispatch_every=self.options.dispatch_every)
+        lock = scheduler_lock(self.db_url)
+        self._engine = open_database(self.db_url)
+        try:
+            lock.acquire()
+        except LockHeld:
+            self._engine.dispose()
+            raise
+        try:
+            self._install_signal_handlers()
+            self._last_runs = self._recorded_last_runs()
+            self._scheduler.start(paused=True)
+            self._apply(settings, plan)
+            self._scheduler.resume()
+            log.info(
+                "daemon started",
+                extra={"holder": holder_description(), "config": str(self.config_path), "jobs": sorted(self._plan)},
+            )
+            self._save_state()
+            self._serve()
+            return self._stop(lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    def _recorded_last_runs(self) -> dict[str, dt.datetime]:
+        """Last runs from the tables: crawls from the sources (manual crawls count), the rest from daemon_state."""
+        assert self._engine is not None
+        state = load_daemon_state(self._engine)
+        runs = {
+            job_id: dt.datetime.fromisoformat(job["last_run"])
+            for job_id, job in (state.jobs if state else {}).items()
+            if job.get("last_run")
+        }
+        for name, moment in source_last_runs(self._engine).items():
+            job_id = CRAWL_PREFIX + name
+            runs[job_id] = max(moment, runs.get(job_id, moment))
+        return runs
+
+    def _install_signal_handlers(self) -> None:
+        for signum in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda number, _frame: self._signals.put(number))
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                signum = self._signals.get(timeout=self.options.heartbeat_every)
+            except queue.Empty:
+                self._save_state()
+                continue
+            if signum == signal.SIGHUP:
+                self.reload()
+                continue
+            log.info("stop requested", extra={"signal": signal.Signals(signum).name})
+            return
+
+    def reload(self) -> None:
+        """Re-read tracker.toml; an invalid file keeps the running schedule and says why."""
+        try:
+            settings = self.load(self.config_path)
+            plan = plan_jobs(settings, dispatch_every=self.options.dispatch_every)
+        except ConfigError as exc:
+            log.error("config reload refused, keeping the running schedule", extra={"reason": str(exc)})
+            return
+        changed = self._apply(settings, plan)
+        log.info("config reloaded", extra={"changed": changed, "jobs": len(plan)})
+        self._save_state()
+
+    def _apply(self, settings: Settings, plan: list[PlannedJob]) -> list[str]:
+        """Make the scheduler's jobs match `plan`; return the ids added, rescheduled or removed.
+
+        A job whose schedule text is unchanged keeps its next run time, so a reload that
+        only touched other jobs does not delay or repeat it.
+        """
+        now = dt.datetime.now(dt.timezone.utc)
+        wanted = {job.id: job for job in plan}
+        changed: list[str] = []
+        for job_id in sorted(set(self._plan) - set(wanted)):
+            self._scheduler.remove_job(job_id)
+            changed.append(job_id)
+        for job_id, job in wanted.items():
+            current = self._plan.get(job_id)
+            same_zone = self._settings.tracker.timezone == settings.tracker.timezone
+            if current is not None and current.schedule.text == job.schedule.text and same_zone:
+                continue
+            first = first_run_time(
+                job.schedule.trigger, last_run=self._last_runs.get(job_id), now=now, catch_up_first=job.catch_up_first
+            )
+            if current is None:
+                self._scheduler.add_job(
+                    self._execute, job.schedule.trigger, args=(job_id,), id=job_id, name=job_id, next_run_time=first
+                )
+            else:
+                self._scheduler.modify_job(job_id, trigger=job.schedule.trigger, next_run_time=first)
+            changed.append(job_id)
+        self._settings, self._plan = settings, wanted
+        return changed
+
+    def _execute(self, job_id: str) -> None:
+        """Run one job; whatever goes wrong is logged, never raised into the scheduler."""
+        job, settings = self._plan.get(job_id), self._settings
+        if job is None or self.stopping.is_set():
+            return
+        with self._idle:
+            self._running.add(job_id)
+        started_at = dt.datetime.now(dt.timezone.utc)
+        clock = time.monotonic()
+        fields: dict[str, Any] = {"job": job_id}
+        if job.target:
+            fields[job.kind if job.kind != "crawl" else "source"] = job.target
+        try:
+            assert self._engine is not None
+            facts = self.work(job, settings, self._engine, self.stopping)
+            level = logging.DEBUG if job.kind == "dispatch" and not any(facts.values()) else logging.INFO
+            log.log(level, f"{job.kind} finished", extra={**fields, "outcome": "ok", **facts, "duration": _since(clock)})
+        except Exception as exc:
+            log.error(
+                f"{job.kind} failed",
+                extra={**fields, "outcome": "error", "error": f"{type(exc).__name__}: {exc}", "duration": _since(clock)},
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+        finally:
+            self._last_runs[job_id] = started_at
+            with self._idle:
+                self._running.discard(job_id)
+                self._idle.notify_all()
+        if job.kind != "dispatch":
+            self._save_state()
+
+    def _save_state(self) -> None:
+        """Heartbeat, next and last run per job, for `tracker status`; a failed write is only logged."""
+        assert self._engine is not None
+        next_runs = {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
+        jobs = {
+            job_id: {
+                "kind": job.kind,
+                "target": job.target,
+                "schedule": job.schedule.text,
+                "next_run": next_runs[job_id].isoformat() if next_runs.get(job_id) else None,
+                "last_run": self._last_runs[job_id].isoformat() if job_id in self._last_runs else None,
+            }
+            for job_id, job in self._plan.items()
+        }
+        try:
+            with self._state_lock:
+                save_daemon_state(
+                    self._engine,
+                    holder=holder_description(),
+                    started_at=self._started_at,
+                    config_path=str(self.config_path),
+                    jobs=jobs,
+                    stopped=self.stopping.is_set(),
+                )
+        except sa.exc.SQLAlchemyError as exc:
+            log.warning("heartbeat not recorded", extra={"error": str(exc).splitlines()[0]})
+
+    def _stop(self, lock: FileLock | AdvisoryLock) -> int:
+        """No new jobs; wait for running ones up to the deadline; abandon the rest; exit 0."""
+        self.stopping.set()
+        self._scheduler.pause()
+        deadline = time.monotonic() + self.options.shutdown_timeout
+        with self._idle:
+            while self._running and time.monotonic() < deadline:
+                self._idle.wait(timeout=max(0.0, deadline - time.monotonic()))
+            abandoned = sorted(self._running)
+        if abandoned:
+            # Each document is written in one transaction, so an abandoned crawl loses only
+            # the page in flight; the database rolls back what the dying connection held.
+            log.warning("abandoning jobs at the shutdown deadline", extra={"jobs": abandoned})
+            flush_logs()
+            os._exit(0)
+        self._save_state()
+        self._scheduler.shutdown(wait=False)
+        assert self._engine is not None
+        self._engine.dispose()
+        lock.release()
+        log.info("daemon stopped", extra={"uptime": _since_datetime(self._started_at)})
+        flush_logs()
+        return 0
+
+
+def _since(clock: float) -> float:
+    return round(time.monotonic() - clock, 3)
+
+
+def _since_datetime(moment: dt.datetime) -> float:
+    return round((dt.datetime.now(dt.timezone.utc) - moment).total_seconds(), 3)
+
+
+
+def daemon_status(engine: sa.Engine, settings: Settings) -> dict[str, Any]:
+    """What `tracker status` reports, as JSON-ready values with times in the configured zone.
+
+    "Running" is decided by the lock, so a daemon killed with SIGKILL shows as stopped even
+    though its last heartbeat row is still there; next runs are only shown while it runs.
+    """
+    timezone = settings.tracker.tz
+    running = lock_holder_alive(engine)
+    state = load_daemon_state(engine)
+    jobs: dict[str, dict[str, Any]] = state.jobs if state else {}
+
+    def when(value: dt.datetime | str | None) -> str | None:
+        if value is None:
+            return None
+        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+        return moment.astimezone(timezone).isoformat(timespec="seconds")
+
+    def next_run(job_id: str) -> str | None:
+        return when(jobs.get(job_id, {}).get("next_run")) if running else None
+
+    configured = {source.name: source for source in settings.sources}
+    stored = {source.name: (source, run) for source, run in sources_with_last_run(engine)}
+    sources = []
+    for name in sorted(set(configured) | set(stored)):
+        config = configured.get(name)
+        row, run = stored.get(name, (None, None))
+        sources.append(
+            {
+                "name": name,
+                "configured": config is not None,
+                "enabled": config.enabled if config else False,
+                "schedule": jobs.get(CRAWL_PREFIX + name, {}).get("schedule")
+                or (config.schedule or DEFAULT_SOURCE_SCHEDULE if config else None),
+                "next_run": next_run(CRAWL_PREFIX + name),
+                "last_run": when((row.last_run_at if row else None) or jobs.get(CRAWL_PREFIX + name, {}).get("last_run")),
+                "last_outcome": run.outcome if run else None,
+                "last_counts": {"new": run.new, "changed": run.changed, "removed": run.removed, "errors": run.errors}
+                if run
+                else None,
+                "consecutive_failures": row.consecutive_failures if row else 0,
+                "last_error": row.last_error if row else None,
+            }
+        )
+    other_jobs = {
+        job_id: {"schedule": job.get("schedule"), "next_run": next_run(job_id), "last_run": when(job.get("last_run"))}
+        for job_id, job in sorted(jobs.items())
+        if not job_id.startswith(CRAWL_PREFIX) and job_id != DISPATCH_JOB
+    }
+    counts = delivery_counts(engine)
+    return {
+        "daemon": {
+            "running": running,
+            "holder": state.holder if state else None,
+            "config": state.config_path if state else None,
+            "started_at": when(state.started_at if state else None),
+            "heartbeat_at": when(state.heartbeat_at if state else None),
+            "stopped_at": when(state.stopped_at if state else None),
+        },
+        "sources": sources,
+        "jobs": other_jobs,
+        "deliveries": {state_name: counts.get(state_name, 0) for state_name in ("pending", "sending", "failed", "dead", "sent")},
+    }
