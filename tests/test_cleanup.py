@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import DATA
 from tracker.model import DocRef
+from tracker.parse import parse_document
 from tracker.parse.cleanup import cleanup_relations
 
 NOTICE = DATA / "lifecycle" / "cleanup_notice_gbk.html"
@@ -109,3 +110,23 @@ def test_sentences_and_tables_that_list_nothing_give_nothing(text: str) -> None:
 def test_the_seed_documents_are_not_clean_up_notices(seed_paths: dict[str, Path]) -> None:
     for path in seed_paths.values():
         assert cleanup_relations(path.read_text(encoding="utf-8")) == ([], [], []), path.name
+
+
+def test_the_parser_takes_the_notices_lists_from_gbk_bytes() -> None:
+    (notice,) = parse_document(NOTICE.read_bytes(), url="https://www.hangzhou.gov.cn/art/2026/3/31/art_1_9.html")
+    assert notice.title == "杭州市人民政府关于公布规范性文件清理结果的通知"
+    assert [ref.doc_number for ref in notice.repeals] == ["杭政〔2017〕66号", "杭政函〔2016〕120号", "杭政办〔2018〕11号"]
+    assert [ref.doc_number for ref in notice.confirms] == ["杭政办函〔2025〕58号", "杭政〔2023〕5号"]
+    assert [ref.doc_number for ref in notice.amends] == ["杭政〔2019〕21号"]
+    assert notice.cites == []
+    assert notice.repeals[0].evidence == (
+        "《杭州市人民政府关于公布规范性文件清理结果的通知》：废止 —— "
+        "1 | 杭州市人民政府关于加快推动杭州未来产业发展的指导意见 | 杭政〔2017〕66号 | 废止"
+    )
+
+
+def test_an_ordinary_document_keeps_the_parsers_references(seed_paths: dict[str, Path]) -> None:
+    (plan,) = parse_document(seed_paths["001"].read_bytes(), url="https://example.gov.cn/001")
+    assert [ref.doc_number for ref in plan.repeals] == ["杭政〔2017〕66号"]
+    assert [ref.doc_number for ref in plan.cites] == ["工信部联科〔2024〕12号", "浙政办发〔2023〕9号"]
+    assert (plan.confirms, plan.amends) == ([], [])

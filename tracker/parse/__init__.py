@@ -26,6 +26,7 @@ import re
 
 from tracker.model import DecodeError, NotADocumentError, PageKind, ParseError, PolicyDocument
 from tracker.parse.blocks import Block, Page, html_page, looks_like_html, text_page
+from tracker.parse.cleanup import with_cleanup_relations
 from tracker.parse.clauses import build_clauses
 from tracker.parse.dates import validity_from_text
 from tracker.parse.decode import decode_bytes
@@ -70,7 +71,7 @@ def parse_document(
         raise NotADocumentError(PageKind.EMPTY, "no document text on the page")
     starts = header_starts(page.blocks)
     if len(starts) < 2:
-        return [_document(page.blocks, page, url, first=True)]
+        return [with_cleanup_relations(_document(page.blocks, page, url, first=True), text)]
     bounds = [0, *starts[1:], len(page.blocks)]
     return [
         _document(page.blocks[a:b], page, url, first=k == 0)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Tag
 
-from tracker.model import DocRef
+from tracker.model import DocRef, PolicyDocument
 
 REPEALS = "repeals"
 CONFIRMS = "confirms"
@@ -70,6 +70,33 @@ def cleanup_relations(html_or_text: str, *, title: str | None = None) -> tuple[l
             seen.add(key)
             found[kind].append(ref)
     return found[REPEALS], found[CONFIRMS], found[AMENDS]
+
+
+def with_cleanup_relations(doc: PolicyDocument, html_or_text: str) -> PolicyDocument:
+    """`doc` with the notice's lists as its repeals, confirms and amends.
+
+    The lists are authoritative for the documents they name: a reference the sentence
+    parser found for the same document (by normalised number, else title) — a repeal
+    without title, or a mere citation of a row — is replaced by the listed one.
+    """
+    repeals, confirms, amends = cleanup_relations(html_or_text, title=doc.title)
+    listed = {_ref_key(ref) for ref in (*repeals, *confirms, *amends)}
+    if not listed:
+        return doc
+
+    def others(refs: list[DocRef]) -> list[DocRef]:
+        return [ref for ref in refs if _ref_key(ref) not in listed]
+
+    return doc.replace(
+        repeals=[*others(doc.repeals), *repeals],
+        confirms=[*others(doc.confirms), *confirms],
+        amends=[*others(doc.amends), *amends],
+        cites=others(doc.cites),
+    )
+
+
+def _ref_key(ref: DocRef) -> str | None:
+    return ref.doc_number_normalized or ref.title
 
 
 def _listed(html_or_text: str, source: str) -> Iterator[tuple[str, DocRef]]:
