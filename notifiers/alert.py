@@ -47,13 +47,14 @@ class FigureLine:
 
 @dataclass(frozen=True)
 class ClauseLine:
-    """One changed clause: where it is, its old and new text, its inline redline."""
+    """One changed clause: where it is, its text, and the runs deleted and inserted in it."""
 
     change: str
     path: str
     old_text: str | None = None
     new_text: str | None = None
-    inline: tuple[tuple[str, str], ...] = ()
+    deleted: tuple[str, ...] = ()
+    inserted: tuple[str, ...] = ()
     figures: tuple[FigureLine, ...] = ()
 
     @property
@@ -196,6 +197,17 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def _repealer_label(kind: str, payload: Mapping[str, Any]) -> DocumentLink | None:
+    """The repealing document as the lifecycle wrote it (`by`), when its row is not at hand."""
+    if kind == "status_changed" and payload.get("to") == "repealed" and _text(payload.get("by")):
+        return DocumentLink(title=_text(payload.get("by")))
+    return None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value if v) if isinstance(value, list) else ()
+
+
 def _clause_lines(raw: Any) -> tuple[ClauseLine, ...]:
     if not isinstance(raw, list):
         return ()
@@ -207,11 +219,8 @@ def _clause_lines(raw: Any) -> tuple[ClauseLine, ...]:
         old_path = _text(item.get("old_path"))
         if item.get("change") == "moved" and old_path and old_path != path:
             path = f"{old_path} → {path}"
-        inline = tuple(
-            (str(op[0]), str(op[1]))
-            for op in item.get("inline") or ()
-            if isinstance(op, (list, tuple)) and len(op) == 2
-        )
+        change = str(item.get("change") or "modified")
+        text = _text(item.get("text"))
         figures = tuple(
             FigureLine(old=_text(f.get("old")), new=_text(f.get("new")), kind=_text(f.get("kind")))
             for f in item.get("figures") or ()
@@ -219,11 +228,12 @@ def _clause_lines(raw: Any) -> tuple[ClauseLine, ...]:
         )
         lines.append(
             ClauseLine(
-                change=str(item.get("change") or "modified"),
+                change=change,
                 path=path,
-                old_text=_text(item.get("old_text")),
-                new_text=_text(item.get("new_text")),
-                inline=inline,
+                old_text=_text(item.get("old_text")) or (text if change == "removed" else None),
+                new_text=_text(item.get("new_text")) or (text if change != "removed" else None),
+                deleted=_strings(item.get("deleted")),
+                inserted=_strings(item.get("inserted")),
                 figures=figures,
             )
         )
@@ -242,13 +252,17 @@ def alert_from_rows(
 ) -> Alert:
     """Combine an event's columns, its payload and its document's current fields.
 
+    Payloads as written by `storage.documents.change_payload` (document_changed: summary,
+    clauses with path, text, deleted/inserted runs, figures), `tracker.lifecycle`
+    (status_changed: from, to, reason, evidence, by; expiry_reminder: days_left,
+    expires_on) and the crawler (source events: error).
+
     `document` holds the Document row's fields (title, url, doc_number, issuer, status,
     expires_on, effective_from); payload values win where both say something (a
     removed document keeps the title it had when the event happened).
     """
     payload = payload or {}
     document = document or {}
-    diff = payload.get("diff") if isinstance(payload.get("diff"), Mapping) else payload
     title = (
         _text(payload.get("title"))
         or _text(document.get("title"))
@@ -267,8 +281,8 @@ def alert_from_rows(
         issuer=_text(document.get("issuer")),
         status=_text(payload.get("to")) or _text(document.get("status")),
         source=source,
-        summary=_text(payload.get("summary")) or _text(diff.get("summary")),
-        changes=_clause_lines(diff.get("clauses")),
+        summary=_text(payload.get("summary")),
+        changes=_clause_lines(payload.get("clauses")),
         status_from=_text(payload.get("from")) if kind == "status_changed" else None,
         status_to=_text(payload.get("to")) if kind == "status_changed" else None,
         reason=_text(payload.get("reason")),
@@ -276,7 +290,7 @@ def alert_from_rows(
         days_left=_int(payload.get("days_left")),
         expires_on=_text(payload.get("expires_on")) or _text(document.get("expires_on")),
         effective_from=_text(payload.get("effective_from")) or _text(document.get("effective_from")),
-        repealed_by=repealed_by,
+        repealed_by=repealed_by or _repealer_label(kind, payload),
         error=_text(payload.get("error")) or _text(payload.get("last_error")),
         payload=payload,
     )

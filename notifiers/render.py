@@ -112,15 +112,13 @@ def _clip(text: Any, limit: int) -> str:
 
 
 def _redline_text(change: ClauseLine) -> str:
-    """A clause's change in plain text: `[-deleted-]{+inserted+}`, or old and new in full."""
-    if change.inline:
-        marks = {"delete": "[-{}-]", "insert": "{{+{}+}}"}
-        return "".join(marks.get(op, "{}").format(text) for op, text in change.inline)
-    if change.old_text and change.new_text:
-        return f"[-{change.old_text}-]{{+{change.new_text}+}}"
-    if change.new_text:
-        return f"{{+{change.new_text}+}}"
-    return f"[-{change.old_text or ''}-]"
+    """A clause's change in plain text: `[-deleted-]` and `{+inserted+}` runs, or its text."""
+    marks = [f"[-{run}-]" for run in change.deleted] + [f"{{+{run}+}}" for run in change.inserted]
+    if marks:
+        return " ".join(marks)
+    if change.change == "removed":
+        return f"[-{change.old_text or ''}-]"
+    return f"{{+{change.new_text or ''}+}}" if change.change == "added" else change.new_text or ""
 
 
 def _link(url: str | None) -> Markup | None:

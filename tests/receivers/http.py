@@ -42,7 +42,9 @@ class Receiver:
     """Base receiver: subclasses implement `answer(request)`; `script` queues canned answers.
 
     `requests` holds every request received, `accepted` those the platform took as
-    delivered messages. `block` makes the handler wait (to hold a sender mid-request).
+    delivered messages. With `hold_after = n`, requests after the n-th are processed but
+    not answered until `release` is set: a sender killed meanwhile has delivered the
+    message without learning it.
     """
 
     def __init__(self) -> None:
@@ -50,8 +52,8 @@ class Receiver:
         self.accepted: list[Request] = []
         self.script: deque[Answer] = deque()
         self.lock = threading.Lock()
-        self.block = threading.Event()
-        self.block.set()
+        self.hold_after: int | None = None
+        self.release = threading.Event()
         self.port = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -96,13 +98,13 @@ class Receiver:
         return self
 
     def handle(self, request: Request) -> Answer:
-        self.block.wait(timeout=30)
         with self.lock:
             self.requests.append(request)
-            if self.script:
-                return self.script.popleft()
-            answer = self.answer(request)
-            return answer
+            answer = self.script.popleft() if self.script else self.answer(request)
+            hold = self.hold_after is not None and len(self.requests) > self.hold_after
+        if hold:
+            self.release.wait(timeout=30)
+        return answer
 
     def accept(self, request: Request) -> None:
         """Subclasses call this (under the lock) for a message the platform takes."""
@@ -119,5 +121,5 @@ class Receiver:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
-        self.block.set()
+        self.release.set()
         self.stop()

@@ -1,0 +1,341 @@
+"""Sending due deliveries: claim, send, record — at most one duplicate after a crash.
+
+Each delivery is claimed (`sending`, attempts + 1, next_attempt_at = now + stale_after)
+in its own committed transaction before the HTTP call, and marked `sent` in another one
+after it. A process killed in between leaves a `sending` row that becomes due again once
+`stale_after` has passed: it is resent once, with the same idempotency key, so a receiver
+that honours the key sees it once. Failures are classified by the channel: retryable ones
+are rescheduled with exponential backoff (or the server's Retry-After), permanent ones
+and exhausted retries go to `dead` with the provider's code and message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from notifiers.alert import Alert
+from notifiers.channels import Channel, ChannelContext, DeliveryError, Outgoing, build_channel
+from notifiers.channels.email import EmailChannel
+from notifiers.loading import load_alerts
+from notifiers.ratelimit import RATE_LIMITS, schedule_slots
+from notifiers.render import build_digest
+from storage.tables import Delivery, Event
+from tracker.config import SubscriptionConfig
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = dt.timedelta(seconds=30)
+BACKOFF_CAP = dt.timedelta(hours=1)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min, … capped at an hour, after the `attempts`-th failure."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def digest_key(subscription: str, delivery_ids: Iterable[int]) -> str:
+    """A digest's idempotency key: the same batch of deliveries always gets the same key."""
+    ids = ",".join(str(i) for i in sorted(delivery_ids))
+    return f"digest:{subscription}:{hashlib.sha256(ids.encode()).hexdigest()[:16]}"
+
+
+def _outstanding() -> sa.ColumnElement[bool]:
+    """Rows `dispatch_due` owns: immediate ones not yet sent, and digests whose send failed.
+
+    A `sending` row is included: its next_attempt_at is the claim's expiry, so it only
+    comes due when the process that claimed it died.
+    """
+    immediate = sa.and_(Delivery.mode == "immediate", col(Delivery.state).in_(("pending", "failed", "sending")))
+    digest_retry = sa.and_(Delivery.mode == "digest", col(Delivery.state).in_(("failed", "sending")))
+    return sa.or_(immediate, digest_retry)
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+    deferred: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    """What a digest run did: how many alerts it covered and whether a message went out."""
+
+    subscription: str
+    count: int
+    sent: bool
+    error: str | None = None
+    preview: str | None = None
+
+
+@dataclass(frozen=True)
+class _Due:
+    id: int
+    event_id: int
+    subscription: str
+    mode: str
+    state: str
+    attempts: int
+
+
+class Dispatcher:
+    """Sends due deliveries for the configured subscriptions.
+
+    `clock` and `sleep` are injectable so tests can move time; `max_wait` bounds how long
+    one `dispatch_due` call waits for rate-limit slots or short Retry-After delays
+    before returning to its scheduler.
+    """
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        subscriptions: Sequence[SubscriptionConfig],
+        *,
+        context: ChannelContext | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        stale_after: dt.timedelta = dt.timedelta(minutes=10),
+        max_attempts: int = 8,
+        max_wait: dt.timedelta = dt.timedelta(seconds=30),
+        batch_size: int = 200,
+    ) -> None:
+        self.engine = engine
+        self.subscriptions = {s.name: s for s in subscriptions}
+        self.context = context or ChannelContext()
+        self.sleep = sleep
+        self.stale_after = stale_after
+        self.max_attempts = max_attempts
+        self.max_wait = max_wait
+        self.batch_size = batch_size
+        self._channels: dict[str, Channel] = {}
+
+    def now(self) -> dt.datetime:
+        return self.context.clock()
+
+    # ── immediate deliveries ────────────────────────────────────────────────
+
+    def dispatch_due(self) -> DispatchReport:
+        """Send everything due now; wait (up to `max_wait`) for slots that open soon."""
+        report = DispatchReport()
+        deadline = self.now() + self.max_wait
+        while True:
+            touched = self._dispatch_pass(report)
+            upcoming = self._next_due()
+            now = self.now()
+            if upcoming is None or upcoming > deadline:
+                return report
+            if not touched and upcoming > now:
+                self.sleep((upcoming - now).total_seconds())
+
+    def _next_due(self) -> dt.datetime | None:
+        with Session(self.engine) as session:
+            return session.exec(select(sa.func.min(Delivery.next_attempt_at)).where(_outstanding())).one()
+
+    def _dispatch_pass(self, report: DispatchReport) -> int:
+        now = self.now()
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Delivery).where(_outstanding(), Delivery.next_attempt_at <= now).order_by(Delivery.next_attempt_at, Delivery.id).limit(self.batch_size)
+            ).all()
+            due = [_Due(r.id, r.event_id, r.subscription, r.mode, r.state, r.attempts) for r in rows if r.id is not None]
+        by_target: dict[tuple[str, str], list[_Due]] = {}
+        digests: dict[str, list[_Due]] = {}
+        for item in due:
+            subscription = self.subscriptions.get(item.subscription)
+            channel = self._channel(item.subscription, report) if subscription else None
+            if subscription is None or channel is None:
+                reason = "subscription is no longer configured" if subscription is None else "subscription is misconfigured"
+                self._finish_dead([item.id], reason, "config", report)
+                continue
+            if item.mode == "digest":
+                digests.setdefault(item.subscription, []).append(item)
+            else:
+                by_target.setdefault((subscription.channel, subscription.url or subscription.name), []).append(item)
+        for (kind, target), items in by_target.items():
+            self._send_to_target(kind, target, items, report)
+        for name, items in digests.items():
+            self._send_batch(self.subscriptions[name], [i.id for i in items], report)
+        return len(due)
+
+    def _channel(self, name: str, report: DispatchReport) -> Channel | None:
+        if name not in self._channels:
+            try:
+                self._channels[name] = build_channel(self.subscriptions[name], self.context)
+            except ValueError as exc:
+                report.errors.append(f"subscription {name}: {exc}")
+                log.error("subscription %s is misconfigured: %s", name, exc)
+                return None
+        return self._channels[name]
+
+    def _send_to_target(self, kind: str, target: str, items: list[_Due], report: DispatchReport) -> None:
+        limit = RATE_LIMITS.get(kind)
+        now = self.now()
+        slots = [now] * len(items)
+        if limit is not None:
+            sharing = [s.name for s in self.subscriptions.values() if (s.channel, s.url or s.name) == (kind, target)]
+            with Session(self.engine) as session:
+                recent = session.exec(
+                    select(Delivery.sent_at).where(
+                        col(Delivery.subscription).in_(sharing),
+                        Delivery.state == "sent",
+                        Delivery.sent_at > now - limit.per,  # type: ignore[operator]
+                    )
+                ).all()
+            slots = schedule_slots([t for t in recent if t is not None], len(items), limit, now)
+        for item, slot in zip(items, slots):
+            if slot > now:
+                self._defer(item.id, slot)
+                report.deferred += 1
+            else:
+                self._send_batch(self.subscriptions[item.subscription], [item.id], report)
+
+    # ── digests ─────────────────────────────────────────────────────────────
+
+    def send_digest(self, name: str, *, preview: bool = False) -> DigestResult:
+        """Send one subscription's digest: every pending delivery since the last one.
+
+        An empty period sends nothing unless the subscription sets `send_empty = true`.
+        `preview` renders the message without sending or changing any row.
+        """
+        subscription = self.subscriptions[name]
+        now = self.now()
+        with Session(self.engine) as session:
+            ids = list(
+                session.exec(
+                    select(Delivery.id)
+                    .where(Delivery.subscription == name, Delivery.mode == "digest", col(Delivery.state).in_(("pending", "failed")))
+                    .order_by(Delivery.id)
+                )
+            )
+        ids = [i for i in ids if i is not None]
+        send_empty = bool(subscription.options.get("send_empty", False))
+        if not ids and not send_empty and not preview:
+            return DigestResult(name, 0, sent=False)
+        if preview:
+            channel = build_channel(subscription, self.context)
+            outgoing = self._outgoing(subscription, ids, digest=True, now=now)
+            return DigestResult(name, len(ids), sent=False, preview=self._preview(channel, outgoing))
+        report = DispatchReport()
+        self._send_batch(subscription, ids, report, digest=True)
+        error = report.errors[-1] if report.errors else None
+        return DigestResult(name, len(ids), sent=report.sent > 0, error=error)
+
+    def _preview(self, channel: Channel, outgoing: Outgoing) -> str:
+        if isinstance(channel, EmailChannel):
+            return channel.compose(outgoing).as_string()
+        renderer = self.context.renderer
+        digest = build_digest(channel.subscription.name, outgoing.alerts, outgoing.period_start, self.now(), renderer.tz)
+        return renderer.digest_text(digest)
+
+    # ── one message: claim, send, record ────────────────────────────────────
+
+    def _outgoing(self, subscription: SubscriptionConfig, ids: list[int], *, digest: bool, now: dt.datetime) -> Outgoing:
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Delivery, Event).join(Event, col(Event.id) == Delivery.event_id).where(col(Delivery.id).in_(ids))
+            ).all()
+            alerts_by_event = load_alerts(session, [event for _, event in rows])
+            period_start = None
+            if digest:
+                period_start = session.exec(
+                    select(sa.func.max(Delivery.sent_at)).where(
+                        Delivery.subscription == subscription.name, Delivery.mode == "digest", Delivery.state == "sent"
+                    )
+                ).one()
+        alerts: list[Alert] = sorted(alerts_by_event.values(), key=lambda a: (a.occurred_at, a.event_id or 0))
+        if digest:
+            key = digest_key(subscription.name, ids) if ids else f"digest:{subscription.name}:empty:{now.isoformat()}"
+            return Outgoing(alerts=tuple(alerts), idempotency_key=key, digest=True, period_start=period_start, period_end=now)
+        (event_id,) = [event.id for _, event in rows]
+        return Outgoing(alerts=tuple(alerts), idempotency_key=f"{event_id}:{subscription.name}")
+
+    def _send_batch(self, subscription: SubscriptionConfig, ids: list[int], report: DispatchReport, *, digest: bool | None = None) -> None:
+        """Claim `ids`, send them as one message (a digest when there are several), record."""
+        now = self.now()
+        digest = subscription.mode == "digest" if digest is None else digest
+        attempts = self._claim(ids, now)
+        if ids and attempts is None:
+            return  # another dispatcher got there first
+        channel = self._channel(subscription.name, report)
+        if channel is None:
+            self._finish_dead(ids, "subscription is misconfigured", "config", report)
+            return
+        try:
+            outgoing = self._outgoing(subscription, ids, digest=digest, now=now)
+            channel.send(outgoing)
+        except DeliveryError as exc:
+            self._finish_failed(ids, attempts or 1, exc, report)
+            return
+        except Exception as exc:  # a bug in rendering must not stop the other deliveries
+            log.exception("delivery %s to %s failed unexpectedly", ids, subscription.name)
+            self._finish_failed(ids, attempts or 1, DeliveryError(f"{type(exc).__name__}: {exc}", code="internal", retryable=True), report)
+            return
+        self._finish_sent(ids, report)
+
+    def _claim(self, ids: list[int], now: dt.datetime) -> int | None:
+        """Mark the rows `sending` in a committed transaction; the highest attempt count, or None."""
+        if not ids:
+            return 0
+        with Session(self.engine) as session:
+            result = session.execute(
+                sa.update(Delivery)
+                .where(col(Delivery.id).in_(ids), col(Delivery.state).in_(("pending", "failed", "sending")))
+                .values(state="sending", attempts=Delivery.attempts + 1, next_attempt_at=now + self.stale_after)
+            )
+            session.commit()
+            if result.rowcount == 0:
+                return None
+            return session.exec(select(sa.func.max(Delivery.attempts)).where(col(Delivery.id).in_(ids))).one()
+
+    def _defer(self, delivery_id: int, when: dt.datetime) -> None:
+        with Session(self.engine) as session:
+            session.execute(sa.update(Delivery).where(Delivery.id == delivery_id).values(next_attempt_at=when))
+            session.commit()
+
+    def _finish_sent(self, ids: list[int], report: DispatchReport) -> None:
+        now = self.now()
+        if ids:
+            with Session(self.engine) as session:
+                session.execute(
+                    sa.update(Delivery)
+                    .where(col(Delivery.id).in_(ids))
+                    .values(state="sent", sent_at=now, last_error=None, last_error_code=None)
+                )
+                session.commit()
+        report.sent += 1
+
+    def _finish_failed(self, ids: list[int], attempts: int, error: DeliveryError, report: DispatchReport) -> None:
+        if not error.retryable or attempts >= self.max_attempts:
+            self._finish_dead(ids, error.message, error.code, report)
+            return
+        now = self.now()
+        wait = dt.timedelta(seconds=error.retry_after) if error.retry_after is not None else backoff(attempts)
+        with Session(self.engine) as session:
+            session.execute(
+                sa.update(Delivery)
+                .where(col(Delivery.id).in_(ids))
+                .values(state="failed", next_attempt_at=now + wait, last_error=error.message[:1000], last_error_code=error.code)
+            )
+            session.commit()
+        report.retrying += 1
+        report.errors.append(error.message)
+        log.warning("delivery %s failed (%s), retrying in %s: %s", ids, error.code, wait, error.message)
+
+    def _finish_dead(self, ids: list[int], message: str, code: str | None, report: DispatchReport) -> None:
+        with Session(self.engine) as session:
+            session.execute(
+                sa.update(Delivery).where(col(Delivery.id).in_(ids)).values(state="dead", last_error=message[:1000], last_error_code=code)
+            )
+            session.commit()
+        report.dead += 1
+        report.errors.append(message)
+        log.error("delivery %s is dead (%s): %s", ids, code, message)
