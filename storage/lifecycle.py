@@ -104,10 +104,21 @@ def refresh_statuses(
     occurred_at: dt.datetime,
     warning_days: int = DEFAULT_WARNING_DAYS,
 ) -> SweepResult:
-    """Recompute the status of these documents on `on` (after a save); reminders are left to the sweep."""
+    """Recompute, on `on`, these documents and every document their repeals/amends/confirms point to.
+
+    The pipeline calls it after saving a version, in the same transaction. Expiry
+    reminders are left to the daily sweep.
+    """
     ids = set(document_ids)
     if not ids:
         return SweepResult(on)
+    session.flush()
+    targets = sa.select(Relation.target_document_id).where(
+        col(Relation.from_document_id).in_(ids),
+        col(Relation.kind).in_(LIFECYCLE_RELATION_KINDS),
+        col(Relation.target_document_id).is_not(None),
+    )
+    ids.update(session.execute(targets).scalars())
     return _apply(session, on, ids, occurred_at, warning_days, ())
 
 
@@ -162,7 +173,7 @@ def _load_documents(
 ) -> tuple[dict[int, DatedDocument], dict[int, _Stored]]:
     query = sa.select(
         Document.id,
-        Document.title,
+        sa.func.coalesce(Document.enclosed_title, Document.title),
         Document.doc_number,
         Document.issued_on,
         Document.published_on,

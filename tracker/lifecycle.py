@@ -48,7 +48,11 @@ _VALIDITY_STATUS = (("废止", Status.REPEALED), ("失效", Status.EXPIRED), ("�
 
 @dataclass(frozen=True, slots=True)
 class DatedDocument:
-    """What the rules need to know about one document: its own dates and its page's validity field."""
+    """What the rules need to know about one document: its own dates and its page's validity field.
+
+    `title` is the name people cite it by (for a 印发 notice, the measure it issues): it
+    only words reasons such as `repealed by 《…》`.
+    """
 
     id: int
     title: str | None = None
