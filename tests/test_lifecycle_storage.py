@@ -95,13 +95,14 @@ def test_a_later_repeal_changes_an_existing_documents_status_once(engine: sa.Eng
     assert run_sweep(engine, dt.date(2025, 2, 2)) == []
 
 
-def test_refresh_statuses_touches_only_the_named_documents(engine: sa.Engine) -> None:
+def test_refresh_statuses_touches_the_named_documents_and_what_they_repeal(engine: sa.Engine) -> None:
     plan_id = store(engine, plan(), "https://example.gov.cn/plan.html")
     other_id = store(engine, PolicyDocument(title="其他", issued_on=dt.date(2020, 1, 1)), "https://example.gov.cn/other.html")
-    with Session(engine) as session:
+    with Session(engine, expire_on_commit=False) as session:
         result = refresh_statuses(session, [plan_id], dt.date(2026, 11, 22), occurred_at=AT)
         session.commit()
-    assert (result.assessed, result.updated, result.events) == (1, 1, [])
+    assert (result.assessed, result.updated) == (2, 2)
+    assert [(e.kind, e.document_id) for e in result.events] == [("status_changed", placeholder_id(engine))]
     assert stored(engine, plan_id).status == "expiring"
     assert stored(engine, other_id).status_reason is None
 
