@@ -395,3 +395,38 @@ def change_payload(document: Document, diff: ClauseDiff) -> dict[str, Any]:
         "metadata": {key: change.to_json() for key, change in diff.metadata.items()},
         "clauses": clauses,
     }
+
+
+class VersionNotFound(LookupError):
+    """A version number the document does not have; `str()` says which ones it has."""
+
+
+def diff_versions(
+    session: Session, document_id: int, from_number: int | None = None, to_number: int | None = None
+) -> ClauseDiff:
+    """The clause diff between two stored versions; by default the last two.
+
+    With a single version there is nothing to compare against: every clause is `added`.
+    """
+    numbers = sorted(session.exec(select(Version.number).where(Version.document_id == document_id)))
+    if not numbers:
+        raise VersionNotFound("document has no stored version")
+    to_number = numbers[-1] if to_number is None else to_number
+    if from_number is None:
+        earlier = [n for n in numbers if n < to_number]
+        from_number = earlier[-1] if earlier else None
+    for number in (from_number, to_number):
+        if number is not None and number not in numbers:
+            raise VersionNotFound(f"no version {number}; versions are {', '.join(map(str, numbers))}")
+    new = _version(session, document_id, to_number)
+    old = _version(session, document_id, from_number) if from_number is not None else None
+    return diff_documents(
+        load_version_document(session, old) if old is not None else None,
+        load_version_document(session, new),
+        from_version=from_number,
+        to_version=to_number,
+    )
+
+
+def _version(session: Session, document_id: int, number: int) -> Version:
+    return session.exec(select(Version).where(Version.document_id == document_id, Version.number == number)).one()

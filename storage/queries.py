@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from storage.documents import load_version_document
 from storage.tables import Document, Relation, Version
 from tracker.docnumber import normalize_doc_number
 
@@ -113,3 +115,31 @@ def relations_to(session: Session, document_id: int) -> list[RelationView]:
         .order_by(col(Relation.id))
     )
     return [RelationView(relation, other) for relation, other in session.exec(query)]
+
+
+def document_json(session: Session, document: Document, *, clauses: bool = False) -> dict[str, Any]:
+    """The CLI's document JSON: the parsed-document fields of the current version + id, url, status.
+
+    A placeholder (named by another document, never fetched) has only what was written about it.
+    """
+    latest = session.exec(
+        select(Version).where(Version.document_id == document.id).order_by(col(Version.number).desc()).limit(1)
+    ).first()
+    parsed: dict[str, Any] = {}
+    if latest is not None:
+        doc = load_version_document(session, latest)
+        parsed = doc.to_json()
+        if not clauses:
+            parsed.pop("clauses")
+    else:
+        parsed = {"title": document.title, "doc_number": document.doc_number, "doc_number_normalized": document.doc_number_norm}
+    return {
+        "id": document.id,
+        "url": document.url,
+        **parsed,
+        "status": document.status,
+        "status_since": document.status_since.isoformat() if document.status_since else None,
+        "status_reason": document.status_reason,
+        "is_placeholder": document.is_placeholder,
+        "version": latest.number if latest is not None else None,
+    }

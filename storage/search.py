@@ -10,6 +10,7 @@ SQLite's FTS5 table `search_fts` ranks with bm25, PostgreSQL a GIN index on
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -62,12 +63,24 @@ def _searchable(text: str) -> list[tuple[str, int]]:
     return kept
 
 
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_NOT_LETTER_OR_DIGIT_RE = re.compile(r"[\W_]+")
+
+
+def _folded(text: str) -> str:
+    """Letters and digits only, NFKC-folded and lower-cased (full-width ASCII by table: fast)."""
+    value = text.translate(_FULL_WIDTH)
+    if not unicodedata.is_normalized("NFKC", value):
+        value = unicodedata.normalize("NFKC", value)
+    return _NOT_LETTER_OR_DIGIT_RE.sub("", value.lower())
+
+
 def bigrams(text: str) -> list[str]:
     """The overlapping two-character units of the text's letters and digits."""
-    chars = [char for char, _ in _searchable(text)]
+    chars = _folded(text)
     if len(chars) == 1:
-        return chars
-    return [chars[i] + chars[i + 1] for i in range(len(chars) - 1)]
+        return [chars]
+    return [chars[i : i + 2] for i in range(len(chars) - 1)]
 
 
 def entry_rows(document_id: int, title: str, clauses: Iterable[tuple[int | None, str, str]]) -> list[dict[str, Any]]:
@@ -90,7 +103,7 @@ def index_document(session: Session, document_id: int, title: str, clauses: Iter
 def search(session: Session, text: str, *, status: str | None = None, limit: int = 20) -> list[SearchHit]:
     """Best matches first; each hit is one title or clause of a current version."""
     grams = bigrams(text)
-    if len(_searchable(text)) < 2:
+    if len(_folded(text)) < 2:
         raise SearchQueryError(f"search term {text!r} needs at least two letters or digits")
     if session.get_bind().dialect.name == "postgresql":
         match = "to_tsvector('simple', e.grams) @@ to_tsquery('simple', :query)"
@@ -138,6 +151,7 @@ def _snippet(text: str, query: str) -> dict[str, Any]:
         return {"snippet": text[: 2 * SNIPPET_CONTEXT], "highlight": (0, 0)}
     start = haystack[found][1]
     end = haystack[found + len(needle) - 1][1] + 1
+    start, end = _with_edge_punctuation(text, query.strip(), start, end)
     window_start = max(0, start - SNIPPET_CONTEXT)
     window_end = min(len(text), end + SNIPPET_CONTEXT)
     prefix = "…" if window_start > 0 else ""
@@ -145,3 +159,18 @@ def _snippet(text: str, query: str) -> dict[str, Any]:
     snippet = prefix + text[window_start:window_end] + suffix
     offset = len(prefix) - window_start
     return {"snippet": snippet, "highlight": (start + offset, end + offset)}
+
+
+def _with_edge_punctuation(text: str, query: str, start: int, end: int) -> tuple[int, int]:
+    """Widen the match over punctuation the query itself starts or ends with (首台（套）)."""
+    leading = re.match(r"[\W_]+", query)
+    trailing = re.search(r"[\W_]+$", query)
+    if leading and _folded_equal(text[max(0, start - len(leading.group())) : start], leading.group()):
+        start -= len(leading.group())
+    if trailing and _folded_equal(text[end : end + len(trailing.group())], trailing.group()):
+        end += len(trailing.group())
+    return start, end
+
+
+def _folded_equal(a: str, b: str) -> bool:
+    return unicodedata.normalize("NFKC", a) == unicodedata.normalize("NFKC", b)

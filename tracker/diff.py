@@ -11,7 +11,6 @@ so spacing and full-/half-width punctuation (，vs ,) are not changes.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 from diff_match_patch import diff_match_patch
+from rapidfuzz import fuzz
 
 from tracker.figures import figure_changes
 from tracker.model import Clause, ClauseChange, ClauseDiff, FieldChange, InlineOp, PolicyDocument
@@ -35,9 +35,17 @@ _LEADING_NUMBER_RE = re.compile(
 _OPS = {diff_match_patch.DIFF_EQUAL: "equal", diff_match_patch.DIFF_INSERT: "insert", diff_match_patch.DIFF_DELETE: "delete"}
 
 
+# Full-width ASCII (，：１) folded by table first: full NFKC is slow on CJK text and is then
+# only needed for the rarer compatibility characters.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def comparable(text: str | None) -> str:
     """The form two texts are compared in: NFKC, no whitespace."""
-    return _WHITESPACE_RE.sub("", unicodedata.normalize("NFKC", text or ""))
+    value = (text or "").translate(_FULL_WIDTH)
+    if not unicodedata.is_normalized("NFKC", value):
+        value = unicodedata.normalize("NFKC", value)
+    return _WHITESPACE_RE.sub("", value)
 
 
 def diff_documents(
@@ -101,11 +109,8 @@ def _encode(text: str, codes: dict[str, str], tokens: list[str]) -> str:
 
 
 def similarity(old_text: str, new_text: str) -> float:
-    """0..1 share of characters two comparable texts have in common, in order."""
-    matcher = difflib.SequenceMatcher(None, old_text, new_text, autojunk=False)
-    if matcher.real_quick_ratio() < SIMILARITY_THRESHOLD or matcher.quick_ratio() < SIMILARITY_THRESHOLD:
-        return 0.0
-    return matcher.ratio()
+    """0..1 share of characters two comparable texts have in common, in order (Indel ratio)."""
+    return fuzz.ratio(old_text, new_text) / 100
 
 
 def diff_clauses(old: Sequence[Clause], new: Sequence[Clause]) -> list[ClauseChange]:
@@ -187,9 +192,10 @@ def _pair_similar(
     taken = set(pairs.values())
     free_new = [n for n in range(len(new)) if n not in taken]
     candidates: list[tuple[float, bool, int, int, int]] = []
+    cutoff = SIMILARITY_THRESHOLD * 100
     for o in free_old:
         for n in free_new:
-            score = similarity(old_keys[o], new_keys[n])
+            score = fuzz.ratio(old_keys[o], new_keys[n], score_cutoff=cutoff) / 100
             if score >= SIMILARITY_THRESHOLD:
                 candidates.append((-score, old[o].path != new[n].path, abs(o - n), o, n))
     used_new: set[int] = set()

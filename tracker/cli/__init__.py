@@ -6,6 +6,8 @@ from tracker.cli.app import app
 
 # Command modules register themselves on import; keep one import per line.
 from tracker.cli import parse_cmd  # noqa: E402,F401
+from tracker.cli import store_cmd  # noqa: E402,F401
+from tracker.cli import docs_cmd  # noqa: E402,F401
 
 
 def main() -> None:

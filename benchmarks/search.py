@@ -1,0 +1,64 @@
+"""`tracker search` at 10,000 documents (target: median < 100 ms), SQLite and PostgreSQL.
+
+Terms of two, three and four characters, common and rare, as people type them.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+# Run from the repository root's point of view: benchmarks/storage.py must not shadow the
+# storage package, and benchmarks.bulkdata must be importable.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from sqlmodel import Session  # noqa: E402
+
+from benchmarks.bulkdata import drop_postgres, populate, scratch_postgres_url  # noqa: E402
+from storage.engine import init_database, open_database  # noqa: E402
+from storage.search import search  # noqa: E402
+
+DOCUMENTS = 10_000
+TERMS = ["脑机", "算力", "首台（套）", "类脑智能", "脑机接口", "概念验证中心", "医疗器械", "有效期", "先导区", "补助", "闵行"]
+PG_ADMIN = "postgresql+psycopg://root@127.0.0.1:5432/test"
+
+
+def measure(url: str, label: str) -> None:
+    init_database(url)
+    engine = open_database(url)
+    start = time.perf_counter()
+    populate(engine, DOCUMENTS)
+    print(f"{label}: generated {DOCUMENTS} documents in {time.perf_counter() - start:.1f} s")
+    timings: dict[str, list[float]] = {term: [] for term in TERMS}
+    with Session(engine) as session:
+        for _ in range(5):
+            for term in TERMS:
+                t0 = time.perf_counter()
+                hits = search(session, term)
+                timings[term].append((time.perf_counter() - t0) * 1000)
+                assert hits, term
+    every = [t for values in timings.values() for t in values]
+    worst = max(timings, key=lambda term: statistics.median(timings[term]))
+    print(
+        f"{label}: search median {statistics.median(every):.1f} ms (target < 100 ms); "
+        f"slowest term {worst} {statistics.median(timings[worst]):.1f} ms"
+    )
+    engine.dispose()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        measure(f"sqlite:///{directory}/bench.db", "sqlite")
+    name = f"tracker_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        measure(scratch_postgres_url(PG_ADMIN, name), "postgresql")
+    finally:
+        drop_postgres(PG_ADMIN, name)
+
+
+if __name__ == "__main__":
+    main()

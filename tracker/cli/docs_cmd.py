@@ -1,0 +1,153 @@
+"""`tracker docs` (the list) and `tracker show DOC` (one document with relations and versions).
+
+Filters and sections are small separate pieces so lifecycle options (`--status`,
+`--as-of`, status evidence) can be added next to them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from storage.queries import (
+    RelationView,
+    document_json,
+    list_documents,
+    relations_from,
+    relations_to,
+    versions_of,
+)
+from storage.tables import Document
+from tracker.cli.app import app, console, print_json
+from tracker.cli.store_cmd import database_session, document_or_fail, local_time
+from tracker.model import Status
+
+
+def status_label(value: str) -> str:
+    try:
+        return Status(value).label
+    except ValueError:
+        return value
+
+
+@app.command()
+def docs(
+    ctx: typer.Context,
+    status: str | None = typer.Option(None, "--status", help="Only documents with this status."),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON only."),
+) -> None:
+    """List stored documents with their status and dates."""
+    with database_session(ctx) as session:
+        documents = list_documents(session, status=status)
+        if json_output:
+            print_json([document_json(session, d) for d in documents])
+            return
+        console.print(documents_table(documents))
+
+
+def documents_table(documents: list[Document]) -> Table:
+    table = Table()
+    for column in ("id", "status", "title", "文号", "issued", "effective", "expires"):
+        table.add_column(column)
+    for d in documents:
+        title = d.title + (" (placeholder)" if d.is_placeholder else "")
+        table.add_row(
+            str(d.id),
+            status_label(d.status),
+            title,
+            d.doc_number or "",
+            _date(d.issued_on),
+            _date(d.effective_from),
+            _date(d.expires_on),
+        )
+    return table
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    doc: str = typer.Argument(..., help="Document id, URL or 文号."),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON only."),
+) -> None:
+    """One document: metadata, status and reason, relations both ways, versions."""
+    with database_session(ctx) as session:
+        document = document_or_fail(session, doc)
+        assert document.id is not None
+        outgoing = relations_from(session, document.id)
+        incoming = relations_to(session, document.id)
+        versions = versions_of(session, document.id)
+        if json_output:
+            print_json(
+                {
+                    **document_json(session, document, clauses=True),
+                    "relations": [_relation_json(view, "outgoing") for view in outgoing]
+                    + [_relation_json(view, "incoming") for view in incoming],
+                    "versions": [
+                        {"version": v.number, "fetched_at": v.fetched_at.isoformat(), "summary": v.change_summary}
+                        for v in versions
+                    ],
+                }
+            )
+            return
+        render_document(document, outgoing, incoming)
+        if versions:
+            console.print(
+                "versions: " + ", ".join(f"v{v.number} {local_time(v.fetched_at)}" for v in versions), markup=False
+            )
+
+
+def render_document(document: Document, outgoing: list[RelationView], incoming: list[RelationView]) -> None:
+    fields = [
+        ("id", str(document.id)),
+        ("url", document.url),
+        ("title", document.title),
+        ("文号", document.doc_number),
+        ("enclosed", document.enclosed_title),
+        ("issuer", document.issuer),
+        ("issued", _date(document.issued_on)),
+        ("published", _date(document.published_on)),
+        ("effective", _date(document.effective_from)),
+        ("expires", _date(document.expires_on)),
+        ("status", status_label(document.status) + (f" since {document.status_since}" if document.status_since else "")),
+        ("reason", document.status_reason),
+    ]
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    for label, value in fields:
+        if value:
+            table.add_row(label, value)
+    console.print(table)
+    for view in outgoing:
+        console.print(f"{view.relation.kind} → {_relation_target(view)}", markup=False)
+    for view in incoming:
+        other = view.other
+        name = f"[{other.id}] {other.title}" if other else "?"
+        console.print(f"{view.relation.kind} ← {name}", markup=False)
+
+
+def _relation_target(view: RelationView) -> str:
+    written = f"《{view.relation.target_title}》" if view.relation.target_title else ""
+    written += f"（{view.relation.target_doc_number}）" if view.relation.target_doc_number else ""
+    if view.other is None:
+        return f"{written} (not stored)"
+    return f"{written} [{view.other.id}]" + (" (placeholder)" if view.other.is_placeholder else "")
+
+
+def _relation_json(view: RelationView, direction: str) -> dict[str, Any]:
+    relation = view.relation
+    return {
+        "direction": direction,
+        "kind": relation.kind,
+        "target_title": relation.target_title,
+        "target_doc_number": relation.target_doc_number,
+        "evidence": relation.evidence,
+        "document_id": view.other.id if view.other else None,
+        "document_title": view.other.title if view.other else None,
+    }
+
+
+def _date(value: object) -> str:
+    return str(value) if value else ""

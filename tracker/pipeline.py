@@ -1,0 +1,474 @@
+"""The one place that wires the edges together: parse → store → diff → events, one transaction each.
+
+Every fetched body goes through `store_fetched`, which runs inside the caller's session and
+never commits; the entry points here (`ingest_file`, …) own the unit of work and commit
+once, so a fetched page is stored completely — versions, clauses, relations, events and
+whatever later steps add — or not at all. New steps (lifecycle status events, outbox
+deliveries) belong in `store_fetched`, after the documents are saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from storage.documents import SaveResult, save_version
+from tracker.parse import parse_document
+from sources.base import DocumentRef
+from sources.http import BlockedError, Fetched, FetchError, HttpClient, HttpPolicy, RequestStats
+from sources.registry import create_source
+from storage.documents import latest_version, touch
+from storage.events import record_event
+from storage.tables import CheckRun, Document, ListingEntry, utcnow
+from storage.tables import Source as SourceRow
+from tracker.config import Settings, SourceConfig
+from tracker.model import NotADocumentError, PageKind, ParseError
+
+
+def store_fetched(
+    session: Session,
+    body: bytes,
+    *,
+    url: str,
+    fetched_at: dt.datetime,
+    content_type: str | None = None,
+    source_id: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> list[SaveResult]:
+    """Parse a fetched body and save each document in it (a page may hold several).
+
+    Raises the parser's errors (NotADocumentError, DecodeError, ParseError) before anything
+    is written. The second and later documents of one page get `<url>#2`, `<url>#3`, ….
+    """
+    documents = parse_document(body, url=url, content_type=content_type)
+    results = []
+    for index, document in enumerate(documents):
+        document_url = url if index == 0 else f"{url}#{index + 1}"
+        results.append(
+            save_version(
+                session,
+                document.replace(url=document_url),
+                url=document_url,
+                raw=body,
+                fetched_at=fetched_at,
+                source_id=source_id,
+                etag=etag,
+                last_modified=last_modified,
+                content_type=content_type,
+            )
+        )
+    return results
+
+
+def ingest_file(engine: sa.Engine, path: Path, *, url: str, fetched_at: dt.datetime) -> list[SaveResult]:
+    """Store a local file as a fetched version of the document at `url` (`tracker ingest`)."""
+    body = path.read_bytes()
+    content_type, _encoding = mimetypes.guess_type(path.name)
+    if content_type is None and path.suffix.lower() in (".md", ".markdown"):
+        content_type = "text/markdown"
+    with Session(engine, expire_on_commit=False) as session:
+        results = store_fetched(session, body, url=url, fetched_at=fetched_at, content_type=content_type)
+        session.commit()
+    return results
+
+
+# ── Crawling: sources → store_fetched, one transaction per document ──────────────────────
+#
+# `crawl` runs configured sources concurrently over one polite HTTP client. A source walks
+# its listing page by page; an item is fetched when it is new, when its listing entry
+# changed, or (revisit = "listed", the default) conditionally when it is known, so a
+# silent edit is still caught and an unchanged page costs a 304. Paging stops at a page
+# whose entries are all known and unchanged. A document no longer listed within the range
+# the walk covered is fetched again: 404/410 counts a missing run, and after
+# `removal_after_runs` of them it becomes `document_removed`. Nothing one document does can
+# stop the others; a source's result is a CheckRun row and its health on the Source row.
+
+_GONE_STATUSES = (404, 410)
+_MAX_ERROR_DETAILS = 100
+_RUN_COUNTERS = ("pages", "documents", "new", "changed", "unchanged", "removed", "blocked", "errors")
+
+
+@dataclass
+class SourceRun:
+    """What one source's crawl did; `progress` callbacks receive it after every change."""
+
+    source: str
+    outcome: str = "running"
+    pages: int = 0
+    requests: int = 0
+    documents: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    blocked: int = 0
+    errors: int = 0
+    error_details: list[dict[str, Any]] = field(default_factory=list)
+
+    def error(self, url: str, reason: str, *, blocked: bool = False) -> None:
+        if blocked:
+            self.blocked += 1
+        else:
+            self.errors += 1
+        if len(self.error_details) < _MAX_ERROR_DETAILS:
+            self.error_details.append({"url": url, "reason": reason, "kind": "blocked" if blocked else "error"})
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+CrawlProgress = Callable[[SourceRun], None]
+
+
+@dataclass(frozen=True)
+class _Known:
+    document_id: int
+    etag: str | None
+    last_modified: str | None
+    gone: bool
+
+
+def crawl(
+    engine: sa.Engine,
+    settings: Settings,
+    names: Sequence[str] = (),
+    *,
+    policy: HttpPolicy | None = None,
+    progress: CrawlProgress | None = None,
+) -> list[SourceRun]:
+    """Run the named sources (all enabled ones when none are named) and return one result each.
+
+    Unknown names raise `ConfigError` before anything runs.
+    """
+    configs = select_sources(settings, names)
+    return asyncio.run(crawl_async(engine, settings, configs, policy=policy, progress=progress))
+
+
+def select_sources(settings: Settings, names: Sequence[str]) -> list[SourceConfig]:
+    if names:
+        return [settings.source(name) for name in dict.fromkeys(names)]
+    return [source for source in settings.sources if source.enabled]
+
+
+async def crawl_async(
+    engine: sa.Engine,
+    settings: Settings,
+    configs: Sequence[SourceConfig],
+    *,
+    policy: HttpPolicy | None = None,
+    progress: CrawlProgress | None = None,
+) -> list[SourceRun]:
+    policy = policy or HttpPolicy(user_agent=settings.tracker.user_agent)
+    with Session(engine, expire_on_commit=False) as session:
+        source_ids = {name: row.id for name, row in upsert_sources(session, configs).items()}
+        session.commit()
+    async with HttpClient(policy) as client:
+        crawls = [
+            _SourceCrawl(engine, config, source_ids[config.name], client, settings, progress).run()
+            for config in configs
+        ]
+        return list(await asyncio.gather(*crawls))
+
+
+def upsert_sources(session: Session, configs: Sequence[SourceConfig]) -> dict[str, SourceRow]:
+    """Source rows for `configs`, created or updated by name (health columns untouched)."""
+    rows = {}
+    for config in configs:
+        row = session.exec(select(SourceRow).where(SourceRow.name == config.name)).first()
+        if row is None:
+            row = SourceRow(name=config.name, kind=config.kind)
+        row.kind = config.kind
+        row.schedule = config.schedule
+        row.enabled = config.enabled
+        row.config = {
+            "start_urls": list(config.start_urls),
+            "allowed_hosts": list(config.allowed_hosts),
+            "delay": config.delay,
+            "max_pages": config.max_pages,
+            "options": dict(config.options),
+        }
+        session.add(row)
+        rows[config.name] = row
+    session.flush()
+    return rows
+
+
+class _SourceCrawl:
+    """One run of one source: walk, fetch, store, look for removals, record the outcome."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        config: SourceConfig,
+        source_id: int | None,
+        client: HttpClient,
+        settings: Settings,
+        progress: CrawlProgress | None,
+    ) -> None:
+        assert source_id is not None
+        self.engine = engine
+        self.config = config
+        self.source_id = source_id
+        self.settings = settings
+        self.progress = progress
+        self.stats = RequestStats()
+        self.source = create_source(config, client, self.stats)
+        self.result = SourceRun(config.name)
+        self.started = utcnow()
+
+    def _changed(self) -> None:
+        self.result.requests = self.stats.requests
+        if self.progress is not None:
+            self.progress(self.result)
+
+    async def run(self) -> SourceRun:
+        with Session(self.engine, expire_on_commit=False) as session:
+            check = CheckRun(source_id=self.source_id, started_at=self.started)
+            session.add(check)
+            session.commit()
+        listing_failed = False
+        try:
+            walked = await self._walk()
+        except BlockedError as exc:
+            self.result.error(exc.url, exc.reason, blocked=True)
+            listing_failed = True
+        except FetchError as exc:
+            self.result.error(exc.url, f"listing: {exc.reason}")
+            listing_failed = True
+        except Exception as exc:  # a kind's parser choking on a page must not stop other sources
+            self.result.error(self.config.start_urls[0] if self.config.start_urls else self.config.name, f"listing: {type(exc).__name__}: {exc}")
+            listing_failed = True
+        else:
+            await self._check_unlisted(*walked)
+        self.result.outcome = self._outcome(listing_failed)
+        self._changed()
+        self._finish(check.id)
+        return self.result
+
+    def _outcome(self, listing_failed: bool) -> str:
+        run = self.result
+        if listing_failed and run.pages == 0:
+            return "blocked" if run.blocked else "failed"
+        if run.blocked and run.documents == 0:
+            return "blocked"
+        return "partial" if run.errors or run.blocked else "ok"
+
+    async def _walk(self) -> tuple[bool, dt.date | None, set[str]]:
+        """Walk the listing; returns (walked to the end, oldest listed date seen, URLs seen)."""
+        seen: set[str] = set()
+        oldest: dt.date | None = None
+        async for page in self.source.pages():
+            self.result.pages += 1
+            refs = [ref for ref in page.refs if ref.url not in seen]
+            seen.update(ref.url for ref in refs)
+            dates = [ref.date for ref in refs if ref.date is not None]
+            if dates:
+                oldest = min([*dates, oldest] if oldest else dates)
+            fresh = self._remember_listing(refs)
+            self._changed()
+            revisit = refs if self.source.revisit == "listed" else [ref for ref in refs if ref.url in fresh]
+            skipped = [ref.url for ref in refs if ref not in revisit]
+            if skipped:
+                self._touch_unfetched(skipped)
+            await asyncio.gather(*(self._process(ref.url) for ref in revisit))
+            if page.last:
+                return True, oldest, seen
+            if not fresh:
+                break
+        return False, oldest, seen
+
+    def _remember_listing(self, refs: list[DocumentRef]) -> set[str]:
+        """Record the listing entries; return the URLs that are new or changed since last time."""
+        if not refs:
+            return set()
+        urls = [ref.url for ref in refs]
+        with Session(self.engine, expire_on_commit=False) as session:
+            entries = {
+                entry.url: entry
+                for entry in session.exec(
+                    select(ListingEntry).where(ListingEntry.source_id == self.source_id, col(ListingEntry.url).in_(urls))
+                )
+            }
+            stored = set(session.exec(select(Document.url).where(col(Document.url).in_(urls), col(Document.gone_at).is_(None))))
+            fresh = set()
+            for ref in refs:
+                entry = entries.get(ref.url)
+                if entry is None or ref.url not in stored or (entry.title, entry.listed_on) != (ref.title, ref.date):
+                    fresh.add(ref.url)
+                if entry is None:
+                    entry = ListingEntry(source_id=self.source_id, url=ref.url, first_listed_at=self.started, last_listed_at=self.started)
+                entry.title, entry.listed_on, entry.last_listed_at = ref.title, ref.date, self.started
+                session.add(entry)
+            session.commit()
+        return fresh
+
+    def _touch_unfetched(self, urls: list[str]) -> None:
+        with Session(self.engine) as session:
+            session.execute(
+                sa.update(Document)
+                .where(col(Document.url).in_(urls))
+                .values(last_seen=self.started, missing_runs=0)
+            )
+            session.commit()
+        self.result.documents += len(urls)
+        self.result.unchanged += len(urls)
+
+    def _known(self, url: str) -> _Known | None:
+        with Session(self.engine) as session:
+            document = session.exec(select(Document).where(Document.url == url)).first()
+            if document is None or document.id is None:
+                return None
+            latest = latest_version(session, document.id)
+            return _Known(
+                document.id,
+                latest.etag if latest else None,
+                latest.last_modified if latest else None,
+                document.gone_at is not None,
+            )
+
+    async def _process(self, url: str, *, unlisted: bool = False) -> None:
+        known = self._known(url)
+        try:
+            fetched = await self.source.fetch(
+                url, etag=known.etag if known else None, last_modified=known.last_modified if known else None
+            )
+        except BlockedError as exc:
+            self.result.error(url, exc.reason, blocked=True)
+        except FetchError as exc:
+            if unlisted and known is not None and exc.status in _GONE_STATUSES:
+                self._missing(known, url, exc.status)
+            else:
+                self.result.error(url, exc.reason)
+        else:
+            self._store(url, fetched, known)
+        self._changed()
+
+    def _store(self, url: str, fetched: Fetched, known: _Known | None) -> None:
+        fetched_at = utcnow()
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                if fetched.not_modified and known is not None:
+                    document = session.get(Document, known.document_id)
+                    assert document is not None
+                    touch(session, document, seen_at=fetched_at, etag=fetched.etag, last_modified=fetched.last_modified)
+                    results: list[SaveResult] = []
+                else:
+                    results = store_fetched(
+                        session,
+                        fetched.content,
+                        url=url,
+                        fetched_at=fetched_at,
+                        content_type=fetched.content_type,
+                        source_id=self.source_id,
+                        etag=fetched.etag,
+                        last_modified=fetched.last_modified,
+                    )
+                session.commit()
+        except NotADocumentError as exc:
+            self.result.error(url, exc.reason, blocked=exc.kind in (PageKind.CHALLENGE, PageKind.JS_SHELL))
+            return
+        except ParseError as exc:
+            self.result.error(url, f"parse: {exc}")
+            return
+        except sa.exc.SQLAlchemyError as exc:
+            self.result.error(url, f"storage: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+            return
+        self.result.documents += 1
+        if not results:
+            self.result.unchanged += 1
+        for saved in results:
+            if saved.created:
+                self.result.new += 1
+            elif saved.changed:
+                self.result.changed += 1
+            else:
+                self.result.unchanged += 1
+
+    async def _check_unlisted(self, complete: bool, oldest: dt.date | None, seen: set[str]) -> None:
+        """Fetch again the documents the walk should have listed but did not."""
+        with Session(self.engine) as session:
+            query = (
+                select(ListingEntry.url, ListingEntry.listed_on)
+                .join(Document, col(Document.url) == col(ListingEntry.url))
+                .where(ListingEntry.source_id == self.source_id, col(Document.gone_at).is_(None))
+            )
+            candidates = [
+                url
+                for url, listed_on in session.exec(query)
+                if url not in seen and (complete or (oldest is not None and listed_on is not None and listed_on >= oldest))
+            ]
+        await asyncio.gather(*(self._process(url, unlisted=True) for url in candidates))
+
+    def _missing(self, known: _Known, url: str, status: int | None) -> None:
+        """One more run without the document; at the threshold it is removed (event + gone_at)."""
+        now = utcnow()
+        with Session(self.engine, expire_on_commit=False) as session:
+            document = session.get(Document, known.document_id)
+            assert document is not None
+            document.missing_runs += 1
+            if document.missing_runs >= self.settings.tracker.removal_after_runs and document.gone_at is None:
+                document.gone_at = now
+                record_event(
+                    session,
+                    kind="document_removed",
+                    dedupe_key=f"document_removed:{document.id}:{now.isoformat()}",
+                    document_id=document.id,
+                    source_id=self.source_id,
+                    occurred_at=now,
+                    payload={
+                        "url": url,
+                        "title": document.title,
+                        "doc_number": document.doc_number,
+                        "http_status": status,
+                        "missing_runs": document.missing_runs,
+                    },
+                )
+                self.result.removed += 1
+            session.add(document)
+            session.commit()
+
+    def _finish(self, check_id: int | None) -> None:
+        run, finished = self.result, utcnow()
+        failing = run.outcome in ("failed", "blocked")
+        with Session(self.engine, expire_on_commit=False) as session:
+            check = session.get(CheckRun, check_id)
+            source = session.get(SourceRow, self.source_id)
+            assert check is not None and source is not None
+            check.finished_at = finished
+            check.outcome = run.outcome
+            for name in (*_RUN_COUNTERS, "requests"):
+                setattr(check, name, getattr(run, name))
+            check.error_details = list(run.error_details)
+            session.add(check)
+            first_error = run.error_details[0] if run.error_details else None
+            source.last_run_at = finished
+            source.last_error = f"{first_error['reason']} ({first_error['url']})" if first_error else None
+            if failing:
+                source.consecutive_failures += 1
+                if source.consecutive_failures == 1:
+                    self._health_event(session, "source_failing", check_id, source.last_error)
+            else:
+                if source.consecutive_failures:
+                    self._health_event(session, "source_recovered", check_id, None)
+                source.consecutive_failures = 0
+                source.last_success_at = finished
+            session.add(source)
+            session.commit()
+
+    def _health_event(self, session: Session, kind: str, check_id: int | None, error: str | None) -> None:
+        record_event(
+            session,
+            kind=kind,
+            dedupe_key=f"{kind}:{self.source_id}:{check_id}",
+            source_id=self.source_id,
+            payload={"source": self.config.name, "outcome": self.result.outcome, "error": error},
+        )
