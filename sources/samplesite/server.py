@@ -84,7 +84,10 @@ class SiteServer:
         self._release = threading.Event()
         self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"samplesite-{site.name}", daemon=True)
+        self._httpd.block_on_close = False
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"samplesite-{site.name}", daemon=True
+        )
 
     @property
     def base_url(self) -> str:

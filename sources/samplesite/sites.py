@@ -71,6 +71,8 @@ class HanwebSite:
     def __init__(self) -> None:
         self.day = 1
         self.challenge_tokens: set[str] = set()
+        #: When set, the cookie never satisfies the challenge (as when real JavaScript must solve it).
+        self.strict_challenge = False
         self._lock = threading.Lock()
 
     def articles(self) -> list[Article]:
@@ -115,7 +117,7 @@ class HanwebSite:
 
     def _passes_challenge(self, request: Request) -> bool:
         with self._lock:
-            return request.cookies.get(CHALLENGE_COOKIE) in self.challenge_tokens
+            return not self.strict_challenge and request.cookies.get(CHALLENGE_COOKIE) in self.challenge_tokens
 
     def _challenge(self) -> Response:
         token = f"5{len(self.challenge_tokens) + 1:04d}qZ8xRmA.1Lk"

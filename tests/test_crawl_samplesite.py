@@ -1,0 +1,208 @@
+"""End-to-end crawls of the sample government site over real sockets into a real database."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from sources.http import HttpPolicy
+from sources.samplesite import Fault, SampleSite
+from sources.samplesite.sites import DATAPROXY_PATH, GOVCN_SEARCH_PATH
+from storage.engine import init_database, open_database
+from storage.tables import CheckRun, Document, Event, Relation, Source, Version
+from tracker.config import Settings, settings_from_dict
+from tracker.pipeline import SourceRun, crawl
+
+POLICY = HttpPolicy(timeout=0.5, attempt_deadline=2.0, retries=2, backoff=0.01, default_delay=0)
+
+
+@pytest.fixture
+def site() -> Iterator[SampleSite]:
+    with SampleSite() as running:
+        yield running
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[sa.Engine]:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    init_database(url)
+    engine = open_database(url)
+    yield engine
+    engine.dispose()
+
+
+def settings_for(site: SampleSite, removal_after_runs: int = 1) -> Settings:
+    return settings_from_dict(
+        {"tracker": {"removal_after_runs": removal_after_runs}, "source": site.source_tables(delay=0.01)}
+    )
+
+
+def by_source(runs: list[SourceRun]) -> dict[str, SourceRun]:
+    return {run.source: run for run in runs}
+
+
+def events(engine: sa.Engine) -> list[tuple[str, str | None]]:
+    with Session(engine) as session:
+        rows = session.exec(select(Event, Document.url).join(Document, isouter=True)).all()
+        return [(event.kind, url) for event, url in rows]
+
+
+def article_statuses(site: SampleSite) -> Counter[int]:
+    """Statuses of article requests (listing/API requests excluded)."""
+    listing_paths = {DATAPROXY_PATH, GOVCN_SEARCH_PATH}
+    return Counter(
+        entry.status
+        for server in site.servers.values()
+        for entry in server.log
+        if entry.path not in listing_paths and not entry.path.endswith(("index.html", "index_2.html"))
+    )
+
+
+def test_first_crawl_stores_every_document_with_gbk_text_intact(site: SampleSite, engine: sa.Engine) -> None:
+    runs = by_source(crawl(engine, settings_for(site), policy=POLICY))
+
+    assert {name: (run.outcome, run.new, run.errors) for name, run in runs.items()} == {
+        "sample-hz": ("ok", 5, 0),
+        "sample-govcn": ("ok", 10, 0),
+        "sample-mh": ("ok", 2, 0),
+    }
+    with Session(engine) as session:
+        seed = session.exec(select(Document).where(Document.doc_number == "杭政办函〔2025〕58号")).one()
+        version = session.exec(select(Version).where(Version.document_id == seed.id)).one()
+        assert seed.url.endswith("/art/2025/12/15/art_1229063387_59083211.html")
+        assert "单个项目最高补助 500 万元" in version.text  # GBK page decoded from its <meta> charset
+        assert seed.title == "杭州市人民政府办公厅印发关于支持类脑智能未来产业创新发展的若干措施的通知"
+        checks = session.exec(select(CheckRun)).all()
+        assert sorted((c.outcome, c.new) for c in checks) == [("ok", 2), ("ok", 5), ("ok", 10)]
+        assert all(c.finished_at is not None for c in checks)
+        sources = {s.name: s for s in session.exec(select(Source)).all()}
+        assert set(sources) == {"sample-hz", "sample-govcn", "sample-mh"}
+        assert all(s.consecutive_failures == 0 and s.last_success_at for s in sources.values())
+
+
+def test_challenge_page_never_becomes_a_version(site: SampleSite, engine: sa.Engine) -> None:
+    crawl(engine, settings_for(site), ["sample-hz"], policy=POLICY)
+
+    hanweb = site.server("hanweb")
+    challenged = hanweb.site.challenged_path  # type: ignore[attr-defined]
+    assert [entry.status for entry in hanweb.log if entry.path == challenged] == [412, 200]
+    with Session(engine) as session:
+        texts = session.exec(select(Version.text)).all()
+        document = session.exec(select(Document).where(Document.url == site.url("hanweb", challenged))).one()
+    assert len(texts) == 5
+    assert not any("$_ts" in text for text in texts)
+    assert document.title == "杭州市人民政府关于印发杭州市未来产业培育行动计划（2025—2026年）的通知"
+
+
+def test_persistent_challenge_counts_as_blocked_and_stores_nothing(site: SampleSite, engine: sa.Engine) -> None:
+    challenged = site.hanweb.challenged_path
+    site.hanweb.strict_challenge = True
+
+    run = by_source(crawl(engine, settings_for(site), ["sample-hz"], policy=POLICY))["sample-hz"]
+
+    assert (run.outcome, run.new, run.blocked, run.errors) == ("partial", 4, 1, 0)
+    assert run.error_details[0]["kind"] == "blocked"
+    assert run.error_details[0]["url"].endswith(challenged)
+    assert [e.status for e in site.server("hanweb").log if e.path == challenged] == [412, 412]
+    with Session(engine) as session:
+        assert session.exec(select(Document).where(Document.url == site.url("hanweb", challenged))).first() is None
+        check = session.exec(select(CheckRun)).one()
+        assert (check.blocked, check.outcome) == (1, "partial")
+
+
+def test_unchanged_recrawl_downloads_no_article_body(site: SampleSite, engine: sa.Engine) -> None:
+    settings = settings_for(site)
+    crawl(engine, settings, policy=POLICY)
+    site.reset_counters()
+
+    runs = by_source(crawl(engine, settings, policy=POLICY))
+
+    statuses = article_statuses(site)
+    assert statuses[200] == 0  # every article answered 304 (or was not asked for)
+    assert statuses[304] == 8  # page one of each listing: 2 + 5 + 1 conditional GETs
+    assert site.server("hanweb").requests[DATAPROXY_PATH] == 1  # paging stopped after an all-known page
+    assert all(run.new == run.changed == 0 and run.outcome == "ok" for run in runs.values())
+    with Session(engine) as session:
+        assert session.exec(select(sa.func.count()).select_from(Version)).one() == 17
+
+
+def test_next_day_gives_exactly_the_expected_events_and_the_repeal(site: SampleSite, engine: sa.Engine) -> None:
+    settings = settings_for(site, removal_after_runs=1)
+    crawl(engine, settings, policy=POLICY)
+    before = set(events(engine))
+    site.next_day()
+
+    runs = by_source(crawl(engine, settings, policy=POLICY))
+
+    new_events = Counter((kind, url.rsplit("/", 1)[-1] if url else None) for kind, url in set(events(engine)) - before)
+    lifecycle = {key for key in new_events if key[0] == "status_changed"}
+    assert {key: n for key, n in new_events.items() if key not in lifecycle} == {
+        ("document_added", "art_1229063387_59230077.html"): 1,
+        ("document_changed", "art_1229063387_59083211.html"): 1,
+        ("document_removed", "content_5365945.htm"): 1,
+    }
+    assert runs["sample-govcn"].errors == 1
+    assert runs["sample-govcn"].error_details[0]["url"].endswith(site.govcn.erroring_path)
+    assert runs["sample-govcn"].outcome == "partial"
+    with Session(engine) as session:
+        repealed = session.exec(select(Document).where(Document.doc_number == "杭经信〔2023〕45号")).one()
+        new = session.exec(select(Document).where(Document.doc_number == "杭经信〔2026〕3号")).one()
+        relation = session.exec(select(Relation).where(Relation.from_document_id == new.id, Relation.kind == "repeals")).one()
+        assert relation.target_document_id == repealed.id
+        edited = session.exec(select(Document).where(Document.doc_number == "杭政办函〔2025〕58号")).one()
+        latest = session.exec(select(Version).where(Version.document_id == edited.id, Version.number == 2)).one()
+        assert "单个项目最高补助 300 万元" in latest.text
+        gone = session.exec(select(Document).where(Document.url == site.url("govcn", site.govcn.removed_path))).one()
+        assert gone.gone_at is not None
+
+
+def test_removal_needs_consecutive_missing_runs(site: SampleSite, engine: sa.Engine) -> None:
+    settings = settings_for(site, removal_after_runs=2)
+    crawl(engine, settings, ["sample-govcn"], policy=POLICY)
+    site.next_day()
+
+    first = by_source(crawl(engine, settings, ["sample-govcn"], policy=POLICY))["sample-govcn"]
+    with Session(engine) as session:
+        gone = session.exec(select(Document).where(Document.url == site.url("govcn", site.govcn.removed_path))).one()
+        assert (gone.missing_runs, gone.gone_at) == (1, None)
+    second = by_source(crawl(engine, settings, ["sample-govcn"], policy=POLICY))["sample-govcn"]
+
+    assert (first.removed, second.removed) == (0, 1)
+    assert [kind for kind, _url in events(engine)].count("document_removed") == 1
+
+
+def test_hung_source_times_out_while_others_continue(site: SampleSite, engine: sa.Engine) -> None:
+    settings = settings_for(site)
+    site.server("govcn").inject(GOVCN_SEARCH_PATH, Fault(hang=5.0, times=None))
+
+    runs = by_source(crawl(engine, settings, policy=POLICY))
+
+    assert runs["sample-govcn"].outcome == "failed"
+    assert "timed out" in runs["sample-govcn"].error_details[0]["reason"]
+    assert (runs["sample-hz"].new, runs["sample-mh"].new) == (5, 2)
+    with Session(engine) as session:
+        govcn = session.exec(select(Source).where(Source.name == "sample-govcn")).one()
+        assert govcn.consecutive_failures == 1
+        assert "timed out" in (govcn.last_error or "")
+    assert ("source_failing", None) in events(engine)
+
+    site.server("govcn").clear_faults()
+    recovered = by_source(crawl(engine, settings, ["sample-govcn"], policy=POLICY))["sample-govcn"]
+
+    assert (recovered.outcome, recovered.new) == ("ok", 10)
+    assert [kind for kind, _url in events(engine)].count("source_recovered") == 1
+
+
+def test_failing_document_is_retried_and_recorded_without_stopping_others(site: SampleSite, engine: sa.Engine) -> None:
+    path = site.govcn.erroring_path
+    site.server("govcn").inject(path, Fault(status=500, times=1))
+
+    run = by_source(crawl(engine, settings_for(site), ["sample-govcn"], policy=POLICY))["sample-govcn"]
+
+    assert (run.new, run.errors) == (10, 0)
+    assert [entry.status for entry in site.server("govcn").log if entry.path == path] == [500, 200]
