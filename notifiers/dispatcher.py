@@ -231,7 +231,9 @@ class Dispatcher:
 
     def _preview(self, channel: Channel, outgoing: Outgoing) -> str:
         if isinstance(channel, EmailChannel):
-            return channel.compose(outgoing).as_string()
+            message = channel.compose(outgoing)
+            headers = "".join(f"{name}: {message[name]}\n" for name in ("Subject", "From", "To"))
+            return headers + "\n" + message.get_body(("plain",)).get_content()
         renderer = self.context.renderer
         digest = build_digest(channel.subscription.name, outgoing.alerts, outgoing.period_start, self.now(), renderer.tz)
         return renderer.digest_text(digest)
