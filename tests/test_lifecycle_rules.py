@@ -194,7 +194,7 @@ def test_first_assessment_is_not_an_event_but_a_repealed_placeholder_is() -> Non
     assert status_change_event(2, fresh, repealed) is None
     event = status_change_event(2, fresh, repealed, is_placeholder=True)
     assert event is not None
-    assert event.dedupe_key == "status_changed:2:unknown:repealed:2025-01-31"
+    assert event.dedupe_key == "status_changed:2:repealed:2025-01-31"
     assert event.payload == {
         "from": "unknown",
         "to": "repealed",
@@ -211,7 +211,7 @@ def test_a_change_after_the_first_assessment_is_an_event_and_no_change_is_none()
     expiring = assess(PLAN, [], D(2026, 11, 22))
     event = status_change_event(1, StoredStatus("in_force", D(2025, 1, 31), assessed=True), expiring)
     assert event is not None
-    assert (event.kind, event.dedupe_key) == ("status_changed", "status_changed:1:in_force:expiring:2026-10-02")
+    assert (event.kind, event.dedupe_key) == ("status_changed", "status_changed:1:expiring:2026-10-02")
     assert status_change_event(1, StoredStatus("expiring", D(2026, 10, 2), assessed=True), expiring) is None
 
 

@@ -227,7 +227,9 @@ def status_change_event(
 
     A document's first assessment is not an event (document_added already announced it),
     except for a placeholder that arrives repealed: that is how a repeal of a document we
-    never crawled becomes known. A later change is always an event.
+    never crawled becomes known. A later change is an event, keyed by the status reached
+    and since when: the fact "repealed since 2025-01-31" is announced once, even when a
+    sweep of an earlier date rewinds the stored status and a later sweep replays it.
     """
     if stored.assessed and stored.status == new.status.value:
         return None
@@ -237,7 +239,7 @@ def status_change_event(
     return EventSpec(
         kind="status_changed",
         document_id=document_id,
-        dedupe_key=f"status_changed:{document_id}:{stored.status}:{new.status.value}:{since or '-'}",
+        dedupe_key=f"status_changed:{document_id}:{new.status.value}:{since or '-'}",
         payload={
             "from": stored.status,
             "to": new.status.value,

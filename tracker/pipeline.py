@@ -27,9 +27,10 @@ from sources.http import BlockedError, Fetched, FetchError, HttpClient, HttpPoli
 from sources.registry import create_source
 from storage.documents import latest_version, touch
 from storage.events import record_event
+from storage.lifecycle import SweepResult, refresh_statuses, sweep
 from storage.tables import CheckRun, Document, ListingEntry, utcnow
 from storage.tables import Source as SourceRow
-from tracker.config import Settings, SourceConfig
+from tracker.config import Settings, SourceConfig, TrackerSettings
 from tracker.model import NotADocumentError, PageKind, ParseError
 
 
@@ -43,11 +44,14 @@ def store_fetched(
     source_id: int | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
+    lifecycle: TrackerSettings = TrackerSettings(),
 ) -> list[SaveResult]:
     """Parse a fetched body and save each document in it (a page may hold several).
 
     Raises the parser's errors (NotADocumentError, DecodeError, ParseError) before anything
     is written. The second and later documents of one page get `<url>#2`, `<url>#3`, ….
+    Statuses are then recomputed as of the fetch date (`lifecycle`: time zone, warning
+    window) for each saved document and every document it repeals, amends or confirms.
     """
     documents = parse_document(body, url=url, content_type=content_type)
     results = []
@@ -66,6 +70,9 @@ def store_fetched(
                 content_type=content_type,
             )
         )
+    saved = [result.document.id for result in results if result.version is not None and result.document.id is not None]
+    on = fetched_at.astimezone(lifecycle.tz).date()
+    refresh_statuses(session, saved, on, occurred_at=fetched_at, warning_days=lifecycle.warning_days)
     return results
 
 
@@ -79,6 +86,16 @@ def ingest_file(engine: sa.Engine, path: Path, *, url: str, fetched_at: dt.datet
         results = store_fetched(session, body, url=url, fetched_at=fetched_at, content_type=content_type)
         session.commit()
     return results
+
+
+def sweep_statuses(engine: sa.Engine, lifecycle: TrackerSettings, on: dt.date, *, occurred_at: dt.datetime) -> SweepResult:
+    """The daily lifecycle sweep (`tracker sweep`, the scheduler): every status on `on`, one transaction."""
+    with Session(engine, expire_on_commit=False) as session:
+        result = sweep(
+            session, on, occurred_at=occurred_at, warning_days=lifecycle.warning_days, reminder_days=lifecycle.reminder_days
+        )
+        session.commit()
+    return result
 
 
 # ── Crawling: sources → store_fetched, one transaction per document ──────────────────────
@@ -371,6 +388,7 @@ class _SourceCrawl:
                         source_id=self.source_id,
                         etag=fetched.etag,
                         last_modified=fetched.last_modified,
+                        lifecycle=self.settings.tracker,
                     )
                 session.commit()
         except NotADocumentError as exc:
