@@ -1,0 +1,173 @@
+"""`tracker crawl [SOURCE…]` and `tracker sources`: run sources now, and show their health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TaskID
+from rich.table import Table
+from sqlmodel import Session, col, select
+
+from sources.registry import validate_source
+from storage.engine import DatabaseError, open_database
+from storage.tables import CheckRun, Source
+from tracker.cli.app import app, cli_context, console, err_console, fail, print_json
+from tracker.config import ConfigError, Settings, load_settings
+from tracker.pipeline import SourceRun, crawl, select_sources
+
+_FAILED_OUTCOMES = ("failed", "blocked")
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    try:
+        return load_settings(cli_context(ctx).config_path, validate_source=validate_source)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _describe(run: SourceRun) -> str:
+    return (
+        f"{run.source}: {run.pages} pages, {run.documents} docs — "
+        f"new {run.new}, changed {run.changed}, unchanged {run.unchanged}, removed {run.removed}, "
+        f"blocked {run.blocked}, errors {run.errors}"
+    )
+
+
+@app.command("crawl")
+def crawl_command(
+    ctx: typer.Context,
+    sources: list[str] = typer.Argument(None, help="Source names (default: every enabled source)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the per-source results as JSON."),
+) -> None:
+    """Run sources now: fetch what is new or changed, store versions, record events."""
+    settings = _settings(ctx)
+    try:
+        configs = select_sources(settings, sources or ())
+    except ConfigError as exc:
+        fail(str(exc))
+    if not configs:
+        fail(f"{settings.path}: no enabled [[source]] to crawl")
+    try:
+        engine = open_database(cli_context(ctx).db_url)
+    except DatabaseError as exc:
+        fail(str(exc))
+    try:
+        if json_output:
+            runs = crawl(engine, settings, [c.name for c in configs])
+        else:
+            runs = _crawl_with_progress(engine, settings, [c.name for c in configs])
+    finally:
+        engine.dispose()
+    if json_output:
+        print_json({"sources": [run.to_json() for run in runs]})
+    else:
+        _print_summary(runs)
+    if any(run.outcome in _FAILED_OUTCOMES for run in runs):
+        raise typer.Exit(1)
+
+
+def _crawl_with_progress(engine: Any, settings: Settings, names: list[str]) -> list[SourceRun]:
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    )
+    tasks: dict[str, TaskID] = {}
+    with progress:
+        for name in names:
+            tasks[name] = progress.add_task(f"{name}: starting", total=None)
+
+        def update(run: SourceRun) -> None:
+            done = run.outcome != "running"
+            progress.update(
+                tasks[run.source],
+                description=_describe(run),
+                completed=run.documents + run.errors + run.blocked,
+                total=(run.documents + run.errors + run.blocked) if done else None,
+            )
+
+        return crawl(engine, settings, names, progress=update)
+
+
+def _print_summary(runs: list[SourceRun]) -> None:
+    """One line per source (tables get cut on narrow terminals), then every recorded error."""
+    for run in runs:
+        console.print(f"{run.outcome:<8} {_describe(run)}, {run.requests} requests", markup=False)
+    for run in runs:
+        for detail in run.error_details:
+            console.print(f"{run.source}: {detail['kind']}: {detail['reason']} — {detail['url']}", markup=False)
+
+
+@app.command("sources")
+def sources_command(
+    ctx: typer.Context,
+    json_output: bool = typer.Option(False, "--json", help="Machine output on stdout."),
+) -> None:
+    """Configured sources with their health: last run, outcome, consecutive failures, last error."""
+    settings = _settings(ctx)
+    try:
+        engine = open_database(cli_context(ctx).db_url)
+    except DatabaseError as exc:
+        fail(str(exc))
+    try:
+        with Session(engine) as session:
+            rows = {row.name: row for row in session.exec(select(Source))}
+            last_checks = {
+                name: session.exec(
+                    select(CheckRun).where(CheckRun.source_id == row.id).order_by(col(CheckRun.started_at).desc()).limit(1)
+                ).first()
+                for name, row in rows.items()
+            }
+    finally:
+        engine.dispose()
+    entries = [_health(config.name, config.kind, config.enabled, rows.get(config.name), last_checks.get(config.name), config.options) for config in settings.sources]
+    if json_output:
+        print_json({"sources": entries})
+        return
+    table = Table(title="sources")
+    for column in ("name", "kind", "last run", "outcome", "failures", "last error"):
+        table.add_column(column, overflow="fold")
+    for entry in entries:
+        check = entry["last_check"] or {}
+        flags = ("" if entry["enabled"] else " (disabled)") + (" (unverified)" if entry["verified"] is False else "")
+        table.add_row(
+            entry["name"] + flags,
+            entry["kind"],
+            entry["last_run_at"][:16].replace("T", " ") if entry["last_run_at"] else "never",
+            check.get("outcome", "-"),
+            str(entry["consecutive_failures"]),
+            entry["last_error"] or "",
+        )
+    console.print(table)
+
+
+def _health(name: str, kind: str, enabled: bool, row: Source | None, check: CheckRun | None, options: Any) -> dict[str, Any]:
+    verified = options.get("verified")
+    return {
+        "name": name,
+        "kind": kind,
+        "enabled": enabled,
+        "verified": verified if isinstance(verified, bool) else None,
+        "last_run_at": row.last_run_at.isoformat() if row and row.last_run_at else None,
+        "last_success_at": row.last_success_at.isoformat() if row and row.last_success_at else None,
+        "consecutive_failures": row.consecutive_failures if row else 0,
+        "last_error": row.last_error if row else None,
+        "last_check": None
+        if check is None
+        else {
+            "outcome": check.outcome,
+            "started_at": check.started_at.isoformat(),
+            "pages": check.pages,
+            "requests": check.requests,
+            "new": check.new,
+            "changed": check.changed,
+            "unchanged": check.unchanged,
+            "removed": check.removed,
+            "blocked": check.blocked,
+            "errors": check.errors,
+        },
+    }
