@@ -82,12 +82,14 @@ def parse_document(
 def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) -> PolicyDocument:
     fields = page.fields if first else {}
     declared_title = field_text(fields.get("title")) or (field_text(page.meta.get("articletitle")) if first else None)
-    layout = analyse(blocks, known_title=declared_title)
-    title, enclosed_title = _titles(layout, declared_title, page if first else None)
+    hints = [clean_title(h) for h in page.title_hints] if first else []
+    hint = next((h for h in hints if h and looks_like_title(h)), None)
+    layout = analyse(blocks, known_title=declared_title, fallback_title=hint)
+    title, enclosed_title = _titles(layout, declared_title, hint)
     if not title:
         raise ParseError("no document title found on the page")
     signature = layout.signatures[0] if layout.signatures else None
-    issued_on = field_date(fields.get("issued_on")) or (signature.date if signature else None)
+    issued_on = field_date(fields.get("issued_on")) or (signature.date if signature else None) or layout.promulgated_on
     published_on = field_date(fields.get("published_on")) or published_from_meta(page.meta)
     body_text = "\n".join(b.text for b in layout.wrapper + layout.main)
     validity = validity_from_text(body_text, issued_on=issued_on, published_on=published_on)
@@ -98,11 +100,11 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
     segments.append((None, layout.main))
     segments.extend(layout.attachments)
     paragraphs = [b.text for _, seg in segments for b in seg]
-    references = extract_references(paragraphs, own=[title, enclosed_title, doc_number])
+    references = extract_references(paragraphs, own=[title, enclosed_title, doc_number, layout.doc_number])
     return PolicyDocument(
         title=title,
         doc_number=doc_number,
-        issuer=_issuer(fields, layout, title, page.meta if first else {}),
+        issuer=_issuer(fields, layout, title, doc_number, page.meta if first else {}),
         issued_on=issued_on,
         published_on=published_on,
         effective_from=field_date(fields.get("effective_from")) or validity.effective_from,
@@ -119,14 +121,13 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
     )
 
 
-def _titles(layout: Layout, declared: str | None, page: Page | None) -> tuple[str | None, str | None]:
+def _titles(layout: Layout, declared: str | None, hint: str | None) -> tuple[str | None, str | None]:
     """(title, enclosed_title): the document's own title and the measure a notice issues."""
     body_title = join_title(layout.title_lines) or None
     enclosed = join_title(layout.enclosed_title_lines) or None
     if layout.decree:
         return declared or enclosed or body_title, None
-    hints = [clean_title(h) for h in page.title_hints] if page else []
-    title = declared or body_title or next((h for h in hints if looks_like_title(h)), None) or enclosed
+    title = declared or body_title or hint or enclosed
     if not enclosed and body_title and title and body_title != title:
         name = enclosed_name(title)
         if name and re.sub(r"\s+", "", name) == re.sub(r"\s+", "", body_title):
@@ -134,17 +135,18 @@ def _titles(layout: Layout, declared: str | None, page: Page | None) -> tuple[st
     return title, enclosed
 
 
-def _issuer(fields: dict[str, str], layout: Layout, title: str, meta: dict[str, str]) -> str | None:
+def _issuer(
+    fields: dict[str, str], layout: Layout, title: str, doc_number: str | None, meta: dict[str, str]
+) -> str | None:
     from_field = field_issuer(fields.get("issuer"))
     if from_field:
         return from_field
     for signature in layout.signatures[:1]:
         if signature.issuer:
             return signature.issuer
-    if layout.decree and layout.title_lines:
-        header = re.sub(r"^中华人民共和国|令$", "", layout.title_lines[-1])
-        if header:
-            return header
+    decree = re.match(r"^(?:中华人民共和国)?(?P<organ>[\u4e00-\u9fff]{2,20})令\s*第", doc_number or "")
+    if decree and is_organ(decree.group("organ")):
+        return decree.group("organ")
     from_title = issuer_from_title(title)
     if from_title:
         return from_title

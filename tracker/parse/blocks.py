@@ -19,7 +19,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import lxml.html
 from lxml import etree
 
 from tracker.model import ParseError
@@ -61,7 +60,7 @@ LABELS: dict[str, str] = {
     "索引号": "index_number",
     "统一编号": "registration_number", "登记号": "registration_number", "统一登记号": "registration_number",
     "登记编号": "registration_number",
-    "主题分类": "topic", "组配分类": "topic", "主题类别": "topic",
+    "主题分类": "topic", "组配分类": "topic", "主题类别": "topic", "分类": "topic",
 }  # fmt: skip
 
 _BODY_SELECTORS = (
@@ -82,7 +81,6 @@ _NOISE_ATTR_RE = re.compile(
 )
 _BOLD_STYLE_RE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_SPACE_RE = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH_RE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 _DEBRIS_RE = re.compile(
     r"^(?:第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|共\s*\d{1,3}\s*页|[-－—–]{1,2}\s*\d{1,3}\s*[-－—–]{1,2}|"
@@ -97,7 +95,9 @@ _MIN_BODY_CHARS = 30
 
 def clean_space(text: str) -> str:
     """Collapse every kind of whitespace (incl. U+3000, nbsp) to one space; drop zero-width marks."""
-    return _SPACE_RE.sub(" ", _ZERO_WIDTH_RE.sub("", text)).strip()
+    if _ZERO_WIDTH_RE.search(text):
+        text = _ZERO_WIDTH_RE.sub("", text)
+    return " ".join(text.split())
 
 
 def normalize_label(text: str) -> str:
@@ -125,12 +125,34 @@ def _xpath_for(selector: str) -> str:
 _BODY_XPATHS = tuple(etree.XPath(_xpath_for(s)) for s in _BODY_SELECTORS)
 
 
+_XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
+_HTML_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+
+
 def _tag(el: etree._Element) -> str:
-    return el.tag.lower() if isinstance(el.tag, str) else ""
+    return el.tag if isinstance(el.tag, str) else ""
+
+
+def text_of(el: etree._Element) -> str:
+    return "".join(el.itertext())
+
+
+def _drop(el: etree._Element) -> None:
+    """Remove an element but keep its tail text in place."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 def _text_len(el: etree._Element) -> int:
-    return len(clean_space(el.text_content()))
+    return len(clean_space(text_of(el)))
 
 
 def _by_density(root: etree._Element) -> etree._Element:
@@ -153,7 +175,7 @@ def _by_density(root: etree._Element) -> etree._Element:
     best, best_score = root, 0.0
     for el, score in sorted(scores.items(), key=lambda kv: -kv[1])[:10]:
         total = _text_len(el) or 1
-        links = sum(len(clean_space(a.text_content())) for a in el.iter("a"))
+        links = sum(len(clean_space(text_of(a))) for a in el.iter("a"))
         adjusted = score * (1 - links / total)
         if adjusted > best_score:
             best, best_score = el, adjusted
@@ -183,8 +205,7 @@ def _drop_noise(body: etree._Element) -> None:
         if attrs.strip() and _NOISE_ATTR_RE.search(attrs):
             doomed.append(el)
     for el in doomed:
-        if el.getparent() is not None:
-            el.drop_tree()
+        _drop(el)
 
 
 class _BlockWriter:
@@ -240,7 +261,7 @@ def _walk(el: etree._Element, writer: _BlockWriter, bold: bool) -> None:
     if tag == "br":
         writer.flush()
     elif tag == "tr" and not any(_has_block_children(cell) for cell in el if _tag(cell) in ("td", "th")):
-        writer.row([clean_space(cell.text_content()) for cell in el if _tag(cell) in ("td", "th")])
+        writer.row([clean_space(text_of(cell)) for cell in el if _tag(cell) in ("td", "th")])
     elif tag and tag not in _DROP_TAGS:
         is_block = tag in _BLOCK_TAGS
         inner_bold = bold or _is_bold(el)
@@ -271,7 +292,7 @@ def _labelled_fields(root: etree._Element, body: etree._Element) -> dict[str, st
         if row in body_nodes:
             continue
         cells = [c for c in row if _tag(c) in ("td", "th")]
-        texts = [clean_space(c.text_content()) for c in cells]
+        texts = [clean_space(text_of(c)) for c in cells]
         for i, text in enumerate(texts):
             if normalize_label(text) in LABELS and i + 1 < len(texts) and normalize_label(texts[i + 1]) not in LABELS:
                 put(text, texts[i + 1])
@@ -280,11 +301,11 @@ def _labelled_fields(root: etree._Element, body: etree._Element) -> dict[str, st
     for dt_el in root.iter("dt"):
         dd = dt_el.getnext()
         if dt_el not in body_nodes and dd is not None and _tag(dd) == "dd":
-            put(clean_space(dt_el.text_content()), dd.text_content())
+            put(clean_space(text_of(dt_el)), text_of(dd))
     for el in root.iter("li", "p", "span", "div", "em", "label", "font", "b", "strong", "h2", "h3", "h4", "h5", "h6"):
-        if el in body_nodes:
+        if el in body_nodes or len(el) > 8:
             continue
-        text = clean_space(el.text_content())
+        text = clean_space(text_of(el))
         if not text or len(text) > 160:
             continue
         for part in re.split(r"(?<=\S)\s+(?=[\u4e00-\u9fff]{2,6}\s*[：:])", text):
@@ -294,7 +315,7 @@ def _labelled_fields(root: etree._Element, body: etree._Element) -> dict[str, st
             elif normalize_label(part) in LABELS:
                 sibling = el.getnext()
                 if sibling is not None and sibling not in body_nodes:
-                    put(part, sibling.text_content())
+                    put(part, text_of(sibling))
     return found
 
 
@@ -311,22 +332,23 @@ def _meta_tags(root: etree._Element) -> dict[str, str]:
 def html_page(html: str) -> Page:
     """Parse HTML into the body blocks and the page's own metadata."""
     try:
-        root = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError) as exc:
+        root = etree.fromstring(_XML_DECLARATION_RE.sub("", html, count=1), _HTML_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ParseError(f"HTML could not be parsed: {exc}") from exc
     meta = _meta_tags(root)
     hints = []
     for el in root.iter("h1"):
-        text = clean_space(el.text_content())
+        text = clean_space(text_of(el))
         if 4 <= len(text) <= 120:
             hints.append(text)
             break
     title_el = root.find(".//title")
-    if title_el is not None and clean_space(title_el.text_content()):
-        hints.append(clean_space(title_el.text_content()))
+    if title_el is not None and clean_space(text_of(title_el)):
+        hints.append(clean_space(text_of(title_el)))
+    if root is None:
+        raise ParseError("HTML has no elements")
     for el in list(root.iter("script", "style", "noscript", "template")):
-        if el.getparent() is not None:
-            el.drop_tree()
+        _drop(el)
     body = _find_body(root)
     fields = _labelled_fields(root, body)
     _drop_noise(body)

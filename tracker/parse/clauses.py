@@ -125,6 +125,8 @@ class _Draft:
 
 
 def _strip_heading(text: str) -> str:
+    """Heading without closing punctuation or the spaces of `总　则`-style letter spacing."""
+    text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", text)
     return text.strip().rstrip("。．.：:；;").strip()
 
 
@@ -154,6 +156,11 @@ def _heading(draft: _Draft) -> str | None:
     if lead and len(first) > lead.end() and draft.kind not in ("article",):
         return _strip_heading(lead.group(1))
     return None
+
+
+def _has_body(draft: _Draft) -> bool:
+    """More than a bare heading line such as `三、附则` (whose closing text belongs to it)."""
+    return len(draft.lines) > 1 or len(draft.lines[0]) > 20 or draft.lines[0].endswith(tuple(_SENTENCE_END))
 
 
 @dataclass
@@ -192,7 +199,7 @@ class _Builder:
             self.drafts.append(
                 _Draft(self.prefix or "序言", [block.text], is_heading_block=bool(self.prefix and block.heading), numbered=False)
             )
-        elif current.numbered and not self.prefix and _CLOSING_RE.match(block.text):
+        elif current.numbered and not self.prefix and _has_body(current) and _CLOSING_RE.match(block.text):
             self.stack.clear()
             self.drafts.append(_Draft("结语", [block.text], numbered=False))
         else:

@@ -10,13 +10,14 @@ another; every title + 文号 header starts a new document.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 from tracker.parse.blocks import Block
 from tracker.parse.clauses import match_marker
 from tracker.parse.dates import DATE, is_date_only, parse_date
-from tracker.parse.references import DOC_NUMBER_RE
+from tracker.parse.references import DOC_NUMBER_RE, find_doc_numbers
 
 _TERMINAL = "。；;！!？?：:，,"
 _NUMBER_LABEL_RE = re.compile(r"^(?:文号|发文字号|文件编号|发文号)\s*[：:]\s*")
@@ -31,6 +32,10 @@ _WRAPPER_TITLE_RE = re.compile(r"(?:印发|发布|公布|转发|颁布|下发)[^
 _ATTACHMENT_RE = re.compile(r"^附\s*件\s*(?P<n>[0-9０-９]{0,2})\s*(?:[：:．.、]\s*|\s+|$)(?P<rest>.*)$")
 _ENCLOSED_IN_TITLE_RE = re.compile(r"(?:印发|发布|公布|转发|颁布|下发)\s*《?(.+?)》?\s*的?(?:通知|决定|令|公告)$")
 _SHORT_PAREN_RE = re.compile(r"^[（(][^（()）]{1,18}[）)]$")
+_PROMULGATION_RE = re.compile(r"^[（(][^（()）]*令\s*第\s*[0-9０-９]+\s*号[^（()）]*(?:公布|发布)")
+_TITLE_END_RE = re.compile(
+    r"(?:通知|办法|意见|规定|决定|方案|计划|细则|批复|条例|公告|通告|措施|规划|纲要|指引|规则|准则|目录|清单|[（(][^（）()]*年[）)])$"
+)
 _MAX_TITLE_LINES = 5
 
 
@@ -46,7 +51,7 @@ class Signature:
         return "、".join(organs) or None
 
     @property
-    def date(self):  # noqa: ANN201 - datetime.date | None
+    def date(self) -> dt.date | None:
         match = re.search(DATE, self.date_text)
         return parse_date(match.group(0)) if match else None
 
@@ -62,6 +67,7 @@ class Layout:
     main: list[Block] = field(default_factory=list)
     attachments: list[tuple[str, list[Block]]] = field(default_factory=list)
     signatures: list[Signature] = field(default_factory=list)
+    promulgated_on: dt.date | None = None  # from a regulation's `（2023年5月6日…令第350号公布…）` note
 
 
 def join_title(lines: list[str]) -> str:
@@ -81,7 +87,11 @@ def is_title_like(block: Block) -> bool:
     text = block.text
     if len(text) > 80 or text.endswith(tuple(_TERMINAL)) or "。" in text:
         return False
+    if text.startswith(("（", "(")) and text.endswith(("）", ")")) and not _SHORT_PAREN_RE.match(text):
+        return False
     if match_marker(text) or is_date_only(text) or standalone_number(text) or _ATTACHMENT_RE.match(text):
+        return False
+    if _DECREE_NUMBER_RE.match(text):
         return False
     return not _NOTE_RE.match(text)
 
@@ -109,6 +119,10 @@ def _continues(previous: Block, block: Block) -> bool:
     a, b = previous.text, block.text
     if previous.table or block.table or previous.heading or block.heading or len(a) < 15:
         return False
+    if previous.bolds and previous.bolds[0] == a:  # a bold line is a title or heading
+        return False
+    if len(a) <= 40 and is_title_like(previous) and (b.startswith(("（", "(")) or _TITLE_END_RE.search(a)):
+        return False
     unclosed = a.count("（") + a.count("(") > a.count("）") + a.count(")")
     if a.endswith(tuple("。；;！!？?：:）)」』”\"")) and not unclosed:
         return False
@@ -120,10 +134,14 @@ def _continues(previous: Block, block: Block) -> bool:
 
 
 def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
-    """Re-join paragraphs that a page break (or hard line wrap) cut in two."""
+    """Re-join paragraphs that a page break (or hard line wrap) cut in two.
+
+    A line right after a signature date or a note is the next title, never a continuation.
+    """
     joined: list[Block] = []
     for block in blocks:
-        if joined and _continues(joined[-1], block):
+        after_signature = len(joined) > 1 and (is_date_only(joined[-2].text) or _NOTE_RE.match(joined[-2].text))
+        if joined and not after_signature and _continues(joined[-1], block):
             previous = joined[-1]
             joined[-1] = Block(previous.text + block.text, previous.bolds + block.bolds, previous.heading, previous.table)
         else:
@@ -159,7 +177,7 @@ def enclosed_name(title: str | None) -> str | None:
     return match.group(1).strip("《》 ") if match else None
 
 
-def analyse(blocks: list[Block], known_title: str | None = None) -> Layout:
+def analyse(blocks: list[Block], known_title: str | None = None, fallback_title: str | None = None) -> Layout:
     """Split one document's blocks into header, wrapper, main text, signatures, attachments."""
     layout = Layout()
     blocks = [b for b in blocks if not _NOTE_RE.match(b.text)]
@@ -184,15 +202,21 @@ def analyse(blocks: list[Block], known_title: str | None = None) -> Layout:
             layout.decree = True
             layout.doc_number = layout.title_lines[-1] + re.sub(r"[（()）\s]", "", blocks[i].text)
             i += 1
+    if i < len(blocks) and layout.doc_number is None and _PROMULGATION_RE.match(blocks[i].text):
+        numbers = find_doc_numbers(blocks[i].text)
+        layout.doc_number = numbers[0][2] if numbers else None
+        dates = re.search(DATE, blocks[i].text)
+        layout.promulgated_on = parse_date(dates.group(0)) if dates else None
     if i < len(blocks) and _is_addressee(blocks[i].text):
         layout.addressee = blocks[i].text
         i += 1
     rest = join_broken_paragraphs(blocks[i:])
     body, signatures = _remove_signatures(rest)
     layout.signatures = [s for _, s in signatures]
-    title = known_title or join_title(layout.title_lines)
+    title = known_title or join_title(layout.title_lines) or fallback_title
     is_wrapper = layout.decree or bool(_WRAPPER_TITLE_RE.search(title or ""))
     split = _wrapper_split(body, signatures, title) if is_wrapper else None
+    offset = 0
     if split is not None:
         layout.wrapper = body[:split]
         j = split
@@ -202,8 +226,9 @@ def analyse(blocks: list[Block], known_title: str | None = None) -> Layout:
                 break
             layout.enclosed_title_lines.append(block.text)
             j += 1
-        body = body[j:]
-    layout.main, layout.attachments = _split_attachments(body)
+        body, offset = body[j:], j
+    list_end = max((p for p, _ in signatures), default=0) - offset
+    layout.main, layout.attachments = _split_attachments(body, list_end)
     return layout
 
 
@@ -240,13 +265,15 @@ def _wrapper_split(body: list[Block], signatures: list[tuple[int, Signature]], t
     return None
 
 
-def _split_attachments(body: list[Block]) -> tuple[list[Block], list[tuple[str, list[Block]]]]:
+def _split_attachments(body: list[Block], list_end: int) -> tuple[list[Block], list[tuple[str, list[Block]]]]:
+    """Main text and attachments; an attachment line before the signature only lists them (`附件`)."""
     main: list[Block] = []
     attachments: list[tuple[str, list[Block]]] = []
-    for block in body:
+    for index, block in enumerate(body):
         match = _ATTACHMENT_RE.match(block.text)
         if match and len(block.text) <= 80:
-            name = "附件" + match.group("n").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+            number = "" if index < list_end else match.group("n")
+            name = "附件" + number.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
             first = [Block(match.group("rest"), block.bolds, True)] if match.group("rest") else []
             attachments.append((name, first))
         elif attachments:

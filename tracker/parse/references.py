@@ -31,7 +31,7 @@ DOC_NUMBER_RE = re.compile(DOC_NUMBER)
 _TITLE_RE = re.compile(r"《([^《》]{2,120})》")
 _PAREN_AFTER_RE = re.compile(r"\s*[（(]([^（()）]{0,80})[）)]")
 _LEADING_WORDS_RE = re.compile(
-    r"^.*?(?:根据|依据|依照|按照|参照|贯彻|落实|执行|印发|转发|下发|废止|和|及|与|或|、|，|的|以|按|经|原|前发|该|其)"
+    r"^.*?(?:根据|依据|依照|按照|参照|贯彻|落实|执行|印发|转发|下发|废止|和|及|与|或|、|，|的|以|按|经|原|前发|该|其|日|于|在)"
 )
 _VERB_RE = re.compile(
     r"(?:同时|予以|即行|一并|自行|相应|均|即|现|决定)?(?:废止|废除|失效|撤销)"
@@ -58,6 +58,8 @@ def _clean_number(raw: str) -> str:
     bracket = re.search(r"[〔\[［(（【〖]|令|公告", number)
     if bracket:
         prefix, rest = number[: bracket.start()], number[bracket.start() :]
+        if "中华人民共和国" in prefix:
+            return prefix[prefix.index("中华人民共和国") :] + rest
         trimmed = _LEADING_WORDS_RE.sub("", prefix)
         number = (trimmed if trimmed else prefix[-4:]) + rest
     return re.sub(r"^[（(]|[）)]$", "", number).strip()
@@ -81,7 +83,7 @@ def _references(sentence: str) -> list[_Found]:
                 taken.append((m.end(), paren.end()))
         found.append(_Found(DocRef(title=m.group(1).strip(), doc_number=number), m.start(), end))
         taken.append((m.start(), m.end()))
-    for start, end, number in find_doc_numbers(sentence):
+    for start, end, number in find_doc_numbers(sentence) if "号" in sentence else ():
         if any(a <= start < b or a < end <= b for a, b in taken):
             continue
         found.append(_Found(DocRef(doc_number=number), start, end))
