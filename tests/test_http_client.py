@@ -1,0 +1,202 @@
+"""The polite HTTP client against real local servers: delays, retries, caps, redirects, blocks."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from typing import Iterator
+
+import pytest
+
+from sources.http import BlockedError, FetchError, HttpClient, HttpPolicy, RequestStats, host_allowed, retry_after_seconds
+from sources.samplesite.server import Fault, Request, Response, SiteServer
+
+FAST = HttpPolicy(timeout=0.3, attempt_deadline=2.0, retries=2, backoff=0.01, default_delay=0)
+PAGE = ("<html><head><title>关于印发某办法的通知</title></head><body><div id='zoom'>" + "第一条　为了规范管理，制定本办法。" * 20 + "</div></body></html>").encode("utf-8")
+
+
+class TinySite:
+    """Pages by path; `/redirect-*` paths answer redirects; `/big` is larger than any small cap."""
+
+    name = "tiny"
+
+    def __init__(self) -> None:
+        self.redirect_to = ""
+
+    def respond(self, request: Request) -> Response:
+        if request.path == "/redirect-away":
+            return Response(302, headers={"Location": self.redirect_to}, validators=False)
+        if request.path == "/redirect-local":
+            return Response(301, headers={"Location": "/page"}, validators=False)
+        if request.path == "/loop":
+            return Response(302, headers={"Location": "/loop"}, validators=False)
+        if request.path == "/big":
+            return Response(200, b"x" * 50_000, "text/plain")
+        if request.path == "/throttled":
+            body = "<html><body><p>访问过于频繁，请开启JavaScript后刷新页面。</p><script>location.reload()</script></body></html>"
+            return Response(200, body.encode("utf-8"), "text/html; charset=utf-8", validators=False)
+        if request.path.startswith("/page"):
+            return Response(200, PAGE, "text/html; charset=utf-8", last_modified=1_700_000_000)
+        return Response(404, b"not found", "text/plain", validators=False)
+
+
+@pytest.fixture
+def server() -> Iterator[SiteServer]:
+    running = SiteServer(TinySite())
+    running.start()
+    yield running
+    running.stop()
+
+
+def fetch(url: str, policy: HttpPolicy = FAST, **kwargs: object) -> object:
+    async def go() -> object:
+        async with HttpClient(policy) as client:
+            return await client.fetch(url, **kwargs)  # type: ignore[arg-type]
+
+    return asyncio.run(go())
+
+
+def test_conditional_get_answers_304_without_body(server: SiteServer) -> None:
+    first = fetch(server.base_url + "/page")
+    again = fetch(server.base_url + "/page", etag=first.etag)  # type: ignore[attr-defined]
+
+    assert first.status == 200 and first.content == PAGE  # type: ignore[attr-defined]
+    assert again.status == 304 and again.content == b""  # type: ignore[attr-defined]
+    assert [entry.conditional for entry in server.log] == [False, True]
+
+
+def test_per_host_delay_spaces_requests(server: SiteServer) -> None:
+    async def go() -> None:
+        async with HttpClient(FAST) as client:
+            await asyncio.gather(*(client.fetch(f"{server.base_url}/page{i}", delay=0.1) for i in range(5)))
+
+    asyncio.run(go())
+
+    arrivals = [entry.at for entry in server.log]
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    assert len(arrivals) == 5
+    assert min(gaps) >= 0.085  # without the delay they arrive about 1 ms apart
+
+
+def test_500_is_retried_once_then_succeeds(server: SiteServer) -> None:
+    server.inject("/page", Fault(status=500, times=1))
+    stats = RequestStats()
+
+    fetched = fetch(server.base_url + "/page", stats=stats)
+
+    assert fetched.status == 200  # type: ignore[attr-defined]
+    assert [entry.status for entry in server.log] == [500, 200]
+    assert (stats.requests, stats.retries) == (2, 1)
+
+
+def test_429_retry_after_is_waited_for(server: SiteServer) -> None:
+    server.inject("/page", Fault(status=429, retry_after="1", times=1))
+
+    fetched = fetch(server.base_url + "/page")
+
+    first, second = server.log
+    assert fetched.status == 200  # type: ignore[attr-defined]
+    assert (first.status, second.status) == (429, 200)
+    assert second.at - first.at >= 0.95
+
+
+def test_retry_after_beyond_the_cap_gives_up(server: SiteServer) -> None:
+    server.inject("/page", Fault(status=503, retry_after="3600", times=None))
+
+    with pytest.raises(FetchError, match="asked to retry after 3600s"):
+        fetch(server.base_url + "/page", HttpPolicy(retries=3, backoff=0.01, default_delay=0, max_retry_after=60))
+    assert len(server.log) == 1
+
+
+def test_404_is_not_retried(server: SiteServer) -> None:
+    with pytest.raises(FetchError) as raised:
+        fetch(server.base_url + "/missing")
+
+    assert raised.value.status == 404
+    assert len(server.log) == 1
+
+
+def test_hung_server_times_out_while_another_host_answers(server: SiteServer) -> None:
+    other = SiteServer(TinySite())
+    other.start()
+    server.inject("/page", Fault(hang=5.0, times=None))
+    stats = RequestStats()
+
+    async def go() -> tuple[object, object, float]:
+        async with HttpClient(HttpPolicy(timeout=0.2, retries=1, backoff=0.01, default_delay=0)) as client:
+            started = time.monotonic()
+            hung, answered = await asyncio.gather(
+                client.fetch(server.base_url + "/page", stats=stats), client.fetch(other.base_url + "/page"), return_exceptions=True
+            )
+            return hung, answered, time.monotonic() - started
+
+    try:
+        hung, answered, elapsed = asyncio.run(go())
+    finally:
+        other.stop()
+    assert isinstance(hung, FetchError) and "timed out" in hung.reason
+    assert answered.status == 200  # type: ignore[attr-defined]
+    assert elapsed < 2.0
+    assert (stats.requests, stats.retries) == (2, 1)  # the first attempt and one retry
+
+
+def test_body_over_the_size_cap_is_abandoned(server: SiteServer) -> None:
+    with pytest.raises(FetchError, match="exceeds the 10000-byte cap"):
+        fetch(server.base_url + "/big", HttpPolicy(max_bytes=10_000, retries=0, default_delay=0))
+
+
+def test_redirects_stay_on_allowed_hosts(server: SiteServer) -> None:
+    server.site.redirect_to = "http://evil.example.org/page"  # type: ignore[attr-defined]
+
+    local = fetch(server.base_url + "/redirect-local", allowed_hosts=("127.0.0.1",))
+    with pytest.raises(FetchError, match="leaves allowed_hosts"):
+        fetch(server.base_url + "/redirect-away", allowed_hosts=("127.0.0.1",))
+    with pytest.raises(FetchError, match="more than 2 redirects"):
+        fetch(server.base_url + "/loop", HttpPolicy(max_redirects=2, default_delay=0))
+    with pytest.raises(FetchError, match="not in allowed_hosts"):
+        fetch(server.base_url + "/page", allowed_hosts=("www.gov.cn",))
+
+    assert local.status == 200 and local.url.endswith("/page")  # type: ignore[attr-defined]
+
+
+def test_throttle_page_served_with_200_is_blocked(server: SiteServer) -> None:
+    stats = RequestStats()
+    with pytest.raises(BlockedError) as raised:
+        fetch(server.base_url + "/throttled", stats=stats)
+
+    assert "JavaScript" in raised.value.reason
+    assert stats.blocked == 1
+    assert len(server.log) == 1  # no cookie was set, so no second try
+
+
+def test_user_agent_names_the_tool(server: SiteServer) -> None:
+    seen: list[str] = []
+    original = server.site.respond
+
+    def capture(request: Request) -> Response:
+        seen.append(request.headers.get("user-agent", ""))
+        return original(request)
+
+    server.site.respond = capture  # type: ignore[method-assign]
+    fetch(server.base_url + "/page", HttpPolicy(user_agent="policy-tracker/test (+ops@example.org)", default_delay=0))
+
+    assert seen == ["policy-tracker/test (+ops@example.org)"]
+
+
+def test_retry_after_forms() -> None:
+    now = time.time()
+    http_date = email.utils.formatdate(now + 30, usegmt=True)
+
+    assert retry_after_seconds("120") == 120.0
+    assert 28 <= (retry_after_seconds(http_date, now) or 0) <= 31
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
+
+
+def test_host_allowed_matches_exact_hosts_and_dot_prefixed_domains() -> None:
+    assert host_allowed("https://www.gov.cn/zhengce/a.htm", ("www.gov.cn",))
+    assert not host_allowed("https://sousuo.www.gov.cn/x", ("www.gov.cn",))
+    assert host_allowed("https://sousuo.www.gov.cn/x", (".gov.cn",))
+    assert not host_allowed("https://gov.cn.evil.org/x", (".gov.cn",))
+    assert host_allowed("https://anything.org/", ())
