@@ -239,7 +239,16 @@ def _claim_placeholder(session: Session, doc: PolicyDocument) -> Document | None
     titles = _titles(doc)
     if not titles:
         return None
-    return session.exec(query.where(col(Document.title).in_(titles))).first()
+    return session.exec(
+        query.where(col(Document.title).in_(titles), _number_compatible(doc.doc_number_normalized))
+    ).first()
+
+
+def _number_compatible(norm: str | None) -> sa.ColumnElement[bool]:
+    """A title match counts only when the document numbers do not contradict it."""
+    if norm is None:
+        return sa.true()
+    return sa.or_(col(Document.doc_number_norm).is_(None), Document.doc_number_norm == norm)
 
 
 def _find_target(session: Session, ref: DocRef, exclude_id: int) -> Document | None:
@@ -251,7 +260,10 @@ def _find_target(session: Session, ref: DocRef, exclude_id: int) -> Document | N
             return found
     if ref.title:
         return session.exec(
-            base.where(sa.or_(Document.title == ref.title, Document.enclosed_title == ref.title))
+            base.where(
+                sa.or_(Document.title == ref.title, Document.enclosed_title == ref.title),
+                _number_compatible(ref.doc_number_normalized),
+            )
         ).first()
     return None
 
@@ -322,7 +334,10 @@ def _resolve_incoming(session: Session, document: Document) -> None:
     if document.doc_number_norm:
         matches.append(Relation.target_doc_number_norm == document.doc_number_norm)
     titles = [t for t in (document.title, document.enclosed_title) if t]
-    matches.append(sa.and_(col(Relation.target_doc_number_norm).is_(None), col(Relation.target_title).in_(titles)))
+    by_title = col(Relation.target_title).in_(titles)
+    if document.doc_number_norm:
+        by_title = sa.and_(by_title, col(Relation.target_doc_number_norm).is_(None))
+    matches.append(by_title)
     session.execute(
         sa.update(Relation)
         .where(col(Relation.target_document_id).is_(None), Relation.from_document_id != document.id, sa.or_(*matches))

@@ -4,8 +4,8 @@ Chinese has no spaces, so words cannot be tokenised reliably; instead every text
 with its character bigrams (`SearchEntry.grams`, letters and digits only, punctuation
 dropped) and a query is the phrase of its own bigrams. That finds any term of two
 characters or more through the index — 脑机, 算力券, 首台（套） — on both databases:
-SQLite's FTS5 table `search_fts` ranks with bm25, PostgreSQL a GIN index on
-`to_tsvector('simple', grams)` ranks with ts_rank.
+SQLite's FTS5 table `search_fts` ranks with bm25, PostgreSQL's GIN index on the stored
+`grams_tsv` column ranks with ts_rank.
 """
 
 from __future__ import annotations
@@ -105,27 +105,34 @@ def search(session: Session, text: str, *, status: str | None = None, limit: int
     grams = bigrams(text)
     if len(_folded(text)) < 2:
         raise SearchQueryError(f"search term {text!r} needs at least two letters or digits")
-    if session.get_bind().dialect.name == "postgresql":
-        match = "to_tsvector('simple', e.grams) @@ to_tsquery('simple', :query)"
-        rank = "ts_rank(to_tsvector('simple', e.grams), to_tsquery('simple', :query))"
-        sql = f"SELECT {{columns}}, {rank} AS rank FROM search_entry e JOIN document d ON d.id = e.document_id WHERE {match}"
-        query = " <-> ".join(grams)
-        order = "rank DESC"
-    else:
-        sql = (
-            "SELECT {columns}, -bm25(search_fts) AS rank FROM search_fts "
-            "JOIN search_entry e ON e.id = search_fts.rowid JOIN document d ON d.id = e.document_id "
-            "WHERE search_fts MATCH :query"
-        )
-        query = '"' + " ".join(grams) + '"'
-        order = "rank DESC"
     columns = "e.document_id, e.path, e.text, d.title, d.doc_number, d.status"
-    sql = sql.format(columns=columns)
-    params: dict[str, Any] = {"query": query, "limit": limit}
+    params: dict[str, Any] = {"limit": limit}
+    status_filter = ""
     if status is not None:
-        sql += " AND d.status = :status"
+        status_filter = " AND d.status = :status"
         params["status"] = status
-    sql += f" ORDER BY {order}, e.document_id, e.id LIMIT :limit"
+    if session.get_bind().dialect.name == "postgresql":
+        params["query"] = " <-> ".join(grams)
+        sql = (
+            f"SELECT {columns}, ts_rank(e.grams_tsv, q) AS rank "
+            "FROM search_entry e JOIN document d ON d.id = e.document_id, to_tsquery('simple', :query) q "
+            f"WHERE e.grams_tsv @@ q{status_filter} ORDER BY rank DESC, e.id LIMIT :limit"
+        )
+    else:
+        params["query"] = '"' + " ".join(grams) + '"'
+        # Ranking is the costly part for common terms, so without a filter the FTS table
+        # alone picks the best rows and only those are joined.
+        hits = (
+            "SELECT rowid AS entry_id, -rank AS rank FROM search_fts WHERE search_fts MATCH :query "
+            "ORDER BY rank LIMIT :limit"
+            if status is None
+            else "SELECT rowid AS entry_id, -rank AS rank FROM search_fts WHERE search_fts MATCH :query"
+        )
+        sql = (
+            f"SELECT {columns}, hits.rank AS rank FROM ({hits}) hits "
+            "JOIN search_entry e ON e.id = hits.entry_id JOIN document d ON d.id = e.document_id "
+            f"WHERE 1 = 1{status_filter} ORDER BY rank DESC, e.id LIMIT :limit"
+        )
     rows = session.execute(sa.text(sql), params).all()
     return [
         SearchHit(

@@ -168,8 +168,9 @@ class SearchEntry(SQLModel, table=True):
     """One searchable text of a document's current version: its title or one clause.
 
     `grams` holds the text's character bigrams separated by spaces (see `storage.search`):
-    SQLite indexes it with an FTS5 table (`search_fts`), PostgreSQL with a GIN index on
-    `to_tsvector('simple', grams)`, so two-character Chinese terms are found by the index.
+    SQLite indexes it with an FTS5 table (`search_fts`), PostgreSQL with a GIN index on the
+    generated column `grams_tsv = to_tsvector('simple', grams)` (created by migration 0004,
+    not mapped here), so two-character Chinese terms are found by the index.
     Rows are replaced whenever a new version is saved.
     """
 

@@ -2,14 +2,15 @@
 
 The full-text search structures are dialect-specific and created by hand in migrations:
 SQLite's FTS5 table `search_fts` (plus its shadow tables and triggers) and PostgreSQL's
-expression index `ix_search_entry_grams_tsv`. Everything else must match the models.
+generated column `search_entry.grams_tsv` with its GIN index `ix_search_entry_grams_tsv`.
+Everything else must match the models.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-SEARCH_OBJECT_PREFIXES = ("search_fts", "ix_search_entry_grams_tsv")
+SEARCH_OBJECT_PREFIXES = ("search_fts", "ix_search_entry_grams_tsv", "grams_tsv")
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
