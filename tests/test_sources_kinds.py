@@ -1,0 +1,188 @@
+"""Each source kind walking a real site on 127.0.0.1 (files: a real folder), plus config checks."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from sources.base import ListingPage
+from sources.http import HttpClient, HttpPolicy
+from sources.registry import create_source, validate_source
+from sources.samplesite import SampleSite
+from sources.samplesite.sites import DATAPROXY_PATH, GOVCN_SEARCH_PATH, HANWEB_COL_PATH, JPAAS_PATH
+from storage.engine import init_database, open_database
+from storage.tables import Document, Event
+from tracker.config import ConfigError, SourceConfig, settings_from_dict
+from tracker.pipeline import crawl
+
+POLICY = HttpPolicy(timeout=1.0, retries=1, backoff=0.01, default_delay=0)
+HZ_TITLES = [
+    "杭州市人民政府办公厅印发关于支持类脑智能未来产业创新发展的若干措施的通知",
+    "杭州市人民政府关于印发杭州市未来产业培育行动计划（2025—2026年）的通知",
+    "杭州市人民政府办公厅关于推进人工智能赋能制造业的实施意见",
+    "杭州市经济和信息化局关于组织开展2024年度未来工厂培育工作的通知",
+    "杭州市经济和信息化局关于印发《杭州市脑机接口产业发展扶持办法（试行）》的通知",
+]
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[SampleSite]:
+    with SampleSite() as running:
+        yield running
+
+
+def source_config(**table: Any) -> SourceConfig:
+    return settings_from_dict({"source": [{"name": "s", "delay": 0, **table}]}, validate_source=validate_source).sources[0]
+
+
+def walk(config: SourceConfig) -> list[ListingPage]:
+    async def go() -> list[ListingPage]:
+        async with HttpClient(POLICY) as client:
+            return [page async for page in create_source(config, client).pages()]
+
+    return asyncio.run(go())
+
+
+def test_hanweb_dataproxy_pages_through_the_column(site: SampleSite) -> None:
+    server = site.server("hanweb")
+    server.reset_counters()
+    config = source_config(
+        kind="hanweb", start_urls=[site.url("hanweb", HANWEB_COL_PATH)], column_id="1229063387", site_id=149, page_size=2
+    )
+
+    pages = walk(config)
+
+    assert [len(p.refs) for p in pages] == [2, 2, 1]
+    assert [p.last for p in pages] == [False, False, True]
+    refs = [ref for page in pages for ref in page.refs]
+    assert [ref.title for ref in refs] == HZ_TITLES
+    assert refs[0].url == site.url("hanweb", "/art/2025/12/15/art_1229063387_59083211.html")
+    assert [ref.date for ref in refs] == [dt.date(2025, 12, 15), dt.date(2025, 1, 13), dt.date(2024, 3, 15), dt.date(2024, 1, 25), dt.date(2023, 6, 20)]
+    assert [(e.method, e.path) for e in server.log] == [("POST", DATAPROXY_PATH)] * 3
+
+
+def test_hanweb_jpaas_pages_through_the_column(site: SampleSite) -> None:
+    server = site.server("hanweb")
+    server.reset_counters()
+    config = source_config(
+        kind="hanweb", api="jpaas", start_urls=[site.url("hanweb", HANWEB_COL_PATH)], column_id="1229063387", page_size=2
+    )
+
+    pages = walk(config)
+
+    assert [len(p.refs) for p in pages] == [2, 2, 1]
+    assert pages[-1].refs[0].date == dt.date(2023, 6, 20)
+    assert server.requests[JPAAS_PATH] == 3
+
+
+def test_listing_follows_next_page_over_gbk_column_pages(site: SampleSite) -> None:
+    config = source_config(
+        kind="listing",
+        start_urls=[site.url("hanweb", HANWEB_COL_PATH)],
+        item=".default_pgContainer li",
+        next_page="a.next",
+        url_pattern=r"/art/\d{4}/",
+    )
+
+    pages = walk(config)
+
+    refs = [ref for page in pages for ref in page.refs]
+    assert [p.url.rsplit("/", 1)[1] for p in pages] == ["index.html", "index_2.html", "index_3.html"]
+    assert refs[1].title == HZ_TITLES[1]  # GBK listing decoded from its <meta>
+    assert refs[1].date == dt.date(2025, 1, 13)
+    assert len(refs) == 5
+
+
+def test_listing_with_date_selector_and_url_pattern_skips_navigation(site: SampleSite) -> None:
+    config = source_config(
+        kind="listing",
+        start_urls=[site.url("listing", "/mh-xxgk-cms/website/mh_xxgk/xxgk_qzf_zcwj/index.html")],
+        item="a",
+        date="span.date",
+        url_pattern=r"/content/[0-9a-f-]+\.htm$",
+        max_pages=1,
+    )
+
+    [page] = walk(config)
+
+    assert [(ref.title, ref.date) for ref in page.refs] == [
+        ("关于印发《闵行区关于打造脑机接口未来产业生态的若干意见》的通知", dt.date(2025, 11, 25))
+    ]
+
+
+def test_govcn_reads_the_library_search_api(site: SampleSite) -> None:
+    server = site.server("govcn")
+    server.reset_counters()
+    config = source_config(
+        kind="govcn", start_urls=[site.url("govcn", GOVCN_SEARCH_PATH) + "?t=zhengcelibrary_gw&sort=pubtime"], page_size=5
+    )
+
+    pages = walk(config)
+
+    refs = [ref for page in pages for ref in page.refs]
+    assert len(refs) == 10
+    assert (refs[0].title, refs[0].date) == ("国务院关于在市场监管领域全面推行部门联合“双随机、一公开”监管的意见", dt.date(2019, 2, 15))
+    assert refs[0].url == site.url("govcn", "/zhengce/content/2019-02/15/content_5365945.htm")
+    assert server.requests[GOVCN_SEARCH_PATH] == 2  # stops at totalCount, no empty third page
+
+
+def test_files_kind_crawls_a_folder_incrementally(tmp_path: Path, seed_paths: dict[str, Path]) -> None:
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for number, path in seed_paths.items():
+        shutil.copy(path, folder / f"{number}.txt")
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    init_database(url)
+    engine = open_database(url)
+    settings = settings_from_dict(
+        {
+            "tracker": {"removal_after_runs": 1},
+            "source": [{"name": "archive", "kind": "files", "paths": [str(folder)], "base_url": "https://archive.example.org/docs"}],
+        },
+        validate_source=validate_source,
+    )
+
+    [first] = crawl(engine, settings)
+    [unchanged] = crawl(engine, settings)
+    text = (folder / "000.txt").read_text(encoding="utf-8")
+    (folder / "000.txt").write_text(text.replace("单个项目最高补助 500 万元", "单个项目最高补助 300 万元", 1), encoding="utf-8")
+    (folder / "002.txt").unlink()
+    [next_day] = crawl(engine, settings)
+
+    assert (first.new, first.outcome) == (3, "ok")
+    assert (unchanged.unchanged, unchanged.new, unchanged.changed) == (3, 0, 0)
+    assert (next_day.changed, next_day.removed, next_day.unchanged) == (1, 1, 1)
+    with Session(engine) as session:
+        urls = set(session.exec(select(Document.url).where(Document.is_placeholder == sa.false())))
+        removed = session.exec(select(Event).where(Event.kind == "document_removed")).one()
+        assert removed.payload["url"] == "https://archive.example.org/docs/002.txt"
+    assert {u for u in urls if u.startswith("https://archive")} == {f"https://archive.example.org/docs/{n}.txt" for n in ("000", "001", "002")}
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"kind": "hanweb", "start_urls": ["https://x.gov.cn/col/col1/index.html"], "site_id": 1}, "column_id is required for kind hanweb"),
+        ({"kind": "hanweb", "start_urls": ["https://x.gov.cn/"], "column_id": 1, "site_id": 1, "api": "soap"}, "api must be one of dataproxy, jpaas, got 'soap'"),
+        ({"kind": "listing", "start_urls": ["https://x.gov.cn/"], "item": "ul li >> a"}, "item: invalid CSS selector 'ul li >> a'"),
+        ({"kind": "listing", "start_urls": ["ftp://x.gov.cn/"], "item": "li a"}, "start_urls: 'ftp://x.gov.cn/' is not an http(s) URL"),
+        ({"kind": "listing", "start_urls": ["https://x.gov.cn/"], "item": "li a", "revisit": "never"}, "revisit must be one of listed, changed"),
+        ({"kind": "govcn", "start_urls": ["https://x.gov.cn/"], "page_size": 0}, "page_size must be at least 1"),
+        ({"kind": "files", "paths": ["/no/such/folder"]}, "paths: /no/such/folder does not exist"),
+        ({"kind": "listing", "start_urls": ["https://x.gov.cn/"], "item": "li a", "verified": "no"}, "verified must be a bool, got 'no'"),
+    ],
+)
+def test_invalid_kind_options_name_the_source_and_the_option(table: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings_from_dict({"source": [{"name": "bad", **table}]}, validate_source=validate_source)
+
+    assert str(raised.value).startswith("config: source[0] (bad): ")
+    assert message in str(raised.value)
