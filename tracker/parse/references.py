@@ -154,6 +154,19 @@ def _names_only(clause: str, refs: list[_Found], offset: int) -> bool:
     return len(re.sub(r"[\s、，,和及与原前发的以下文件：:]", "", rest)) <= 4
 
 
+def _is_list_item(paragraph: str) -> bool:
+    """`1.《L办法》（杭政〔2010〕1号）`: a line that names documents and (almost) nothing else."""
+    refs = _references(paragraph)
+    rest = _strip_refs(paragraph, refs)
+    return bool(refs) and len(re.sub(r"[\s\d（）().．、，,；;。和及与原前发的以下文件：:一二三四五六七八九十]", "", rest)) <= 4
+
+
+def _strip_refs(text: str, refs: list[_Found]) -> str:
+    for ref in sorted(refs, key=lambda r: -r.start):
+        text = text[: ref.start] + text[ref.end :]
+    return text
+
+
 def _sentences(paragraph: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group(0)) for m in _SENTENCE_RE.finditer(paragraph)]
 
@@ -204,6 +217,8 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
         return bool(ref.title and (re.sub(r"\s+", "", ref.title) in own_keys or ref.title in aliases))
 
     for paragraph in paragraphs:
+        if list_evidence and not _is_list_item(paragraph):
+            list_evidence = None
         paragraph_refs = 0
         for _, sentence in _sentences(paragraph):
             refs = _references(sentence)

@@ -1,0 +1,154 @@
+"""Whole pages from different CMSs and layouts, compilations, and pages that are not documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.conftest import DATA
+from tracker.model import NotADocumentError, PageKind, PolicyDocument
+from tracker.parse import detect_non_document, parse_document
+
+PAGES = DATA / "parse"
+D = dt.date
+
+
+def _one(name: str) -> PolicyDocument:
+    documents = parse_document((PAGES / name).read_bytes(), url=f"https://example.gov.cn/{name}")
+    assert len(documents) == 1
+    return documents[0]
+
+
+def _paths(doc: PolicyDocument) -> list[str]:
+    return [c.path for c in doc.clauses]
+
+
+def test_hanweb_page_with_information_table_and_validity_row() -> None:
+    doc = _one("hanweb_xxgk.html")
+    assert doc.title == "杭州市人民政府办公厅关于印发杭州市促进智能制造发展若干政策的通知"
+    assert doc.enclosed_title == "杭州市促进智能制造发展若干政策"
+    assert doc.doc_number == "杭政办函〔2024〕9号"
+    assert doc.issuer == "杭州市人民政府办公厅"
+    assert (doc.issued_on, doc.published_on) == (D(2024, 3, 1), D(2024, 3, 8))
+    assert (doc.effective_from, doc.expires_on) == (D(2024, 4, 1), D(2027, 3, 31))
+    assert doc.validity == "失效"
+    assert doc.index_number == "000000001/2024-00123"
+    assert doc.registration_number == "AHZC00-2024-0005"
+    assert doc.topic == "工业、交通/其他"
+    assert doc.url == "https://example.gov.cn/hanweb_xxgk.html"
+    assert _paths(doc) == ["通知", "序言", "一", "二", "三"]
+    assert [c.heading for c in doc.clauses[2:]] == ["支持智能工厂建设", "支持数字化改造", "附则"]
+    assert doc.clauses[3].units == ["市经信局", "市财政局"]
+    assert [(r.title, r.doc_number) for r in doc.repeals] == [
+        ("杭州市人民政府办公厅关于加快智能制造发展的实施意见", "杭政办函〔2019〕12号")
+    ]
+
+
+def test_navigation_footer_and_scripts_never_reach_the_text() -> None:
+    doc = _one("noise_density.html")
+    assert doc.title == "宁波市科技局关于印发宁波市科技创新券管理办法的通知"
+    assert doc.enclosed_title == "宁波市科技创新券管理办法"
+    assert doc.doc_number == "甬科计〔2023〕21号"
+    assert doc.issuer == "宁波市科学技术局"
+    assert (doc.issued_on, doc.published_on) == (D(2023, 5, 30), D(2023, 6, 5))
+    assert (doc.effective_from, doc.expires_on) == (D(2023, 7, 1), D(2028, 6, 30))
+    assert _paths(doc) == ["通知", "第一条", "第二条", "第三条"]
+    text = doc.text
+    for noise in ("首页", "机构概况", "通知公告", "广告位", "统计代码", "分享到", "版权所有", "浏览次数", "font-size"):
+        assert noise not in text
+
+
+def test_shanghai_page_with_number_in_second_paragraph() -> None:
+    doc = _one("shanghai_style.html")
+    assert doc.doc_number == "沪府办发〔2024〕13号"
+    assert doc.enclosed_title == "上海市促进智能终端产业高质量发展行动方案"
+    assert doc.issuer == "上海市人民政府办公厅"
+    assert doc.issued_on == D(2024, 7, 22)
+    assert (doc.effective_from, doc.expires_on) == (D(2024, 8, 1), D(2027, 12, 31))
+    assert _paths(doc) == [
+        "通知", "序言", "一", "二", "二/（一）", "二/（一）/1.", "二/（一）/2.", "二/（二）", "二/（二）/3.", "三",
+    ]  # fmt: skip
+    assert doc.cites == []
+
+
+def test_guangdong_gkmlpt_page() -> None:
+    doc = _one("guangdong_gkmlpt.html")
+    assert doc.title == "广州市人民政府办公厅关于印发广州市支持人工智能产业发展若干措施的通知"
+    assert doc.doc_number == "穗府办规〔2025〕2号"
+    assert (doc.issued_on, doc.published_on) == (D(2025, 2, 10), D(2025, 2, 14))
+    # 自印发之日起施行 + 有效期3年
+    assert (doc.effective_from, doc.expires_on) == (D(2025, 2, 10), D(2028, 2, 9))
+    assert doc.topic == "科技、教育"
+    assert _paths(doc) == ["通知", "一", "二", "三"]
+    assert [r.doc_number for r in doc.repeals] == ["穗府办规〔2020〕4号"]
+
+
+def test_regulation_with_chapters_and_articles() -> None:
+    doc = _one("regulation.txt")
+    assert doc.title == "杭州市公共数据管理办法"
+    assert doc.doc_number == "杭州市人民政府令第350号"
+    assert doc.issuer == "杭州市人民政府"
+    assert doc.issued_on == D(2023, 5, 6)
+    assert doc.effective_from == D(2023, 7, 1)
+    assert _paths(doc) == [
+        "序言",
+        "第一章", "第一章/第一条", "第一章/第二条",
+        "第二章", "第二章/第三条", "第二章/第三条/（一）", "第二章/第三条/（二）", "第二章/第四条",
+        "第三章", "第三章/第五条",
+    ]  # fmt: skip
+    assert [c.heading for c in doc.clauses if "条" not in c.path and c.path != "序言"] == ["总则", "数据收集", "附则"]
+    assert [(r.title, r.doc_number) for r in doc.repeals] == [("杭州市公共数据管理暂行办法", "市政府令第290号")]
+
+
+def test_compilation_page_yields_one_document_per_policy() -> None:
+    first, second = parse_document((PAGES / "compilation.html").read_bytes())
+    assert (first.title, first.doc_number, first.issuer) == (
+        "温州市人民政府关于加快数字经济发展的若干意见", "温政发〔2024〕3号", "温州市人民政府",
+    )  # fmt: skip
+    assert (first.issued_on, first.effective_from, first.expires_on) == (D(2024, 2, 1), D(2024, 3, 1), D(2026, 12, 31))
+    assert _paths(first) == ["序言", "一", "二", "结语"]
+    assert second.title == "温州市人民政府办公室关于印发温州市数据要素市场培育方案的通知"
+    assert second.enclosed_title == "温州市数据要素市场培育方案"
+    assert (second.doc_number, second.issuer, second.issued_on) == ("温政办〔2024〕7号", "温州市人民政府办公室", D(2024, 2, 20))
+    assert (second.effective_from, second.expires_on) == (D(2024, 2, 20), D(2026, 2, 19))
+    assert _paths(second) == ["通知", "一", "二", "结语"]
+    assert "温州市数据要素市场培育方案" not in first.text
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("ruishu_challenge.html", PageKind.CHALLENGE), ("enable_js.html", PageKind.JS_SHELL), ("login.html", PageKind.LOGIN)],
+)
+def test_non_documents_are_reported_not_parsed(name: str, kind: PageKind) -> None:
+    data = (PAGES / name).read_bytes()
+    with pytest.raises(NotADocumentError) as raised:
+        parse_document(data)
+    assert raised.value.kind is kind
+    found = detect_non_document(data.decode("utf-8"))
+    assert found is not None and found.kind is kind
+
+
+def test_challenge_status_codes_and_throttle_pages() -> None:
+    assert detect_non_document("<html><body>x</body></html>", status_code=412).kind is PageKind.CHALLENGE
+    jsl = "<html><script>document.cookie='__jsl_clearance_s=1';location.href=location.pathname</script></html>"
+    assert detect_non_document(jsl, status_code=521).kind is PageKind.CHALLENGE
+    assert detect_non_document(jsl).kind is PageKind.CHALLENGE
+    throttled = "<html><body><p>请开启JavaScript并刷新该页。</p></body></html>"
+    assert detect_non_document(throttled, status_code=200).kind is PageKind.JS_SHELL
+    assert detect_non_document("<html><body></body></html>").kind is PageKind.EMPTY
+
+
+def test_real_documents_are_not_mistaken_for_challenges() -> None:
+    for name in ("hanweb_xxgk.html", "noise_density.html", "guangdong_gkmlpt.html"):
+        assert detect_non_document((PAGES / name).read_text(encoding="utf-8")) is None
+    protected = (PAGES / "hanweb_xxgk.html").read_text(encoding="utf-8").replace(
+        "<head>", '<head><meta content="abc" r="m"><script r="m">$_ts=window["$_ts"];</script>'
+    )
+    assert detect_non_document(protected) is None
+
+
+def test_empty_text_is_not_a_document() -> None:
+    with pytest.raises(NotADocumentError) as raised:
+        parse_document("   \n\n")
+    assert raised.value.kind is PageKind.EMPTY

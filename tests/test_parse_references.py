@@ -1,0 +1,105 @@
+"""Repeals need a lifecycle verb and a named document; everything else named is a citation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker.model import DocRef
+from tracker.parse.references import extract_references
+
+
+def _pairs(refs: list[DocRef]) -> list[tuple[str | None, str | None]]:
+    return [(r.title, r.doc_number) for r in refs]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("《杭州市A办法》（杭政〔2017〕66号）自本办法施行之日起同时废止。", [("杭州市A办法", "杭政〔2017〕66号")]),
+        ("《国务院办公厅关于B的通知》（国办发〔2016〕82号）停止执行。", [("国务院办公厅关于B的通知", "国办发〔2016〕82号")]),
+        ("《C规定》（浙政发〔2012〕5号）予以废止。", [("C规定", "浙政发〔2012〕5号")]),
+        ("本办法自印发之日起施行，原《D办法》（杭政办〔2015〕3号）不再执行。", [("D办法", "杭政办〔2015〕3号")]),
+        ("《E意见》（甬政发〔2010〕1号）宣布失效。", [("E意见", "甬政发〔2010〕1号")]),
+        ("市政府决定废止《F规定》、《G办法》和《H细则》。", [("F规定", None), ("G办法", None), ("H细则", None)]),
+        ("《I办法》（x政〔2019〕2号），自本办法施行之日起废止。", [("I办法", "x政〔2019〕2号")]),
+        ("国办发〔2015〕1号文件同时废止。", [(None, "国办发〔2015〕1号")]),
+        ("《J办法》(杭政[2011]7号)同时失效。", [("J办法", "杭政[2011]7号")]),
+    ],
+)
+def test_repeal_phrases(sentence: str, expected: list) -> None:
+    refs = extract_references([sentence])
+    assert _pairs(refs.repeals) == expected
+    assert refs.repeals[0].evidence == sentence
+    assert refs.cites == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "各地要及时修改或废止不相适应的法律规范。",
+        "批准文件在有效期内可一证多批使用。",
+        "对不符合规定的规范性文件，要及时予以废止。",
+        "本办法有效期满后自动失效。",
+    ],
+)
+def test_distractors_repeal_nothing(sentence: str) -> None:
+    refs = extract_references([sentence])
+    assert refs.repeals == [] and refs.cites == []
+
+
+def test_citations_are_not_repeals() -> None:
+    refs = extract_references(
+        [
+            "根据《工业和信息化部等七部门关于推动未来产业创新发展的实施意见》（工信部联科〔2024〕12号）、"
+            "《浙江省人民政府办公厅关于培育发展未来产业的指导意见》（浙政办发〔2023〕9号）等文件精神，制定本计划。",
+            "依据《国务院关于废止部分行政法规的决定》（国令第1号），对不符合规定的文件予以废止。",
+        ]
+    )
+    assert refs.repeals == []
+    assert _pairs(refs.cites) == [
+        ("工业和信息化部等七部门关于推动未来产业创新发展的实施意见", "工信部联科〔2024〕12号"),
+        ("浙江省人民政府办公厅关于培育发展未来产业的指导意见", "浙政办发〔2023〕9号"),
+        ("国务院关于废止部分行政法规的决定", "国令第1号"),
+    ]
+
+
+def test_partial_repeal_of_an_article_is_not_a_repeal_of_the_document() -> None:
+    refs = extract_references(["《K办法》第三条同时废止。"])
+    assert refs.repeals == []
+    assert _pairs(refs.cites) == [("K办法", None)]
+
+
+def test_list_after_a_repeal_heading() -> None:
+    refs = extract_references(
+        [
+            "本办法施行后，下列文件同时废止：",
+            "1.《L办法》（杭政〔2010〕1号）",
+            "2.《M办法》（杭政〔2011〕2号）",
+            "其他未尽事宜，按照《N规定》执行。",
+        ]
+    )
+    assert _pairs(refs.repeals) == [("L办法", "杭政〔2010〕1号"), ("M办法", "杭政〔2011〕2号")]
+    assert refs.repeals[0].evidence == "本办法施行后，下列文件同时废止："
+    assert _pairs(refs.cites) == [("N规定", None)]
+
+
+def test_own_title_number_and_aliases_are_never_cited() -> None:
+    refs = extract_references(
+        [
+            "现将《杭州市P方案》印发给你们，请认真贯彻执行。",
+            "原则同意《河北Q规划》（以下简称《规划》）。《规划》是发展的基本依据。",
+            "本通知（杭政办函〔2025〕58号）自印发之日起施行。",
+        ],
+        own=["杭州市人民政府关于印发杭州市P方案的通知", "杭州市P方案", "杭政办函〔2025〕58号"],
+    )
+    assert _pairs(refs.cites) == [("河北Q规划", None)]
+
+
+def test_number_after_title_belongs_to_it_and_duplicates_merge() -> None:
+    refs = extract_references(
+        [
+            "根据《R意见》（国发〔2020〕9号）精神，制定本办法。",
+            "落实国发〔2020〕9号文件和《R意见》要求。",
+        ]
+    )
+    assert _pairs(refs.cites) == [("R意见", "国发〔2020〕9号")]
