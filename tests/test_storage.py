@@ -7,15 +7,25 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session, SQLModel, select
 
 from storage.documents import load_version_document, save_version, version_raw
-from storage.engine import DatabaseError, create_engine, init_database, normalize_url, open_database, schema_head
+from storage.engine import (
+    DatabaseError,
+    alembic_config,
+    create_engine,
+    init_database,
+    normalize_url,
+    open_database,
+    schema_head,
+)
 from storage.events import list_events, record_event
 from storage.migrations.naming import include_object
 from storage.queries import find_document, relations_from, relations_to, suggest_documents, versions_of
+from storage.search import search
 from storage.tables import Clause as ClauseRow
 from storage.tables import Document, Event, Relation, Version
 from tracker.model import Clause, DocRef, PolicyDocument
@@ -73,6 +83,22 @@ def test_database_newer_than_the_code_is_refused(db_url: str) -> None:
         with engine.begin() as connection:
             connection.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{schema_head()}'")
         engine.dispose()
+
+
+def test_older_database_is_refused_then_upgraded_in_place_by_init(engine: sa.Engine, db_url: str) -> None:
+    with Session(engine) as session:
+        save_version(session, plan(), url="https://a/plan", raw=b"x", fetched_at=T1)
+        session.commit()
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0003")
+    engine.dispose()
+    with pytest.raises(DatabaseError, match="older than this tracker: run `tracker init`"):
+        open_database(db_url)
+    assert init_database(db_url) == schema_head()
+    upgraded = open_database(db_url)
+    with Session(upgraded) as session:
+        assert [h.path for h in search(session, "脑机接口")] == ["一/（一）"]
+    upgraded.dispose()
 
 
 def test_init_on_a_current_database_keeps_data(engine: sa.Engine, db_url: str) -> None:

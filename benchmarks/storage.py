@@ -1,0 +1,104 @@
+"""`history` and `show` at 10,000 documents × 3 versions (target: median < 50 ms), and ingest.
+
+For SQLite and PostgreSQL: bulk-load the store, then time what the two commands run
+(`find_document` by 文号 written another way, versions, the current version with its
+clauses, relations both ways). Ingest throughput is the whole pipeline (parse, save, diff,
+lifecycle, one commit per document) on the seed texts made distinct per document
+(target ≥ 50 documents/s on SQLite).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+# Run from the repository root's point of view: this file must not shadow the storage package.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from sqlmodel import Session  # noqa: E402
+
+from benchmarks.bulkdata import SEEDS, doc_number, drop_postgres, populate, scratch_postgres_url  # noqa: E402
+from storage.engine import init_database, open_database  # noqa: E402
+from storage.queries import document_json, find_document, relations_from, relations_to, versions_of  # noqa: E402
+from tracker.pipeline import store_fetched  # noqa: E402
+
+DOCUMENTS = 10_000
+LOOKUPS = 100
+INGESTS = 150
+PG_ADMIN = "postgresql+psycopg://root@127.0.0.1:5432/test"
+
+
+def history(session: Session, ref: str) -> None:
+    document = find_document(session, ref)
+    assert document is not None and document.id is not None
+    assert len(versions_of(session, document.id)) == 3
+
+
+def show(session: Session, ref: str) -> None:
+    document = find_document(session, ref)
+    assert document is not None and document.id is not None
+    document_json(session, document, clauses=True)
+    relations_from(session, document.id)
+    relations_to(session, document.id)
+    versions_of(session, document.id)
+
+
+def timed(action, session: Session, refs: list[str]) -> float:  # type: ignore[no-untyped-def]
+    timings = []
+    for ref in refs:
+        start = time.perf_counter()
+        action(session, ref)
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings)
+
+
+def ingest(url: str) -> float:
+    bodies = [path.read_bytes() for path in sorted(SEEDS.glob("*.txt"))]
+    engine = open_database(url)
+    start_at = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    start = time.perf_counter()
+    for index in range(INGESTS):
+        body = bodies[index % len(bodies)] + f"\n\n本文件第{index}次基准测试附注。\n".encode()
+        with Session(engine) as session:
+            store_fetched(session, body, url=f"https://bench.test/{index}", fetched_at=start_at, content_type="text/plain")
+            session.commit()
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return INGESTS / elapsed
+
+
+def measure(url: str, label: str) -> None:
+    init_database(url)
+    engine = open_database(url)
+    start = time.perf_counter()
+    populate(engine, DOCUMENTS)
+    print(f"{label}: generated {DOCUMENTS} documents × 3 versions in {time.perf_counter() - start:.1f} s")
+    rng = random.Random(3)
+    # 文号 as people type them: square brackets and a space before 号
+    refs = [doc_number(rng.randrange(1, DOCUMENTS + 1)).replace("〔", "[").replace("〕", "]").replace("号", " 号") for _ in range(LOOKUPS)]
+    with Session(engine) as session:
+        history_ms = timed(history, session, refs)
+        show_ms = timed(show, session, refs)
+    engine.dispose()
+    print(f"{label}: history median {history_ms:.1f} ms, show median {show_ms:.1f} ms (target < 50 ms)")
+    print(f"{label}: ingest {ingest(url):.0f} documents/s through the pipeline (target ≥ 50 on SQLite)")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        measure(f"sqlite:///{directory}/bench.db", "sqlite")
+    name = f"tracker_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        measure(scratch_postgres_url(PG_ADMIN, name), "postgresql")
+    finally:
+        drop_postgres(PG_ADMIN, name)
+
+
+if __name__ == "__main__":
+    main()
