@@ -152,3 +152,26 @@ def test_empty_text_is_not_a_document() -> None:
     with pytest.raises(NotADocumentError) as raised:
         parse_document("   \n\n")
     assert raised.value.kind is PageKind.EMPTY
+
+
+def test_newer_govcn_page_without_table_uses_h1_meta_and_date_line() -> None:
+    doc = _one("govcn_new.html")
+    assert doc.title == "国务院办公厅关于印发《促进数字经济发展行动方案》的通知"
+    assert doc.enclosed_title == "促进数字经济发展行动方案"
+    assert (doc.doc_number, doc.issuer) == ("国办发〔2024〕1号", "国务院办公厅")
+    assert (doc.issued_on, doc.published_on) == (D(2023, 12, 29), D(2024, 1, 5))
+    assert _paths(doc) == ["通知", "序言", "一", "一/（一）", "一/（二）", "一/（二）/1.", "一/（二）/2.", "二"]
+    assert "本文有删减" not in doc.text and "来源" not in doc.text
+    without_meta = (PAGES / "govcn_new.html").read_text(encoding="utf-8").replace("firstpublishedtime", "x-other")
+    assert parse_document(without_meta)[0].published_on == D(2024, 1, 5)
+
+
+def test_hanweb_page_with_meta_tags_only() -> None:
+    doc = _one("hanweb_meta_only.html")
+    assert doc.title == "湖州市人民政府关于进一步支持企业技术创新的若干意见"
+    assert doc.doc_number is None
+    assert doc.issuer == "湖州市人民政府"
+    assert (doc.issued_on, doc.published_on) == (D(2022, 9, 13), D(2022, 9, 16))
+    assert (doc.effective_from, doc.expires_on) == (D(2022, 10, 1), D(2024, 12, 31))
+    assert _paths(doc) == ["序言", "一", "二", "三"]
+    assert [r.doc_number for r in doc.repeals] == ["湖政发〔2018〕12号"]

@@ -89,6 +89,8 @@ _DEBRIS_RE = re.compile(
 )
 _LABEL_VALUE_RE = re.compile(r"^\s*([^\s：:]{2,8}(?:\s+[^\s：:]{1,4}){0,3})\s*[：:]\s*(.*)$")
 _NEXT_LABEL_RE = re.compile(r"\s+[\u4e00-\u9fff]{2,6}\s*[：:]")
+#: gov.cn article pages without a table: `2024-01-05 10:00 来源： 中国政府网`.
+_DATE_SOURCE_RE = re.compile(r"^(?P<date>(?:19|20)\d{2}[-年./]\d{1,2}[-月./]\d{1,2}日?)\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*来源")
 _SIMPLE_SELECTOR_RE = re.compile(r"^(?P<tag>[a-z0-9]*)(?:#(?P<id>[\w-]+)|\.(?P<cls>[\w-]+))$", re.I)
 _MIN_BODY_CHARS = 30
 
@@ -308,6 +310,9 @@ def _labelled_fields(root: etree._Element, body: etree._Element) -> dict[str, st
         text = clean_space(text_of(el))
         if not text or len(text) > 160:
             continue
+        dated_source = _DATE_SOURCE_RE.match(text)
+        if dated_source:
+            put("发布时间", dated_source.group("date"))
         for part in re.split(r"(?<=\S)\s+(?=[\u4e00-\u9fff]{2,6}\s*[：:])", text):
             match = _LABEL_VALUE_RE.match(part)
             if match:
