@@ -29,8 +29,11 @@ from storage.documents import latest_version, touch
 from storage.events import record_event
 from storage.lifecycle import SweepResult, refresh_statuses, sweep
 from storage.tables import CheckRun, Document, ListingEntry, utcnow
+from notifiers.channels import ChannelContext, open_context
+from notifiers.dispatcher import DigestResult, Dispatcher, DispatchReport
+from notifiers.outbox import enqueue
 from storage.tables import Source as SourceRow
-from tracker.config import Settings, SourceConfig, TrackerSettings
+from tracker.config import Settings, SourceConfig, SubscriptionConfig, TrackerSettings
 from tracker.model import NotADocumentError, PageKind, ParseError
 
 
@@ -45,6 +48,7 @@ def store_fetched(
     etag: str | None = None,
     last_modified: str | None = None,
     lifecycle: TrackerSettings = TrackerSettings(),
+    subscriptions: Sequence[SubscriptionConfig] = (),
 ) -> list[SaveResult]:
     """Parse a fetched body and save each document in it (a page may hold several).
 
@@ -52,6 +56,7 @@ def store_fetched(
     is written. The second and later documents of one page get `<url>#2`, `<url>#3`, ….
     Statuses are then recomputed as of the fetch date (`lifecycle`: time zone, warning
     window) for each saved document and every document it repeals, amends or confirms.
+    Every event recorded is routed to `subscriptions` (Delivery rows, same session).
     """
     documents = parse_document(body, url=url, content_type=content_type)
     results = []
@@ -72,28 +77,46 @@ def store_fetched(
         )
     saved = [result.document.id for result in results if result.version is not None and result.document.id is not None]
     on = fetched_at.astimezone(lifecycle.tz).date()
-    refresh_statuses(session, saved, on, occurred_at=fetched_at, warning_days=lifecycle.warning_days)
+    refreshed = refresh_statuses(session, saved, on, occurred_at=fetched_at, warning_days=lifecycle.warning_days)
+    enqueue(session, [event for result in results for event in result.events] + refreshed.events, subscriptions)
     return results
 
 
-def ingest_file(engine: sa.Engine, path: Path, *, url: str, fetched_at: dt.datetime) -> list[SaveResult]:
+def ingest_file(
+    engine: sa.Engine,
+    path: Path,
+    *,
+    url: str,
+    fetched_at: dt.datetime,
+    subscriptions: Sequence[SubscriptionConfig] = (),
+) -> list[SaveResult]:
     """Store a local file as a fetched version of the document at `url` (`tracker ingest`)."""
     body = path.read_bytes()
     content_type, _encoding = mimetypes.guess_type(path.name)
     if content_type is None and path.suffix.lower() in (".md", ".markdown"):
         content_type = "text/markdown"
     with Session(engine, expire_on_commit=False) as session:
-        results = store_fetched(session, body, url=url, fetched_at=fetched_at, content_type=content_type)
+        results = store_fetched(
+            session, body, url=url, fetched_at=fetched_at, content_type=content_type, subscriptions=subscriptions
+        )
         session.commit()
     return results
 
 
-def sweep_statuses(engine: sa.Engine, lifecycle: TrackerSettings, on: dt.date, *, occurred_at: dt.datetime) -> SweepResult:
+def sweep_statuses(
+    engine: sa.Engine,
+    lifecycle: TrackerSettings,
+    on: dt.date,
+    *,
+    occurred_at: dt.datetime,
+    subscriptions: Sequence[SubscriptionConfig] = (),
+) -> SweepResult:
     """The daily lifecycle sweep (`tracker sweep`, the scheduler): every status on `on`, one transaction."""
     with Session(engine, expire_on_commit=False) as session:
         result = sweep(
             session, on, occurred_at=occurred_at, warning_days=lifecycle.warning_days, reminder_days=lifecycle.reminder_days
         )
+        enqueue(session, result.events, subscriptions)
         session.commit()
     return result
 
@@ -389,6 +412,7 @@ class _SourceCrawl:
                         etag=fetched.etag,
                         last_modified=fetched.last_modified,
                         lifecycle=self.settings.tracker,
+                        subscriptions=self.settings.subscriptions,
                     )
                 session.commit()
         except NotADocumentError as exc:
@@ -435,7 +459,7 @@ class _SourceCrawl:
             document.missing_runs += 1
             if document.missing_runs >= self.settings.tracker.removal_after_runs and document.gone_at is None:
                 document.gone_at = now
-                record_event(
+                removed = record_event(
                     session,
                     kind="document_removed",
                     dedupe_key=f"document_removed:{document.id}:{now.isoformat()}",
@@ -450,6 +474,7 @@ class _SourceCrawl:
                         "missing_runs": document.missing_runs,
                     },
                 )
+                enqueue(session, [removed], self.settings.subscriptions)
                 self.result.removed += 1
             session.add(document)
             session.commit()
@@ -483,10 +508,40 @@ class _SourceCrawl:
             session.commit()
 
     def _health_event(self, session: Session, kind: str, check_id: int | None, error: str | None) -> None:
-        record_event(
+        event = record_event(
             session,
             kind=kind,
             dedupe_key=f"{kind}:{self.source_id}:{check_id}",
             source_id=self.source_id,
             payload={"source": self.config.name, "outcome": self.result.outcome, "error": error},
         )
+        enqueue(session, [event], self.settings.subscriptions)
+
+
+# ── Alerts: the outbox's deliveries go out ───────────────────────────────────────────────
+#
+# Every step above that records events also creates their Delivery rows (`enqueue`) in the
+# same transaction. These entries send them: `dispatch_due` every few seconds (the daemon's
+# dispatch job), `send_digest` on each digest subscription's schedule.
+
+
+def dispatch_due(engine: sa.Engine, settings: Settings, *, context: ChannelContext | None = None) -> DispatchReport:
+    """Send the immediate deliveries (and failed digests) that are due now."""
+    if context is not None:
+        return Dispatcher(engine, settings.subscriptions, context=context).dispatch_due()
+    with open_context(settings.tracker.tz) as opened:
+        return Dispatcher(engine, settings.subscriptions, context=opened).dispatch_due()
+
+
+def send_digest(
+    engine: sa.Engine, settings: Settings, subscription: str, *, preview: bool = False, context: ChannelContext | None = None
+) -> DigestResult:
+    """Send (or with `preview`, only render) one subscription's digest of everything since the last one.
+
+    Raises ConfigError for an unknown subscription name.
+    """
+    settings.subscription(subscription)
+    if context is not None:
+        return Dispatcher(engine, settings.subscriptions, context=context).send_digest(subscription, preview=preview)
+    with open_context(settings.tracker.tz) as opened:
+        return Dispatcher(engine, settings.subscriptions, context=opened).send_digest(subscription, preview=preview)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notifiers.channels.base import Channel, ChannelContext, DeliveryError, Outgoing
+from notifiers.channels.base import Channel, ChannelContext, DeliveryError, Outgoing, open_context
 from notifiers.channels.console import ConsoleChannel
 from notifiers.channels.dingtalk import DingTalkChannel
 from notifiers.channels.email import EmailChannel
@@ -28,4 +28,4 @@ def build_channel(subscription: SubscriptionConfig, context: ChannelContext) -> 
     return CHANNEL_TYPES[subscription.channel](subscription, context)
 
 
-__all__ = ["Channel", "ChannelContext", "DeliveryError", "Outgoing", "build_channel", "CHANNEL_TYPES"]
+__all__ = ["Channel", "ChannelContext", "DeliveryError", "Outgoing", "build_channel", "open_context", "CHANNEL_TYPES"]

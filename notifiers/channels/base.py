@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, TextIO
+from typing import Any, Callable, ClassVar, Iterator, TextIO
 
 import httpx
 
@@ -155,3 +156,10 @@ def summary_title(outgoing: Outgoing) -> str:
     if outgoing.digest or len(outgoing.alerts) != 1:
         return f"政策动态摘要：{len(outgoing.alerts)} 条"
     return headline(outgoing.alerts[0])
+
+
+@contextmanager
+def open_context(tz: dt.tzinfo, *, timeout: float = 15.0) -> Iterator[ChannelContext]:
+    """A ChannelContext whose HTTP client is closed afterwards; times shown in `tz`."""
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        yield ChannelContext(client=client, renderer=Renderer(tz))

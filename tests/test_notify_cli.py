@@ -1,0 +1,98 @@
+"""`tracker notify test`, `tracker digest`, `tracker deliveries [--state] [retry]` over real receivers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from notifiers.outbox import enqueue
+from tests.receivers.events import document, event
+from tests.receivers.platforms import DingTalkReceiver
+from tracker.cli import app
+from tracker.config import load_settings
+from tracker.pipeline import dispatch_due
+
+
+def write_config(path: Path, url: str, secret: str) -> Path:
+    path.write_text(
+        f"""
+[[subscription]]
+name = "bci-team"
+channel = "dingtalk"
+url = "{url}"
+secret = "{secret}"
+
+[[subscription]]
+name = "weekly"
+channel = "console"
+mode = "digest"
+schedule = "0 9 * * MON"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def run(db_url: str, config: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["--db", db_url, "--config", str(config), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def add_event(engine: sa.Engine, config: Path) -> None:
+    settings = load_settings(config)
+    with Session(engine) as session:
+        doc, version = document(session, "杭州市促进脑机接口产业发展若干措施")
+        enqueue(session, [event(session, "document_added", doc, version)], settings.subscriptions)
+        session.commit()
+
+
+def test_notify_test_reports_the_platforms_verdict(db_url: str, tmp_path: Path) -> None:
+    with DingTalkReceiver(secret="SECgood") as robot:
+        good = write_config(tmp_path / "good.toml", robot.webhook_url, "SECgood")
+        bad = write_config(tmp_path / "bad.toml", robot.webhook_url, "SECbad")
+        assert run(db_url, good, "notify", "test", "bci-team")[:2] == (0, "sent a test alert to bci-team (dingtalk)\n")
+        code, _, stderr = run(db_url, bad, "notify", "test", "bci-team")
+        missing = run(db_url, good, "notify", "test", "nobody")
+        (request,) = robot.accepted
+    assert "500万元 → 300万元" in request.json["markdown"]["text"]
+    assert code == 2
+    assert stderr == "error: bci-team (dingtalk): DingTalk errcode 310000: sign not match [code 310000, permanent]\n"
+    assert missing[0] == 2 and "no subscription named 'nobody'" in missing[2]
+
+
+def test_dead_delivery_is_listed_with_its_code_and_retried(db_url: str, engine: sa.Engine, tmp_path: Path) -> None:
+    with DingTalkReceiver(secret="SECgood") as robot:
+        bad = write_config(tmp_path / "bad.toml", robot.webhook_url, "SECbad")
+        add_event(engine, bad)
+        pending = run(db_url, bad, "deliveries", "retry", "1")
+        assert dispatch_due(engine, load_settings(bad)).dead == 1
+        code, out, _ = run(db_url, bad, "deliveries", "--state", "dead")
+        assert code == 0
+        assert out == (
+            "#1  dead     bci-team (dingtalk, immediate)  tries 1  event 1 document_added: 杭州市促进脑机接口产业发展若干措施\n"
+            "      310000: DingTalk errcode 310000: sign not match\n"
+        )
+        listed = json.loads(run(db_url, bad, "deliveries", "--state", "dead", "--json")[1])["deliveries"]
+        assert [(d["id"], d["state"], d["last_error_code"]) for d in listed] == [(1, "dead", "310000")]
+        good = write_config(tmp_path / "good.toml", robot.webhook_url, "SECgood")
+        assert run(db_url, good, "deliveries", "retry", "1")[:2] == (0, "delivery 1 sent\n")
+        again = run(db_url, good, "deliveries", "retry", "1")
+        assert len(robot.accepted) == 1
+    assert pending[:3] == (2, "", "error: delivery 1 is pending; only dead or failed deliveries can be retried\n")
+    assert again[0] == 2 and again[2] == "error: delivery 1 is sent; only dead or failed deliveries can be retried\n"
+    assert "no deliveries in state dead" in run(db_url, good, "deliveries", "--state", "dead")[1]
+
+
+def test_digest_preview_then_send(db_url: str, engine: sa.Engine, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "tracker.toml", "http://127.0.0.1:9/robot/send?access_token=x", "s")
+    add_event(engine, config)
+    code, preview, _ = run(db_url, config, "digest", "weekly", "--preview")
+    assert code == 0 and "== 新增文件 New documents (1) ==" in preview and "杭州市促进脑机接口产业发展若干措施" in preview
+    code, out, _ = run(db_url, config, "digest")
+    assert code == 0 and "[新增文件 new document] 杭州市促进脑机接口产业发展若干措施" in out
+    assert out.rstrip().endswith("weekly: sent a digest of 1 alert(s)")
+    assert run(db_url, config, "digest")[1] == "weekly: nothing new since the last digest; nothing sent\n"
