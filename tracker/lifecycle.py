@@ -103,18 +103,6 @@ class Assessment:
     by_label: str | None = None
     amended: bool = False
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "status": self.status.value,
-            "status_label": self.status.label_zh,
-            "since": _iso(self.since),
-            "reason": self.reason,
-            "evidence": self.evidence,
-            "by_document_id": self.by_document_id,
-            "by": self.by_label,
-            "amended": self.amended,
-        }
-
 
 @dataclass(frozen=True)
 class StoredStatus:

@@ -8,6 +8,7 @@ from tracker.cli.app import app
 from tracker.cli import parse_cmd  # noqa: E402,F401
 from tracker.cli import store_cmd  # noqa: E402,F401
 from tracker.cli import docs_cmd  # noqa: E402,F401
+from tracker.cli import lifecycle_cmd  # noqa: E402,F401
 from tracker.cli import crawl_cmd  # noqa: E402,F401
 from tracker.cli import notify_cmd  # noqa: E402,F401
 

@@ -21,41 +21,39 @@ from storage.queries import (
 )
 from storage.tables import Document
 from tracker.cli.app import app, console, print_json
+from tracker.cli.lifecycle_cmd import AS_OF_HELP, assessments_on, status_json, status_lines, status_option
 from tracker.cli.store_cmd import database_session, document_or_fail, local_time
-from tracker.model import Status
-
-
-def status_label(value: str) -> str:
-    try:
-        return Status(value).label
-    except ValueError:
-        return value
+from tracker.lifecycle import Assessment
 
 
 @app.command()
 def docs(
     ctx: typer.Context,
-    status: str | None = typer.Option(None, "--status", help="Only documents with this status."),
+    status: str | None = typer.Option(None, "--status", help="Only documents with this status on the date."),
+    as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
     json_output: bool = typer.Option(False, "--json", help="Print JSON only."),
 ) -> None:
-    """List stored documents with their status and dates."""
+    """List stored documents with their status on a date (default today) and dates."""
+    wanted = status_option(status)
     with database_session(ctx) as session:
-        documents = list_documents(session, status=status)
+        on, assessments = assessments_on(ctx, session, as_of)
+        rows = [(d, assessments[d.id]) for d in list_documents(session) if d.id is not None]
+        rows = [(d, a) for d, a in rows if wanted is None or a.status is wanted]
         if json_output:
-            print_json([document_json(session, d) for d in documents])
+            print_json([{**document_json(session, d), **status_json(a, on)} for d, a in rows])
             return
-        console.print(documents_table(documents))
+        console.print(documents_table(rows))
 
 
-def documents_table(documents: list[Document]) -> Table:
+def documents_table(rows: list[tuple[Document, Assessment]]) -> Table:
     table = Table()
     for column in ("id", "status", "title", "文号", "issued", "effective", "expires"):
         table.add_column(column)
-    for d in documents:
+    for d, assessment in rows:
         title = d.title + (" (placeholder)" if d.is_placeholder else "")
         table.add_row(
             str(d.id),
-            status_label(d.status),
+            assessment.status.label,
             title,
             d.doc_number or "",
             _date(d.issued_on),
@@ -69,12 +67,14 @@ def documents_table(documents: list[Document]) -> Table:
 def show(
     ctx: typer.Context,
     doc: str = typer.Argument(..., help="Document id, URL or 文号."),
+    as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
     json_output: bool = typer.Option(False, "--json", help="Print JSON only."),
 ) -> None:
-    """One document: metadata, status and reason, relations both ways, versions."""
+    """One document: metadata, status with its evidence, relations both ways, versions."""
     with database_session(ctx) as session:
         document = document_or_fail(session, doc)
         assert document.id is not None
+        on, assessments = assessments_on(ctx, session, as_of, [document.id])
         outgoing = relations_from(session, document.id)
         incoming = relations_to(session, document.id)
         versions = versions_of(session, document.id)
@@ -82,6 +82,7 @@ def show(
             print_json(
                 {
                     **document_json(session, document, clauses=True),
+                    **status_json(assessments[document.id], on),
                     "relations": [_relation_json(view, "outgoing") for view in outgoing]
                     + [_relation_json(view, "incoming") for view in incoming],
                     "versions": [
@@ -91,14 +92,16 @@ def show(
                 }
             )
             return
-        render_document(document, outgoing, incoming)
+        render_document(document, assessments[document.id], outgoing, incoming)
         if versions:
             console.print(
                 "versions: " + ", ".join(f"v{v.number} {local_time(v.fetched_at)}" for v in versions), markup=False
             )
 
 
-def render_document(document: Document, outgoing: list[RelationView], incoming: list[RelationView]) -> None:
+def render_document(
+    document: Document, assessment: Assessment, outgoing: list[RelationView], incoming: list[RelationView]
+) -> None:
     fields = [
         ("id", str(document.id)),
         ("url", document.url),
@@ -110,8 +113,7 @@ def render_document(document: Document, outgoing: list[RelationView], incoming: 
         ("published", _date(document.published_on)),
         ("effective", _date(document.effective_from)),
         ("expires", _date(document.expires_on)),
-        ("status", status_label(document.status) + (f" since {document.status_since}" if document.status_since else "")),
-        ("reason", document.status_reason),
+        *status_lines(assessment),
     ]
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")

@@ -1,0 +1,167 @@
+"""`tracker sweep` (the daily status pass) and `tracker expiring` (documents ending soon).
+
+Also the pieces `docs` and `show` share for lifecycle output: the configured warning
+window, `--as-of` dates, and a status with its evidence as JSON or human lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+
+import typer
+from rich.table import Table
+from sqlmodel import Session, col, select
+
+from storage.engine import DatabaseError, open_database
+from storage.lifecycle import assess_documents
+from storage.queries import document_json
+from storage.tables import Document, utcnow
+from tracker.cli.app import app, cli_context, console, fail, print_json
+from tracker.cli.store_cmd import database_session
+from tracker.config import ConfigError, TrackerSettings, load_settings
+from tracker.lifecycle import Assessment
+from tracker.model import Status
+from tracker.pipeline import sweep_statuses
+
+AS_OF_HELP = "Date to evaluate statuses on (YYYY-MM-DD; default today in the configured time zone)."
+
+
+def lifecycle_settings(ctx: typer.Context) -> TrackerSettings:
+    """warning_days, reminder_days and the time zone from tracker.toml (defaults when it is missing)."""
+    try:
+        return load_settings(cli_context(ctx).config_path, missing_ok=True).tracker
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def as_of_date(value: str | None, settings: TrackerSettings) -> dt.date:
+    if value is None:
+        return utcnow().astimezone(settings.tz).date()
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        fail(f"cannot read --as-of {value!r} as a date: use YYYY-MM-DD, e.g. 2026-11-22")
+
+
+def assessments_on(
+    ctx: typer.Context, session: Session, as_of: str | None, document_ids: Collection[int] | None = None
+) -> tuple[dt.date, dict[int, Assessment]]:
+    """The date `--as-of` names (default today) and every (or these) document's status on it."""
+    settings = lifecycle_settings(ctx)
+    on = as_of_date(as_of, settings)
+    return on, assess_documents(session, on, document_ids=document_ids, warning_days=settings.warning_days)
+
+
+def status_option(value: str | None) -> Status | None:
+    """`--status S` checked against the status vocabulary."""
+    if value is None:
+        return None
+    try:
+        return Status(value)
+    except ValueError:
+        fail(f"unknown status {value!r}: use one of {', '.join(s.value for s in Status)}")
+
+
+def status_json(assessment: Assessment, on: dt.date) -> dict[str, object]:
+    """The document JSON's status fields as computed for `on` (they replace the stored ones)."""
+    return {
+        "as_of": on.isoformat(),
+        "status": assessment.status.value,
+        "status_label": assessment.status.label_zh,
+        "status_since": assessment.since.isoformat() if assessment.since else None,
+        "status_reason": assessment.reason,
+        "status_evidence": assessment.evidence,
+        "status_by_document_id": assessment.by_document_id,
+        "status_by": assessment.by_label,
+        "amended": assessment.amended,
+    }
+
+
+def status_lines(assessment: Assessment) -> list[tuple[str, str]]:
+    """Human lines for `show`: status since when, by whom, why, the evidence."""
+    status = assessment.status.label + (f" since {assessment.since}" if assessment.since else "")
+    if assessment.amended:
+        status += " (已被修改 amended)"
+    lines = [("status", status)]
+    if assessment.by_label:
+        lines.append(("by", f"{assessment.by_label} [{assessment.by_document_id}]"))
+    lines.append(("reason", assessment.reason))
+    if assessment.evidence:
+        lines.append(("evidence", assessment.evidence))
+    return lines
+
+
+@app.command()
+def sweep(
+    ctx: typer.Context,
+    as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON only."),
+) -> None:
+    """Recompute every document's status; record status changes and expiry reminders once each."""
+    settings = lifecycle_settings(ctx)
+    on = as_of_date(as_of, settings)
+    try:
+        engine = open_database(cli_context(ctx).db_url)
+    except DatabaseError as exc:
+        fail(str(exc))
+    try:
+        result = sweep_statuses(engine, settings, on, occurred_at=utcnow())
+    finally:
+        engine.dispose()
+    events = [{"id": e.id, "kind": e.kind, "document_id": e.document_id, "payload": e.payload} for e in result.events]
+    if json_output:
+        print_json({"as_of": on.isoformat(), "assessed": result.assessed, "updated": result.updated, "events": events})
+        return
+    console.print(
+        f"swept {result.assessed} documents as of {on}: {result.updated} updated, "
+        f"{result.counts().get('status_changed', 0)} status changes, {result.counts().get('expiry_reminder', 0)} reminders",
+        markup=False,
+    )
+    for event in result.events:
+        payload = event.payload
+        if event.kind == "status_changed":
+            change = f"{Status(payload['from']).label} → {Status(payload['to']).label}"
+            console.print(f"  [{event.document_id}] {change}: {payload['reason']}", markup=False)
+        else:
+            console.print(
+                f"  [{event.document_id}] ends {payload['expires_on']} ({payload['days_left']} days left)", markup=False
+            )
+
+
+@app.command()
+def expiring(
+    ctx: typer.Context,
+    within: int | None = typer.Option(None, "--within", min=0, help="Days ahead (default: warning_days)."),
+    as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON only."),
+) -> None:
+    """Documents in force on the date whose validity period ends within DAYS, soonest first."""
+    settings = lifecycle_settings(ctx)
+    on = as_of_date(as_of, settings)
+    days = settings.warning_days if within is None else within
+    with database_session(ctx) as session:
+        query = select(Document).where(
+            col(Document.expires_on) >= on, col(Document.expires_on) <= on + dt.timedelta(days=days)
+        )
+        candidates = {document.id: document for document in session.exec(query) if document.id is not None}
+        assessments = assess_documents(session, on, document_ids=candidates, warning_days=settings.warning_days)
+        ending = sorted(
+            (
+                (document, assessments[doc_id], (document.expires_on - on).days)
+                for doc_id, document in candidates.items()
+                if document.expires_on is not None and assessments[doc_id].status in (Status.IN_FORCE, Status.EXPIRING)
+            ),
+            key=lambda row: (row[2], row[0].id or 0),
+        )
+        if json_output:
+            print_json(
+                [{**document_json(session, d), **status_json(a, on), "days_left": left} for d, a, left in ending]
+            )
+            return
+        table = Table(title=f"ending within {days} days of {on}")
+        for column in ("id", "expires", "days left", "status", "title", "文号"):
+            table.add_column(column)
+        for d, a, left in ending:
+            table.add_row(str(d.id), str(d.expires_on), str(left), a.status.label, d.enclosed_title or d.title, d.doc_number or "")
+        console.print(table)
