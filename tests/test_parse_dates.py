@@ -73,3 +73,7 @@ def test_sentences_about_other_documents_do_not_set_own_dates() -> None:
 
 def test_licence_validity_is_not_the_document_validity() -> None:
     assert _validity("批准文件在有效期内可一证多批使用。") == (None, None)
+
+
+def test_run_range_without_the_word_validity() -> None:
+    assert _validity("本政策自2024年1月1日起至2025年12月31日止执行。") == (D(2024, 1, 1), D(2025, 12, 31))

@@ -30,14 +30,13 @@ from tracker.parse.cleanup import with_cleanup_relations
 from tracker.parse.clauses import build_clauses
 from tracker.parse.dates import validity_from_text
 from tracker.parse.decode import decode_bytes
-from tracker.parse.layout import Layout, analyse, enclosed_name, header_starts, join_title
+from tracker.parse.layout import Layout, analyse, enclosed_name, header_starts, is_organ, join_title
 from tracker.parse.metadata import (
     clean_title,
     field_date,
     field_doc_number,
     field_issuer,
     field_text,
-    is_organ,
     issuer_from_title,
     looks_like_title,
     published_from_meta,

@@ -139,6 +139,10 @@ _RANGE_RE = re.compile(
     rf"有效期\s*(?:为|是)?\s*[：:]?\s*(?:自|从)?\s*(?P<a>{DATE})\s*(?:起)?\s*(?:至|到|—|－|-|～|~)\s*"
     rf"(?P<b>{DATE}|{MONTH}|{YEAR_END})"
 )
+_RUN_RANGE_RE = re.compile(
+    rf"(?:自|从)\s*(?P<a>{DATE})\s*(?:起)?\s*(?:至|到)\s*(?P<b>{DATE}|{MONTH}|{YEAR_END})\s*(?:止)?\s*[，,]?\s*"
+    rf"(?:施行|实施|执行|有效|试行)"
+)
 _UNTIL_RE = re.compile(
     rf"(?:有效期|执行期|实施期|施行期|执行期限|实施期限|有效期限)\s*(?:为|是|暂定)?\s*[：:]?\s*(?:至|到|截至)\s*"
     rf"(?P<b>{DATE}|{MONTH}|{YEAR_END})"
@@ -186,7 +190,7 @@ def validity_from_text(text: str, *, issued_on: dt.date | None, published_on: dt
         if "有效期" not in sentence and not re.search(r"施行|实施|执行|生效|试行|启用", sentence):
             continue
         score, pos = _sentence_score(sentence), sentence_match.start()
-        for m in _RANGE_RE.finditer(sentence):
+        for m in (*_RANGE_RE.finditer(sentence), *_RUN_RANGE_RE.finditer(sentence)):
             start, end = parse_date(m.group("a")), parse_any_date(m.group("b"))
             if start:
                 effective.append((score, pos + m.start(), start))

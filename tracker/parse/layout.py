@@ -36,6 +36,10 @@ _PROMULGATION_RE = re.compile(r"^[（(][^（()）]*令\s*第\s*[0-9０-９]+\s*�
 _TITLE_END_RE = re.compile(
     r"(?:通知|办法|意见|规定|决定|方案|计划|细则|批复|条例|公告|通告|措施|规划|纲要|指引|规则|准则|目录|清单|[（(][^（）()]*年[）)])$"
 )
+_ORGAN_SUFFIX = (
+    "人民政府", "政府", "办公厅", "办公室", "委员会", "委", "局", "厅", "部", "院", "署", "会", "中心", "办",
+    "处", "所", "行", "司", "法院", "检察院", "党委", "省委", "市委", "区委", "县委", "总局", "管委会", "组",
+)  # fmt: skip
 _MAX_TITLE_LINES = 5
 
 
@@ -151,6 +155,8 @@ def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
 
 def _signature_at(blocks: list[Block], i: int) -> tuple[int, Signature] | None:
     """A signature ending at block i: (index of its first block, signature)."""
+    if blocks[i].table:
+        return None
     text = blocks[i].text
     if is_date_only(text):
         j = i
@@ -163,10 +169,18 @@ def _signature_at(blocks: list[Block], i: int) -> tuple[int, Signature] | None:
     return None
 
 
+def is_organ(text: str) -> bool:
+    """A name that ends like an organ of government (人民政府, 办公厅, 委员会, 局, …)."""
+    return text.endswith(_ORGAN_SUFFIX)
+
+
 def _is_organ_line(text: str) -> bool:
+    """A signature line: one or more organ names (or `总理 李克强`), nothing else."""
     if _SIGNATORY_RE.match(text):
         return True
-    return len(text) <= 40 and bool(_ORGAN_LINE_RE.match(text)) and not match_marker(text) and not _ATTACHMENT_RE.match(text)
+    if len(text) > 60 or not _ORGAN_LINE_RE.match(text) or match_marker(text):
+        return False
+    return all(is_organ(part) for part in re.split(r"[\s、]+", text.strip()) if part)
 
 
 def enclosed_name(title: str | None) -> str | None:

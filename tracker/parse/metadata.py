@@ -11,14 +11,10 @@ import datetime as dt
 import re
 
 from tracker.parse.dates import DATE, parse_date
-from tracker.parse.layout import join_title
+from tracker.parse.layout import is_organ, join_title
 from tracker.parse.references import DOC_NUMBER_RE
 
 _DATE_RE = re.compile(DATE)
-_ORGAN_SUFFIX = (
-    "人民政府", "政府", "办公厅", "办公室", "委员会", "委", "局", "厅", "部", "院", "署", "会", "中心", "办",
-    "处", "所", "行", "司", "法院", "检察院", "党委", "省委", "市委", "区委", "县委", "总局", "管委会",
-)  # fmt: skip
 _TITLE_ISSUER_RE = re.compile(r"^(?P<issuer>[\u4e00-\u9fff、（）()]{2,80}?)(?:关于|印发|转发|公布|发布)")
 _DOC_TYPE_RE = re.compile(r"(?:通知|办法|意见|规定|决定|方案|计划|细则|批复|条例|公告|通告|函|措施|规划|纲要|指引|规则|命令|令|决议|报告|准则|标准|目录|清单)")
 _TITLE_SPLIT_RE = re.compile(r"\s*(?:_|\||｜|\s-\s|——\s)\s*")
@@ -47,10 +43,6 @@ def field_doc_number(value: str | None) -> str | None:
         return None
     match = DOC_NUMBER_RE.search(value)
     return match.group(0).strip() if match else value
-
-
-def is_organ(text: str) -> bool:
-    return text.endswith(_ORGAN_SUFFIX)
 
 
 def field_issuer(value: str | None) -> str | None:
