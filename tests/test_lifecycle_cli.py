@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
+from storage.engine import open_database
+from storage.tables import Delivery, Event
 from tracker.cli import app
 
 TRACKER = Path(sys.executable).with_name("tracker")  # the console script, as users run it
@@ -122,3 +125,18 @@ def test_sweep_rerun_in_a_new_process_records_nothing_again(seeded: str) -> None
         "swept 4 documents as of 2026-12-01: 0 updated, 0 status changes, 1 reminders",
         f"  [{first['events'][0]['document_id']}] ends 2026-12-31 (30 days left)",
     ]
+
+
+def test_sweep_queues_alerts_for_the_configured_subscriptions(seeded: str, tmp_path: Path) -> None:
+    config = tmp_path / "tracker.toml"
+    config.write_text(
+        '[[subscription]]\nname = "legal-team"\nchannel = "console"\nevents = ["status_changed", "expiry_reminder"]\n',
+        encoding="utf-8",
+    )
+    code, _, err = run(seeded, "--config", str(config), "sweep", "--as-of", "2026-10-02")
+    assert code == 0, err
+    engine = open_database(seeded)
+    with Session(engine) as session:
+        owed = session.exec(select(Event.kind, Delivery.subscription).join(Delivery, col(Delivery.event_id) == Event.id)).all()
+    engine.dispose()
+    assert sorted(owed) == [("expiry_reminder", "legal-team"), ("status_changed", "legal-team")]

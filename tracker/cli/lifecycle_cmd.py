@@ -19,7 +19,7 @@ from storage.queries import document_json
 from storage.tables import Document, utcnow
 from tracker.cli.app import app, cli_context, console, fail, print_json
 from tracker.cli.store_cmd import database_session
-from tracker.config import ConfigError, TrackerSettings, load_settings
+from tracker.config import ConfigError, Settings, TrackerSettings, load_settings
 from tracker.lifecycle import Assessment
 from tracker.model import Status
 from tracker.pipeline import sweep_statuses
@@ -27,12 +27,17 @@ from tracker.pipeline import sweep_statuses
 AS_OF_HELP = "Date to evaluate statuses on (YYYY-MM-DD; default today in the configured time zone)."
 
 
-def lifecycle_settings(ctx: typer.Context) -> TrackerSettings:
-    """warning_days, reminder_days and the time zone from tracker.toml (defaults when it is missing)."""
+def settings_or_fail(ctx: typer.Context) -> Settings:
+    """tracker.toml (defaults when it is missing), or a one-line error naming the key."""
     try:
-        return load_settings(cli_context(ctx).config_path, missing_ok=True).tracker
+        return load_settings(cli_context(ctx).config_path, missing_ok=True)
     except ConfigError as exc:
         fail(str(exc))
+
+
+def lifecycle_settings(ctx: typer.Context) -> TrackerSettings:
+    """warning_days, reminder_days and the time zone."""
+    return settings_or_fail(ctx).tracker
 
 
 def as_of_date(value: str | None, settings: TrackerSettings) -> dt.date:
@@ -98,15 +103,15 @@ def sweep(
     as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
     json_output: bool = typer.Option(False, "--json", help="Print JSON only."),
 ) -> None:
-    """Recompute every document's status; record status changes and expiry reminders once each."""
-    settings = lifecycle_settings(ctx)
-    on = as_of_date(as_of, settings)
+    """Recompute every document's status; record status changes and expiry reminders once each, and queue their alerts."""
+    settings = settings_or_fail(ctx)
+    on = as_of_date(as_of, settings.tracker)
     try:
         engine = open_database(cli_context(ctx).db_url)
     except DatabaseError as exc:
         fail(str(exc))
     try:
-        result = sweep_statuses(engine, settings, on, occurred_at=utcnow())
+        result = sweep_statuses(engine, settings.tracker, on, occurred_at=utcnow(), subscriptions=settings.subscriptions)
     finally:
         engine.dispose()
     events = [{"id": e.id, "kind": e.kind, "document_id": e.document_id, "payload": e.payload} for e in result.events]
