@@ -192,3 +192,19 @@ def test_init_creates_database_and_starter_config(tmp_path: Path, monkeypatch: p
     assert "[tracker]" in (tmp_path / "tracker.toml").read_text(encoding="utf-8")
     assert run(url, "init")[0] == 0  # idempotent: upgrading a current database is a no-op
     assert run_json(url, "docs") == []
+
+
+def test_events_filter_by_kind_and_since(db_url: str, seed_versions: tuple[Path, Path]) -> None:
+    v1, v2 = seed_versions
+    run_json(db_url, "ingest", str(v1), "--url", URL, "--at", "2026-01-05T08:00:00+00:00")
+    run_json(db_url, "ingest", str(v2), "--url", URL, "--at", "2026-02-05T08:00:00+00:00")
+    changed = run_json(db_url, "events", "--kind", "document_changed")
+    assert [(e["kind"], e["occurred_at"], e["dedupe_key"]) for e in changed] == [
+        ("document_changed", "2026-02-05T08:00:00+00:00", "document_changed:1:2")
+    ]
+    assert changed[0]["payload"]["summary"] == "1 added, 3 modified, 9 moved; expires_on"
+    recent = run_json(db_url, "events", "--since", "2026-02-01")
+    assert {e["kind"] for e in recent} >= {"document_changed"}
+    assert all(e["occurred_at"] >= "2026-02-01" for e in recent)
+    code, _out, err = run(db_url, "events", "--since", "last tuesday")
+    assert code == 2 and "cannot read 'last tuesday'" in err
