@@ -175,3 +175,13 @@ def test_hanweb_page_with_meta_tags_only() -> None:
     assert (doc.effective_from, doc.expires_on) == (D(2022, 10, 1), D(2024, 12, 31))
     assert _paths(doc) == ["序言", "一", "二", "三"]
     assert [r.doc_number for r in doc.repeals] == ["湖政发〔2018〕12号"]
+
+
+def test_forwarded_notice_stays_inside_the_forwarding_notice() -> None:
+    doc = _one("forwarding_notice.txt")
+    assert doc.title == "浙江省人民政府办公厅转发国务院办公厅关于加强数据安全管理的通知"
+    assert doc.enclosed_title == "国务院办公厅关于加强数据安全管理的通知"
+    assert (doc.doc_number, doc.issued_on) == ("浙政办发〔2019〕3号", D(2019, 1, 10))
+    assert _paths(doc) == ["通知", "一", "二"]
+    assert [(r.title, r.doc_number) for r in doc.cites] == [("国务院办公厅关于加强数据安全管理的通知", "国办发〔2018〕95号")]
+    assert "国办发〔2018〕95号" not in doc.clauses[1].text

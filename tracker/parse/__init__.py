@@ -99,7 +99,9 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
     segments.append((None, layout.main))
     segments.extend(layout.attachments)
     paragraphs = [b.text for _, seg in segments for b in seg]
-    references = extract_references(paragraphs, own=[title, enclosed_title, doc_number, layout.doc_number])
+    # A forwarded (转发) document is another document with its own number: a citation.
+    own_enclosed = None if "转发" in title else enclosed_title
+    references = extract_references(paragraphs, own=[title, own_enclosed, doc_number, layout.doc_number])
     return PolicyDocument(
         title=title,
         doc_number=doc_number,

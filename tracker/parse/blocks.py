@@ -79,7 +79,9 @@ _NOISE_ATTR_RE = re.compile(
     r"copyright|toolbar|print|related|comments?|banner|pager|pagination|search|login|xglj|xgwj|relevant)(?:$|[\s_-])",
     re.I,
 )
-_BOLD_STYLE_RE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
+# GB/T 9704 sets level-1 headings in 黑体 and level-2 headings in 楷体: on pages converted
+# from the official layout those fonts mark a lead heading just as bold does.
+_BOLD_STYLE_RE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)|font-family\s*:[^;\"]*(?:楷体|黑体|kaiti|simhei)", re.I)
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _ZERO_WIDTH_RE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 _DEBRIS_RE = re.compile(

@@ -105,16 +105,25 @@ def _is_addressee(text: str) -> bool:
 
 
 def header_starts(blocks: list[Block]) -> list[int]:
-    """Indices where a document header (title lines + standalone 文号) begins."""
-    starts = []
+    """Indices where a document header (title lines + standalone 文号) begins.
+
+    The document a 转发/印发 notice prints under its own header stays inside that notice.
+    """
+    starts: list[int] = []
+    wrapped: str | None = None
     for i, block in enumerate(blocks):
         if not standalone_number(block.text) or i == 0:
             continue
         j = i
         while j > 0 and i - j < _MAX_TITLE_LINES and is_title_like(blocks[j - 1]):
             j -= 1
-        if j < i and (not starts or j > starts[-1] + 2):
-            starts.append(j)
+        if j == i or (starts and j <= starts[-1] + 2):
+            continue
+        title = re.sub(r"\s+", "", join_title([b.text for b in blocks[j:i]]))
+        if starts and wrapped and title.startswith(wrapped):
+            continue
+        starts.append(j)
+        wrapped = re.sub(r"\s+", "", enclosed_name(title) or "") or None
     return starts
 
 
@@ -239,6 +248,10 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
             if not (is_title_like(block) or (layout.enclosed_title_lines and _SHORT_PAREN_RE.match(block.text))):
                 break
             layout.enclosed_title_lines.append(block.text)
+            j += 1
+        if j < len(body) and standalone_number(body[j].text):  # a forwarded document's own 文号
+            j += 1
+        if j < len(body) and _is_addressee(body[j].text):
             j += 1
         body, offset = body[j:], j
     list_end = max((p for p, _ in signatures), default=0) - offset
