@@ -104,7 +104,8 @@ def refresh_statuses(
     occurred_at: dt.datetime,
     warning_days: int = DEFAULT_WARNING_DAYS,
 ) -> SweepResult:
-    """Recompute, on `on`, these documents and every document their repeals/amends/confirms point to.
+    """Recompute, on `on`, these documents, every document their repeals/amends/confirms point to,
+    and every document whose status they decided (a new version may have dropped a repeal).
 
     The pipeline calls it after saving a version, in the same transaction. Expiry
     reminders are left to the daily sweep.
@@ -118,7 +119,8 @@ def refresh_statuses(
         col(Relation.kind).in_(LIFECYCLE_RELATION_KINDS),
         col(Relation.target_document_id).is_not(None),
     )
-    ids.update(session.execute(targets).scalars())
+    decided = sa.select(Document.id).where(col(Document.status_by_document_id).in_(ids))
+    ids.update(session.execute(targets.union(decided)).scalars())
     return _apply(session, on, ids, occurred_at, warning_days, ())
 
 

@@ -126,3 +126,18 @@ def test_the_real_page_takes_over_the_repealed_placeholder_without_a_new_event(e
     old = stored(engine, old_id)
     assert (old.status, old.is_placeholder) == ("repealed", False)
     assert old.status_reason.endswith("; the page still says 有效, the repeal wins")
+
+
+def test_a_new_version_that_drops_the_repeal_gives_the_document_back_its_own_status(engine: sa.Engine) -> None:
+    old_id = store(engine, PolicyDocument(title=OLD_TITLE, doc_number="杭政〔2017〕66号", issued_on=dt.date(2017, 6, 1)), "https://example.gov.cn/old.html")
+    plan_id = store(engine, plan(), "https://example.gov.cn/plan.html")
+    with Session(engine) as session:
+        refresh_statuses(session, [plan_id], dt.date(2026, 1, 1), occurred_at=AT)
+        session.commit()
+    assert stored(engine, old_id).status == "repealed"
+    store(engine, plan(repeals=[], clauses=[Clause("一", "加快培育发展未来产业，修订版。")]), "https://example.gov.cn/plan.html")
+    with Session(engine, expire_on_commit=False) as session:
+        result = refresh_statuses(session, [plan_id], dt.date(2026, 1, 2), occurred_at=AT)
+        session.commit()
+    assert (stored(engine, old_id).status, stored(engine, old_id).status_by_document_id) == ("in_force", None)
+    assert [(e.document_id, e.payload["from"], e.payload["to"]) for e in result.events] == [(old_id, "repealed", "in_force")]
