@@ -11,27 +11,41 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]()#><|~])")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]()#|~])")
 _WHITESPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Chat markdown dialects also read HTML-like tags (`<font>`, WeCom `<@userid>`, Feishu
+# `<at id=all>`) where backslash escapes are not honoured: angle brackets become full-width.
+_ANGLES = str.maketrans({"<": "＜", ">": "＞"})
+
+
+def printable(text: str) -> str:
+    """Drop control characters (terminal escape sequences, NULs) from page text."""
+    return _CONTROL.sub("", text)
+
+
+def defuse_urls(text: str) -> str:
+    """Break `scheme://` with a zero-width space so chat clients do not auto-link page text."""
+    return text.replace("://", ":\u200b//")
 
 
 def one_line(text: str) -> str:
     """Collapse newlines so page text cannot start a heading, quote or list."""
-    return _WHITESPACE.sub(" ", text).strip()
+    return _WHITESPACE.sub(" ", printable(text)).strip()
 
 
 def escape_markdown(text: str) -> str:
-    """Backslash-escape markdown specials (DingTalk, WeCom, Feishu) in single-line text."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", one_line(text))
+    """Markdown for DingTalk, WeCom and Feishu: specials backslash-escaped, tags defused."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", defuse_urls(one_line(text))).translate(_ANGLES)
 
 
 def escape_slack(text: str) -> str:
     """Slack mrkdwn: `& < >` become entities, so `<!channel>` and `<url|x>` stay text.
 
     `*`, `_`, `~` and backticks are neutralised with a zero-width space after them so
-    page text cannot turn bold or code.
+    page text cannot turn bold or code; bare URLs are defused so they are not auto-linked.
     """
-    text = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = defuse_urls(one_line(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"([*_~`])", "\\1\u200b", text)
 
 

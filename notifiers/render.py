@@ -2,7 +2,7 @@
 
 Four environments, one per markup: chat markdown and Slack mrkdwn escape every printed
 value through `finalize` (only `Markup` — our own vetted links — passes through), HTML is
-autoescaped, plain text is printed as is. Packing helpers fit messages under each
+autoescaped, plain text only loses control characters (no terminal escape sequences). Packing helpers fit messages under each
 platform's size limit without cutting a character in half.
 """
 
@@ -17,7 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from notifiers.alert import Alert, ClauseLine
-from notifiers.escape import escape_markdown, escape_slack, safe_url, truncate_bytes
+from notifiers.escape import escape_markdown, escape_slack, printable, safe_url, truncate_bytes
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 MAX_CHAT_CHANGES = 8
@@ -159,8 +159,8 @@ class Renderer:
         self.tz = tz
         self._markdown = _environment(finalize=_escaping(escape_markdown))
         self._slack = _environment(finalize=_escaping(escape_slack))
-        self._text = _environment(autoescape=False)
-        self._html = _environment(autoescape=True)
+        self._text = _environment(finalize=_escaping(printable))
+        self._html = _environment(autoescape=True, finalize=_escaping(printable))
 
     def markdown(self, alert: Alert) -> Chunk:
         """Chat markdown: the body, and the document link kept even when the body is cut."""
