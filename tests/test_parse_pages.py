@@ -185,3 +185,16 @@ def test_forwarded_notice_stays_inside_the_forwarding_notice() -> None:
     assert _paths(doc) == ["通知", "一", "二"]
     assert [(r.title, r.doc_number) for r in doc.cites] == [("国务院办公厅关于加强数据安全管理的通知", "国办发〔2018〕95号")]
     assert "国办发〔2018〕95号" not in doc.clauses[1].text
+
+
+def test_text_copied_from_a_pdf_with_masthead_hard_wraps_and_page_numbers() -> None:
+    doc = _one("pdf_text.txt")
+    assert doc.title == "绍兴市人民政府办公室关于印发绍兴市集成电路产业高质量发展若干政策的通知"
+    assert doc.enclosed_title == "绍兴市集成电路产业高质量发展若干政策"
+    assert (doc.doc_number, doc.issuer, doc.issued_on) == ("绍政办发〔2023〕15号", "绍兴市人民政府办公室", D(2023, 6, 20))
+    assert (doc.effective_from, doc.expires_on) == (D(2023, 7, 1), D(2025, 12, 31))
+    assert _paths(doc) == ["通知", "序言", "一", "二", "三"]
+    assert doc.clauses[0].text == "《绍兴市集成电路产业高质量发展若干政策》已经市政府同意，现印发给你们，请认真贯彻执行。"
+    assert "首次突破10亿元的集成电路企业" in doc.clauses[2].text
+    assert doc.clauses[3].units == ["市科技局"]
+    assert "第2页" not in doc.text and "- 1 -" not in doc.text and "此件公开发布" not in doc.text

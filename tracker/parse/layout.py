@@ -40,6 +40,7 @@ _ORGAN_SUFFIX = (
     "人民政府", "政府", "办公厅", "办公室", "委员会", "委", "局", "厅", "部", "院", "署", "会", "中心", "办",
     "处", "所", "行", "司", "法院", "检察院", "党委", "省委", "市委", "区委", "县委", "总局", "管委会", "组",
 )  # fmt: skip
+_MASTHEAD_RE = re.compile(r"^[\u4e00-\u9fff、\s]{2,40}文件$")
 _MAX_TITLE_LINES = 5
 
 
@@ -139,7 +140,7 @@ def _continues(previous: Block, block: Block) -> bool:
     unclosed = a.count("（") + a.count("(") > a.count("）") + a.count(")")
     if a.endswith(tuple("。；;！!？?：:）)」』”\"")) and not unclosed:
         return False
-    if match_marker(a) and len(a) <= 50:
+    if match_marker(a) and (len(a) < 25 or not any(c in a for c in "。，,；;")):
         return False
     if match_marker(b) or _ATTACHMENT_RE.match(b) or is_date_only(b) or _NOTE_RE.match(b):
         return False
@@ -205,16 +206,12 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
     layout = Layout()
     blocks = [b for b in blocks if not _NOTE_RE.match(b.text)]
     i = 0
-    if blocks and standalone_number(blocks[0].text):
-        layout.doc_number = standalone_number(blocks[0].text)
+    if blocks and _MASTHEAD_RE.match(blocks[0].text):  # 版头 `XX人民政府办公室文件`
         i = 1
-    while i < len(blocks) and len(layout.title_lines) < _MAX_TITLE_LINES:
-        block = blocks[i]
-        is_part = is_title_like(block) or (layout.title_lines and _SHORT_PAREN_RE.match(block.text))
-        if not is_part:
-            break
-        layout.title_lines.append(block.text)
+    if i < len(blocks) and standalone_number(blocks[i].text):
+        layout.doc_number = standalone_number(blocks[i].text)
         i += 1
+    i = _read_title(blocks, i, layout.title_lines)
     if i < len(blocks) and layout.doc_number is None:
         number = standalone_number(blocks[i].text)
         if number:
@@ -257,6 +254,17 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
     list_end = max((p for p, _ in signatures), default=0) - offset
     layout.main, layout.attachments = _split_attachments(body, list_end)
     return layout
+
+
+def _read_title(blocks: list[Block], i: int, lines: list[str]) -> int:
+    """Append the title lines starting at block i; return the index after them."""
+    while i < len(blocks) and len(lines) < _MAX_TITLE_LINES:
+        block = blocks[i]
+        if not (is_title_like(block) or (lines and _SHORT_PAREN_RE.match(block.text))):
+            break
+        lines.append(block.text)
+        i += 1
+    return i
 
 
 def _remove_signatures(blocks: list[Block]) -> tuple[list[Block], list[tuple[int, Signature]]]:
