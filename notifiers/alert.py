@@ -164,6 +164,8 @@ class Alert:
                     "path": c.path,
                     "old_text": c.old_text,
                     "new_text": c.new_text,
+                    "deleted": list(c.deleted),
+                    "inserted": list(c.inserted),
                     "figures": [{"kind": f.kind, "old": f.old, "new": f.new} for f in c.figures],
                 }
                 for c in self.changes

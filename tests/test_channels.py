@@ -175,6 +175,11 @@ def test_webhook_is_signed_keyed_and_follows_the_schema(context: ChannelContext)
     assert request.headers["idempotency-key"] == "1:webhook-team"
     assert request.headers["x-tracker-event"] == "document_changed"
     body = request.json
+    assert set(body) == {  # docs/webhook-schema.md: every field always present
+        "schema", "subscription", "idempotency_key", "event", "document", "source", "summary", "changes",
+        "status_change", "days_left", "expires_on", "repealed_by", "error",
+    }
+    assert set(body["changes"][0]) == {"change", "path", "old_text", "new_text", "deleted", "inserted", "figures"}
     assert body["schema"] == "policy-tracker.event/1"
     assert body["event"]["kind"] == "document_changed" and body["event"]["id"] == 1
     assert body["document"]["doc_number"] == "杭政办函〔2025〕3号"
