@@ -280,6 +280,15 @@ class _Reader:
             options={k: self.expand(f"{prefix}.{k}", v) if isinstance(v, str) else v for k, v in options.items()},
         )
 
+    def email_options(self, prefix: str, options: Mapping[str, Any]) -> None:
+        """The options an e-mail subscription cannot work without, checked at start."""
+        for key in ("to", "from", "smtp_host"):
+            if not options.get(key):
+                raise self.error(f"{prefix}.{key}", "is required for channel email")
+        security = options.get("security", "starttls")
+        if security not in ("starttls", "ssl", "none"):
+            raise self.error(f"{prefix}.security", f"must be 'starttls', 'ssl' or 'none', got {security!r}")
+
     def subscription(self, index: int, table: Mapping[str, Any], source_names: set[str]) -> SubscriptionConfig:
         prefix = f"subscription[{index}]"
         name = self.required(table, prefix, "name")
@@ -301,6 +310,8 @@ class _Reader:
             raise self.error(f"{prefix}.sources", f"no source named {', '.join(unknown_sources)}")
         common = {"name", "channel", "url", "secret", "events", "sources", "keywords", "statuses", "mode", "schedule"}
         options = {k: v for k, v in table.items() if k not in common}
+        if channel == "email":
+            self.email_options(prefix, options)
         return SubscriptionConfig(
             name=name,
             channel=channel,
