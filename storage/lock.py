@@ -49,7 +49,7 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _is_sqlite(url: str) -> bool:
+def is_sqlite(url: str) -> bool:
     return sa.make_url(normalize_url(url)).get_backend_name() == "sqlite"
 
 
@@ -130,7 +130,7 @@ class AdvisoryLock:
 
 def scheduler_lock(url: str) -> FileLock | AdvisoryLock:
     """The lock that keeps a second daemon off database `url` (not yet acquired)."""
-    if _is_sqlite(url):
+    if is_sqlite(url):
         path = sqlite_path(url)
         if path is None:
             raise ValueError("the daemon needs a database file or server, not an in-memory SQLite database")
@@ -164,17 +164,24 @@ def save_daemon_state(
     jobs: dict[str, Any],
     stopped: bool,
 ) -> None:
-    """Write the one daemon_state row (heartbeat now; stopped_at set on a clean stop)."""
+    """Write the one daemon_state row (heartbeat now; stopped_at set on a clean stop).
+
+    An UPDATE first, an INSERT only for a database that never had a daemon: a single
+    writing statement waits for SQLite's lock instead of failing to upgrade a read.
+    """
     now = utcnow()
+    values = {
+        "holder": holder,
+        "config_path": config_path,
+        "started_at": started_at,
+        "heartbeat_at": now,
+        "stopped_at": now if stopped else None,
+        "jobs": jobs,
+    }
     with Session(engine) as session:
-        state = session.exec(select(DaemonState)).first() or DaemonState(holder=holder, started_at=started_at, heartbeat_at=now)
-        state.holder = holder
-        state.started_at = started_at
-        state.config_path = config_path
-        state.heartbeat_at = now
-        state.stopped_at = now if stopped else None
-        state.jobs = jobs
-        session.add(state)
+        updated = session.execute(sa.update(DaemonState).values(**values))
+        if not updated.rowcount:  # type: ignore[attr-defined]
+            session.add(DaemonState(**values))
         session.commit()
 
 
@@ -191,8 +198,16 @@ def source_last_runs(engine: sa.Engine) -> dict[str, dt.datetime]:
 
 
 def sources_with_last_run(engine: sa.Engine) -> list[tuple[Source, CheckRun | None]]:
-    """Every source row with its most recent crawl run (None before the first)."""
-    newest = select(CheckRun.source_id, sa.func.max(CheckRun.id).label("id")).group_by(CheckRun.source_id).subquery()
+    """Every source row with its most recent finished crawl run (None before the first).
+
+    A run still going, or one abandoned by a daemon that was killed, has no outcome yet.
+    """
+    newest = (
+        select(CheckRun.source_id, sa.func.max(CheckRun.id).label("id"))
+        .where(CheckRun.finished_at.is_not(None))  # type: ignore[union-attr]
+        .group_by(CheckRun.source_id)
+        .subquery()
+    )
     query = (
         select(Source, CheckRun)
         .outerjoin(newest, newest.c.source_id == Source.id)

@@ -3,7 +3,10 @@
 Every log call names an event and passes its facts as `extra` fields
 (`log.info("crawl finished", extra={"source": "hz", "outcome": "ok", "duration": 1.2})`),
 so an operator can grep the text form and a log shipper can parse the JSON form without
-regular expressions. Timestamps are UTC ISO 8601.
+regular expressions. Timestamps are UTC ISO 8601. Code deeper down (the crawler, httpx)
+does not know which job it runs for; `log_context(source=…)` adds that to every line
+logged inside it, and httpx's request lines become `http request` events with
+`method`, `url` and `status` fields.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import datetime as dt
 import json
 import logging
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TextIO
 
 LOG_FORMATS = ("text", "json")
@@ -19,6 +25,35 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 
 # Attributes every LogRecord has; anything else on a record came from `extra`.
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
+_context: ContextVar[Mapping[str, Any]] = ContextVar("tracker_log_context", default={})
+
+
+@contextmanager
+def log_context(**fields: Any) -> Iterator[None]:
+    """Add `fields` to every record logged in this thread (and its asyncio tasks) meanwhile."""
+    token = _context.set({**_context.get(), **fields})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+class ContextFilter(logging.Filter):
+    """Adds the `log_context` fields to each record and gives httpx's request lines fields."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in _context.get().items():
+            if not hasattr(record, key):
+                setattr(record, key, value)
+        if record.name == "httpx" and record.msg == _HTTPX_REQUEST and isinstance(record.args, tuple) and len(record.args) == 5:
+            method, url, _version, status, _reason = record.args
+            record.msg, record.args = "http request", ()
+            record.method, record.url, record.status = method, str(url), status
+        return True
+
+
+# The format string httpx logs every response with (httpx._client, "HTTP Request: GET url "HTTP/1.1 200 OK"").
+_HTTPX_REQUEST = 'HTTP Request: %s %s "%s %d %s"'
 
 
 def event_fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -81,6 +116,7 @@ def configure_logging(log_format: str = "text", level: str = "info", stream: Tex
         raise ValueError(f"log level must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

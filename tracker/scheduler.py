@@ -17,11 +17,14 @@ import re
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import sqlalchemy as sa
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -35,6 +38,7 @@ from storage.lock import (
     LockHeld,
     delivery_counts,
     holder_description,
+    is_sqlite,
     load_daemon_state,
     lock_holder_alive,
     save_daemon_state,
@@ -42,8 +46,9 @@ from storage.lock import (
     source_last_runs,
     sources_with_last_run,
 )
+from tracker import pipeline
 from tracker.config import ConfigError, Settings
-from tracker.logging import flush_logs
+from tracker.logging import flush_logs, log_context
 
 log = logging.getLogger("tracker.scheduler")
 
@@ -225,12 +230,56 @@ class DaemonOptions:
     misfire_grace: float = 86400.0
 
 
-JobWork = Callable[[PlannedJob, Settings, sa.Engine, threading.Event], Mapping[str, Any]]
+JobWork = Callable[[PlannedJob, Settings, sa.Engine], Mapping[str, Any]]
 """Does one job's work through the pipeline and returns facts worth logging.
 
-It receives the settings the job started with, the daemon's engine and an event set at
-shutdown, which a long crawl checks to stop early.
+It receives the settings the job started with (a reload never changes a running job's
+configuration) and the daemon's engine.
 """
+
+
+def run_planned_job(job: PlannedJob, settings: Settings, engine: sa.Engine) -> Mapping[str, Any]:
+    """The daemon's JobWork: each kind of job is one pipeline entry point."""
+    now = dt.datetime.now(dt.timezone.utc)
+    if job.kind == "crawl":
+        assert job.target is not None
+        (run,) = pipeline.crawl(engine, settings, [job.target], progress=_FailedFetchLogger(job.target))
+        return {
+            "outcome": run.outcome,
+            **{name: getattr(run, name) for name in ("pages", "requests", "new", "changed", "unchanged", "removed", "blocked", "errors")},
+        }
+    if job.kind == "sweep":
+        on = now.astimezone(settings.tracker.tz).date()
+        result = pipeline.sweep_statuses(engine, settings.tracker, on, occurred_at=now, subscriptions=settings.subscriptions)
+        return {"as_of": on.isoformat(), "assessed": result.assessed, "updated": result.updated, "events": result.counts()}
+    if job.kind == "digest":
+        assert job.target is not None
+        digest = pipeline.send_digest(engine, settings, job.target)
+        if digest.error:
+            raise DigestError(digest.error)
+        return {"alerts": digest.count, "sent": digest.sent}
+    report = pipeline.dispatch_due(engine, settings)
+    return {"sent": report.sent, "retrying": report.retrying, "dead": report.dead, "deferred": report.deferred}
+
+
+class DigestError(Exception):
+    """A digest that could not be sent (it stays owed and is retried by the dispatcher)."""
+
+
+class _FailedFetchLogger:
+    """Crawl progress → one log line per URL that failed or was blocked, as it happens."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.logged = 0
+
+    def __call__(self, run: pipeline.SourceRun) -> None:
+        for detail in run.error_details[self.logged :]:
+            log.warning(
+                "fetch failed",
+                extra={"source": self.source, "url": detail["url"], "outcome": detail["kind"], "reason": detail["reason"]},
+            )
+        self.logged = len(run.error_details)
 
 
 class Daemon:
@@ -238,7 +287,10 @@ class Daemon:
 
     The main thread only waits for signals (SIGHUP reloads, SIGTERM/SIGINT stop) and writes
     the heartbeat; jobs run on APScheduler's thread pool, at most one instance per job, and
-    overdue runs coalesce into one.
+    overdue runs coalesce into one. On SQLite, which has one writer at a time and fails a
+    transaction whose read was overtaken by another commit, jobs take turns (one worker)
+    and the heartbeat is skipped while a job holds the database; PostgreSQL runs up to
+    four jobs at once.
     """
 
     def __init__(
@@ -258,7 +310,8 @@ class Daemon:
         self.stopping = threading.Event()
         self._signals: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._running: set[str] = set()
-        self._state_lock = threading.Lock()
+        self._sqlite = is_sqlite(db_url)
+        self._database = threading.RLock()
         self._idle = threading.Condition()
         self._last_runs: dict[str, dt.datetime] = {}
         self._plan: dict[str, PlannedJob] = {}
@@ -266,10 +319,13 @@ class Daemon:
         self._started_at = dt.datetime.now(dt.timezone.utc)
         self._engine: sa.Engine | None = None
         self._scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=4)},
+            executors={"default": ThreadPoolExecutor(max_workers=1 if self._sqlite else 4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": int(options.misfire_grace)},
             timezone=dt.timezone.utc,
         )
+        self._scheduler.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+        logging.getLogger("apscheduler.scheduler").addFilter(_drop_skip_warnings)
+        logging.getLogger("apscheduler.executors.default").addFilter(_drop_skip_warnings)
 
     def run(self) -> int:
         """Start, serve until SIGTERM/SIGINT, stop within the deadline; return the exit code.
@@ -290,12 +346,12 @@ class Daemon:
             self._last_runs = self._recorded_last_runs()
             self._scheduler.start(paused=True)
             self._apply(settings, plan)
+            self._save_state()
             self._scheduler.resume()
             log.info(
                 "daemon started",
                 extra={"holder": holder_description(), "config": str(self.config_path), "jobs": sorted(self._plan)},
             )
-            self._save_state()
             self._serve()
             return self._stop(lock)
         except BaseException:
@@ -325,7 +381,7 @@ class Daemon:
             try:
                 signum = self._signals.get(timeout=self.options.heartbeat_every)
             except queue.Empty:
-                self._save_state()
+                self._save_state(wait=False)
                 continue
             if signum == signal.SIGHUP:
                 self.reload()
@@ -343,7 +399,7 @@ class Daemon:
             return
         changed = self._apply(settings, plan)
         log.info("config reloaded", extra={"changed": changed, "jobs": len(plan)})
-        self._save_state()
+        self._save_state(wait=False)
 
     def _apply(self, settings: Settings, plan: list[PlannedJob]) -> list[str]:
         """Make the scheduler's jobs match `plan`; return the ids added, rescheduled or removed.
@@ -382,32 +438,60 @@ class Daemon:
             return
         with self._idle:
             self._running.add(job_id)
-        started_at = dt.datetime.now(dt.timezone.utc)
-        clock = time.monotonic()
         fields: dict[str, Any] = {"job": job_id}
         if job.target:
-            fields[job.kind if job.kind != "crawl" else "source"] = job.target
+            fields["source" if job.kind == "crawl" else "subscription"] = job.target
         try:
-            assert self._engine is not None
-            facts = self.work(job, settings, self._engine, self.stopping)
-            level = logging.DEBUG if job.kind == "dispatch" and not any(facts.values()) else logging.INFO
-            log.log(level, f"{job.kind} finished", extra={**fields, "outcome": "ok", **facts, "duration": _since(clock)})
-        except Exception as exc:
-            log.error(
-                f"{job.kind} failed",
-                extra={**fields, "outcome": "error", "error": f"{type(exc).__name__}: {exc}", "duration": _since(clock)},
-                exc_info=log.isEnabledFor(logging.DEBUG),
-            )
+            with log_context(**fields), self._database_turn():
+                self._run_work(job, settings)
+                if job.kind != "dispatch":
+                    self._save_state()
         finally:
-            self._last_runs[job_id] = started_at
             with self._idle:
                 self._running.discard(job_id)
                 self._idle.notify_all()
-        if job.kind != "dispatch":
-            self._save_state()
 
-    def _save_state(self) -> None:
-        """Heartbeat, next and last run per job, for `tracker status`; a failed write is only logged."""
+    def _on_skipped(self, event: JobEvent) -> None:
+        """A run not started because the previous one is still going, or far too late."""
+        reason = "previous run still going" if event.code == EVENT_JOB_MAX_INSTANCES else "missed by more than the grace time"
+        job = self._plan.get(event.job_id)
+        level = logging.DEBUG if job is None or job.kind == "dispatch" else logging.INFO
+        log.log(level, "run skipped", extra={"job": event.job_id, "outcome": "skipped", "reason": reason})
+
+    def _run_work(self, job: PlannedJob, settings: Settings) -> None:
+        started_at = dt.datetime.now(dt.timezone.utc)
+        clock = time.monotonic()
+        try:
+            assert self._engine is not None
+            facts = self.work(job, settings, self._engine)
+            log.log(_log_level(job, facts), f"{job.kind} finished", extra={"outcome": "ok", **facts, "duration": _since(clock)})
+        except Exception as exc:
+            log.error(
+                f"{job.kind} failed",
+                extra={"outcome": "error", "error": f"{type(exc).__name__}: {exc}", "duration": _since(clock)},
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+        finally:
+            self._last_runs[job.id] = started_at
+
+    @contextmanager
+    def _database_turn(self, wait: bool = True) -> Iterator[bool]:
+        """On SQLite, hold the daemon's one write turn; yields whether it was had."""
+        if not self._sqlite:
+            yield True
+            return
+        had = self._database.acquire(blocking=wait)
+        try:
+            yield had
+        finally:
+            if had:
+                self._database.release()
+
+    def _save_state(self, wait: bool = True) -> None:
+        """Heartbeat, next and last run per job, for `tracker status`; a failed write is only logged.
+
+        With `wait=False` (the periodic heartbeat) it is skipped while a job has the database.
+        """
         assert self._engine is not None
         next_runs = {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
         jobs = {
@@ -421,7 +505,9 @@ class Daemon:
             for job_id, job in self._plan.items()
         }
         try:
-            with self._state_lock:
+            with self._database_turn(wait) as had:
+                if not had:
+                    return
                 save_daemon_state(
                     self._engine,
                     holder=holder_description(),
@@ -456,6 +542,20 @@ class Daemon:
         log.info("daemon stopped", extra={"uptime": _since_datetime(self._started_at)})
         flush_logs()
         return 0
+
+
+def _drop_skip_warnings(record: logging.LogRecord) -> bool:
+    """APScheduler's own lines for skipped runs; `Daemon._on_skipped` logs them structured."""
+    return not (record.msg.startswith("Execution of job") or record.msg.startswith("Run time of job"))
+
+
+def _log_level(job: PlannedJob, facts: Mapping[str, Any]) -> int:
+    """Quiet when the dispatcher had nothing to do; loud when a crawl failed or was blocked."""
+    if job.kind == "dispatch" and not any(facts.values()):
+        return logging.DEBUG
+    if facts.get("outcome") in ("failed", "blocked"):
+        return logging.WARNING
+    return logging.INFO
 
 
 def _since(clock: float) -> float:
