@@ -11,6 +11,7 @@ from tracker.cli import docs_cmd  # noqa: E402,F401
 from tracker.cli import lifecycle_cmd  # noqa: E402,F401
 from tracker.cli import crawl_cmd  # noqa: E402,F401
 from tracker.cli import notify_cmd  # noqa: E402,F401
+from tracker.cli import daemon_cmd  # noqa: E402,F401
 
 
 def main() -> None:
