@@ -198,3 +198,35 @@ def test_text_copied_from_a_pdf_with_masthead_hard_wraps_and_page_numbers() -> N
     assert "首次突破10亿元的集成电路企业" in doc.clauses[2].text
     assert doc.clauses[3].units == ["市科技局"]
     assert "第2页" not in doc.text and "- 1 -" not in doc.text and "此件公开发布" not in doc.text
+
+
+def test_title_and_number_pairs_in_a_list_do_not_split_the_page() -> None:
+    text = "\n".join(
+        [
+            "杭州市人民政府关于公布继续有效规范性文件目录的通知",
+            "杭政〔2024〕2号",
+            "各区、县（市）人民政府，市政府各部门：",
+            "经清理，以下规范性文件继续有效，现予公布，请遵照执行。",
+            "杭州市人民政府关于加强数据管理的通知",
+            "杭政〔2019〕5号",
+            "杭州市人民政府关于促进会展业发展的意见",
+            "杭政〔2020〕8号",
+            "杭州市人民政府",
+            "2024年1月15日",
+        ]
+    )
+    (doc,) = parse_document(text)
+    assert (doc.doc_number, doc.issued_on) == ("杭政〔2024〕2号", D(2024, 1, 15))
+
+
+def test_number_written_into_the_page_title() -> None:
+    html = (
+        '<html><head><meta name="ArticleTitle" content="丽水市人民政府办公室关于印发丽水市'
+        '数字经济促进办法的通知（丽政办发〔2024〕6号）"></head><body><div id="zoom">'
+        "<p>各县（市、区）人民政府，市政府各部门：</p><p>《丽水市数字经济促进办法》已经市政府同意，现印发给你们，请认真贯彻执行。</p>"
+        "</div></body></html>"
+    )
+    (doc,) = parse_document(html)
+    assert doc.title == "丽水市人民政府办公室关于印发丽水市数字经济促进办法的通知"
+    assert doc.doc_number == "丽政办发〔2024〕6号"
+    assert doc.issuer == "丽水市人民政府办公室"

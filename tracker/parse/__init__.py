@@ -33,6 +33,7 @@ from tracker.parse.decode import decode_bytes
 from tracker.parse.layout import Layout, analyse, enclosed_name, header_starts, is_organ, join_title
 from tracker.parse.metadata import (
     clean_title,
+    split_number_from_title,
     field_date,
     field_doc_number,
     field_issuer,
@@ -92,7 +93,8 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
     published_on = field_date(fields.get("published_on")) or published_from_meta(page.meta)
     body_text = "\n".join(b.text for b in layout.wrapper + layout.main)
     validity = validity_from_text(body_text, issued_on=issued_on, published_on=published_on)
-    doc_number = field_doc_number(fields.get("doc_number")) or layout.doc_number
+    title, number_in_title = split_number_from_title(title)
+    doc_number = field_doc_number(fields.get("doc_number")) or layout.doc_number or number_in_title
     segments: list[tuple[str | None, list[Block]]] = []
     if layout.wrapper:
         segments.append(("令" if layout.decree else "通知", layout.wrapper))

@@ -123,6 +123,8 @@ def header_starts(blocks: list[Block]) -> list[int]:
         title = re.sub(r"\s+", "", join_title([b.text for b in blocks[j:i]]))
         if starts and wrapped and title.startswith(wrapped):
             continue
+        if not _has_body(blocks, i + 1):  # a title/number pair in a list, not a document
+            continue
         starts.append(j)
         wrapped = re.sub(r"\s+", "", enclosed_name(title) or "") or None
     return starts
@@ -254,6 +256,16 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
     list_end = max((p for p, _ in signatures), default=0) - offset
     layout.main, layout.attachments = _split_attachments(body, list_end)
     return layout
+
+
+def _has_body(blocks: list[Block], start: int) -> bool:
+    """A real paragraph follows within the next few blocks, before any further 文号 line."""
+    for block in blocks[start : start + 6]:
+        if standalone_number(block.text):
+            return False
+        if len(block.text) >= 30 and not block.table:
+            return True
+    return False
 
 
 def _read_title(blocks: list[Block], i: int, lines: list[str]) -> int:

@@ -12,13 +12,14 @@ import re
 
 from tracker.parse.dates import DATE, parse_date
 from tracker.parse.layout import is_organ, join_title
-from tracker.parse.references import DOC_NUMBER_RE
+from tracker.parse.references import DOC_NUMBER, DOC_NUMBER_RE
 
 _DATE_RE = re.compile(DATE)
 _TITLE_ISSUER_RE = re.compile(r"^(?P<issuer>[\u4e00-\u9fff、（）()]{2,80}?)(?:关于|印发|转发|公布|发布)")
 _DOC_TYPE_RE = re.compile(r"(?:通知|办法|意见|规定|决定|方案|计划|细则|批复|条例|公告|通告|函|措施|规划|纲要|指引|规则|命令|令|决议|报告|准则|标准|目录|清单)")
 _TITLE_SPLIT_RE = re.compile(r"\s*(?:_|\||｜|\s-\s|——\s)\s*")
 _PUBLISHED_META = ("pubdate", "firstpublishedtime", "publishdate", "article:published_time", "dc.date", "publishtime")
+_TITLE_NUMBER_RE = re.compile(rf"\s*[（(]\s*(?P<number>{DOC_NUMBER})\s*[）)]\s*$")
 _NONE_VALUES = {"无", "暂无", "-", "—", "/", "空"}
 
 
@@ -85,6 +86,14 @@ def clean_title(text: str | None) -> str | None:
         return None
     best = parts[0] if len(parts[0]) >= 6 else max(parts, key=len)
     return join_title([best]) or None
+
+
+def split_number_from_title(title: str) -> tuple[str, str | None]:
+    """`关于…的通知（杭政办〔2024〕1号）` → (`关于…的通知`, `杭政办〔2024〕1号`)."""
+    match = _TITLE_NUMBER_RE.search(title)
+    if not match:
+        return title, None
+    return title[: match.start()].strip(), match.group("number").strip()
 
 
 def looks_like_title(text: str | None) -> bool:

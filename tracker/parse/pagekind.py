@@ -28,8 +28,10 @@ _LOGIN_WORD_RE = re.compile(r"登录|登陆|用户登录|统一身份认证|log\
 _TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _SCRIPT_RE = re.compile(r"<script\b", re.I)
 
-#: Below this many visible characters a page cannot hold a policy document.
-_MIN_VISIBLE = 60
+#: Below this many visible characters (besides the <title>) a page holds no document.
+_MIN_VISIBLE = 20
+#: A "please enable JavaScript" message on a page with less text than this is the whole page.
+_ENABLE_JS_MAX_VISIBLE = 240
 #: Challenge pages carry (almost) no visible text; real pages on protected sites do.
 _CHALLENGE_MAX_VISIBLE = 400
 #: A login form beside this much text is a site header widget, not a login wall.
@@ -57,7 +59,7 @@ def detect_non_document(html: str, status_code: int | None = None) -> NotADocume
     title = visible_text(title_match.group(1)) if title_match else ""
     if _PASSWORD_RE.search(html) and (len(visible) < _LOGIN_MAX_VISIBLE or _LOGIN_WORD_RE.search(title)):
         return NotADocumentError(PageKind.LOGIN, "login page (password form)")
-    if len(visible) < _MIN_VISIBLE * 4 and _ENABLE_JS_RE.search(html):
+    if len(visible) < _ENABLE_JS_MAX_VISIBLE and _ENABLE_JS_RE.search(html):
         return NotADocumentError(PageKind.JS_SHELL, "page asks to enable JavaScript instead of showing content")
     if len(visible) - len(title) < _MIN_VISIBLE:
         if _SCRIPT_RE.search(html):
