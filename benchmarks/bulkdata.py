@@ -17,17 +17,27 @@ import sqlalchemy as sa
 
 from storage.search import entry_rows
 from storage.tables import Clause, Document, SearchEntry, Version
+from tracker.parse import parse_document
 
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "seeds"
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
+SEEDS = FIXTURES / "seeds"
+GOVCN = FIXTURES / "govcn"
 BATCH = 5000
 ISSUERS = ["杭州市人民政府办公厅", "浙江省人民政府", "上海市闵行区人民政府", "国务院办公厅", "杭州市经济和信息化局"]
 CODES = ["杭政办函", "杭政", "浙政办发", "闵府发", "国办发", "杭经信"]
 
 
 def seed_sentences() -> list[str]:
-    text = "\n".join(path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt")))
-    sentences = [s.strip() + "。" for s in re.split(r"[。\n]", text) if len(s.strip()) >= 12]
-    return sentences
+    """Sentences of the 13 real documents in shared/fixtures (3 seeds, 10 State Council pages).
+
+    The seeds are all about brain-computer interfaces and future industries; the State Council
+    pages (parsed with the project's parser) bring the spread of topics a real store has.
+    """
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    for page in sorted(GOVCN.glob("*.html")):
+        for document in parse_document(page.read_bytes(), url=page.name, content_type="text/html"):
+            texts.append(document.text)
+    return [s.strip() + "。" for s in re.split(r"[。\n]", "\n".join(texts)) if len(s.strip()) >= 12]
 
 
 def doc_number(index: int) -> str:

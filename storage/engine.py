@@ -54,6 +54,11 @@ def _sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+def _cannot_open(exc: sa.exc.OperationalError) -> str:
+    lines = str(exc.orig).strip().splitlines() or ["unknown error"]
+    return f"cannot open database: {lines[0]}"
+
+
 def create_engine(url: str) -> sa.Engine:
     """An engine with the project's settings, without checking the schema."""
     url = normalize_url(url)
@@ -111,7 +116,7 @@ def init_database(url: str) -> str:
             command.upgrade(alembic_config(connection), "head")
         return schema_head()
     except sa.exc.OperationalError as exc:
-        raise DatabaseError(f"cannot open database: {str(exc.orig).strip()}") from exc
+        raise DatabaseError(_cannot_open(exc)) from exc
     finally:
         engine.dispose()
 
@@ -121,14 +126,17 @@ def open_database(url: str) -> sa.Engine:
     engine = create_engine(url)
     try:
         revision = schema_revision(engine)
+        if revision is None:
+            raise DatabaseError("database is not initialised: run `tracker init` first")
+        _refuse_newer(revision, engine)
+        if revision != schema_head():
+            raise DatabaseError(
+                f"database schema {revision} is older than this tracker: run `tracker init` to upgrade it"
+            )
     except sa.exc.OperationalError as exc:
         engine.dispose()
-        raise DatabaseError(f"cannot open database: {str(exc.orig).strip()}") from exc
-    if revision is None:
+        raise DatabaseError(_cannot_open(exc)) from exc
+    except DatabaseError:
         engine.dispose()
-        raise DatabaseError("database is not initialised: run `tracker init` first")
-    _refuse_newer(revision, engine)
-    if revision != schema_head():
-        engine.dispose()
-        raise DatabaseError(f"database schema {revision} is older than this tracker: run `tracker init` to upgrade it")
+        raise
     return engine
