@@ -13,6 +13,11 @@ Decisions worth knowing:
   numbered), so the measure keeps its own paths (`序言`, `一`, `一/（一）`, …, `结语`).
   A decree (`国务院令 第707号`) is titled by the regulation it promulgates; its short
   promulgation text is the `令` segment.
+- A 转发 notice keeps the forwarded document inside it (its title is `enclosed_title`,
+  its own 文号 is a citation); only a second title + 文号 header that is not the
+  enclosed document starts another document of a compilation page.
+- An unnumbered closing statement after numbered clauses (`本办法自…起施行`) is `结语`;
+  attachments are `附件`/`附件1`… with their own numbering below them.
 - The addressee line, signature blocks and notes like `（此件公开发布）` are not clauses.
 - Labelled fields of the page (gov.cn/Hanweb tables, front matter, `<meta>`) beat
   values found in the text; on a compilation page they belong to its first document.
@@ -33,7 +38,6 @@ from tracker.parse.decode import decode_bytes
 from tracker.parse.layout import Layout, analyse, enclosed_name, header_starts, is_organ, join_title
 from tracker.parse.metadata import (
     clean_title,
-    split_number_from_title,
     field_date,
     field_doc_number,
     field_issuer,
@@ -41,6 +45,7 @@ from tracker.parse.metadata import (
     issuer_from_title,
     looks_like_title,
     published_from_meta,
+    split_number_from_title,
 )
 from tracker.parse.pagekind import detect_non_document
 from tracker.parse.references import extract_references
