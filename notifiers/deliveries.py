@@ -120,39 +120,3 @@ def requeue(session: Session, delivery_id: int, *, now: dt.datetime | None = Non
     session.commit()
     session.refresh(delivery)
     return delivery
-
-
-@dataclass(frozen=True)
-class SubscriptionHealth:
-    """Per subscription: how many deliveries are owed or dead, and the latest error."""
-
-    subscription: str
-    owed: int
-    dead: int
-    last_error_code: str | None
-    last_error: str | None
-
-
-def delivery_health(session: Session) -> dict[str, SubscriptionHealth]:
-    """For health displays (`tracker status`, `tracker sources`): problems per subscription."""
-    counts: dict[str, dict[str, int]] = {}
-    for name, state, count in session.exec(
-        select(Delivery.subscription, Delivery.state, sa.func.count()).group_by(Delivery.subscription, Delivery.state)
-    ):
-        counts.setdefault(name, {})[state] = count
-    health = {}
-    for name, by_state in counts.items():
-        latest = session.exec(
-            select(Delivery.last_error_code, Delivery.last_error)
-            .where(Delivery.subscription == name, col(Delivery.last_error).is_not(None))
-            .order_by(sa.desc(Delivery.id))
-            .limit(1)
-        ).first()
-        health[name] = SubscriptionHealth(
-            subscription=name,
-            owed=sum(by_state.get(s, 0) for s in ("pending", "sending", "failed")),
-            dead=by_state.get("dead", 0),
-            last_error_code=latest[0] if latest else None,
-            last_error=latest[1] if latest else None,
-        )
-    return health

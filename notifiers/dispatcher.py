@@ -105,7 +105,7 @@ class Dispatcher:
         sleep: Callable[[float], None] = time.sleep,
         stale_after: dt.timedelta = dt.timedelta(minutes=10),
         max_attempts: int = 8,
-        max_wait: dt.timedelta = dt.timedelta(seconds=30),
+        max_wait: dt.timedelta = dt.timedelta(seconds=10),
         batch_size: int = 200,
     ) -> None:
         self.engine = engine
