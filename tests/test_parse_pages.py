@@ -230,3 +230,15 @@ def test_number_written_into_the_page_title() -> None:
     assert doc.title == "丽水市人民政府办公室关于印发丽水市数字经济促进办法的通知"
     assert doc.doc_number == "丽政办发〔2024〕6号"
     assert doc.issuer == "丽水市人民政府办公室"
+
+
+def test_info_line_and_widgets_inside_the_body_are_metadata_not_text() -> None:
+    html = (
+        '<html><head><title>台州市科技局关于印发台州市科技项目管理办法的通知</title></head><body><div class="article-content">'
+        '<div class="info">发布时间：2023-06-05 来源：市科技局 浏览次数：1024</div><div>字号：大 中 小</div>'
+        "<p>台州市科技局关于印发台州市科技项目管理办法的通知</p><p>文号：台科发〔2023〕9号</p><p>各县（市、区）科技局：</p>"
+        "<p>现将《台州市科技项目管理办法》印发给你们，请遵照执行。</p><p>【打印本页】【关闭窗口】</p></div></body></html>"
+    )
+    (doc,) = parse_document(html)
+    assert (doc.doc_number, doc.published_on) == ("台科发〔2023〕9号", D(2023, 6, 5))
+    assert [c.text for c in doc.clauses] == ["现将《台州市科技项目管理办法》印发给你们，请遵照执行。"]

@@ -93,6 +93,12 @@ _LABEL_VALUE_RE = re.compile(r"^\s*([^\s：:]{2,8}(?:\s+[^\s：:]{1,4}){0,3})\s*
 _NEXT_LABEL_RE = re.compile(r"\s+[\u4e00-\u9fff]{2,6}\s*[：:]")
 #: gov.cn article pages without a table: `2024-01-05 10:00 来源： 中国政府网`.
 _DATE_SOURCE_RE = re.compile(r"^(?P<date>(?:19|20)\d{2}[-年./]\d{1,2}[-月./]\d{1,2}日?)\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*来源")
+_INFO_LABELS = "|".join(sorted({*LABELS, "来源", "信息来源", "浏览次数", "点击数", "访问量", "作者", "阅读次数"}, key=len, reverse=True))
+_INFO_LINE_RE = re.compile(rf"^(?:{_INFO_LABELS})\s*[：:]")
+_FURNITURE_RE = re.compile(
+    r"^(?:【[^】]{1,8}】\s*)+$|^(?:字号|字体)\s*[：:]?\s*[【\[]?\s*[大中小](?:\s*[】\]]?\s*[【\[]?\s*[大中小])*\s*[】\]]?$"
+    r"|扫一扫在手机(?:上)?打开|^(?:打印本页|关闭窗口|返回顶部|打印|关闭|收藏)(?:\s+(?:打印本页|关闭窗口|返回顶部|打印|关闭|收藏))*$"
+)
 _SIMPLE_SELECTOR_RE = re.compile(r"^(?P<tag>[a-z0-9]*)(?:#(?P<id>[\w-]+)|\.(?P<cls>[\w-]+))$", re.I)
 _MIN_BODY_CHARS = 30
 
@@ -342,6 +348,8 @@ def html_page(html: str) -> Page:
         root = etree.fromstring(_XML_DECLARATION_RE.sub("", html, count=1), _HTML_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ParseError(f"HTML could not be parsed: {exc}") from exc
+    if root is None:
+        raise ParseError("HTML has no elements")
     meta = _meta_tags(root)
     hints = []
     for el in root.iter("h1"):
@@ -352,8 +360,6 @@ def html_page(html: str) -> Page:
     title_el = root.find(".//title")
     if title_el is not None and clean_space(text_of(title_el)):
         hints.append(clean_space(text_of(title_el)))
-    if root is None:
-        raise ParseError("HTML has no elements")
     for el in list(root.iter("script", "style", "noscript", "template")):
         _drop(el)
     body = _find_body(root)
@@ -362,7 +368,32 @@ def html_page(html: str) -> Page:
     writer = _BlockWriter()
     _walk(body, writer, bold=False)
     writer.flush()
-    return Page(writer.blocks, fields, meta, hints)
+    return Page(_without_page_furniture(writer.blocks, fields), fields, meta, hints)
+
+
+def _without_page_furniture(blocks: list[Block], fields: dict[str, str]) -> list[Block]:
+    """Drop widget lines (`【打印】【关闭】`, `字号：大 中 小`) and the info lines some CMSs put at
+    the top of the body (`发布时间：… 来源：… 浏览次数：…`), keeping the labelled values."""
+    kept = []
+    for index, block in enumerate(blocks):
+        if _FURNITURE_RE.search(block.text):
+            continue
+        label = _INFO_LINE_RE.match(block.text)
+        if label and index < 8 and not kept:
+            for part in re.split(r"(?<=\S)\s+(?=[\u4e00-\u9fff]{2,6}\s*[：:])", block.text):
+                match = _LABEL_VALUE_RE.match(part)
+                key = LABELS.get(normalize_label(match.group(1))) if match else None
+                if key and key != "doc_number" and key not in fields and match.group(2).strip():
+                    fields[key] = clean_space(match.group(2))
+            if not _is_labelled(block.text, "doc_number"):
+                continue
+        kept.append(block)
+    return kept
+
+
+def _is_labelled(text: str, key: str) -> bool:
+    match = _LABEL_VALUE_RE.match(text)
+    return bool(match and LABELS.get(normalize_label(match.group(1))) == key)
 
 
 # ---- Markdown and plain text ----------------------------------------------------------
