@@ -1,1 +1,18 @@
-"""Persistence: SQLModel tables, engine/session, queries and Alembic migrations."""
+"""Persistence: SQLModel tables, engine/session, queries and Alembic migrations.
+
+The API other packages use (everything else is internal):
+
+- `storage.engine`: `open_database(url) -> Engine` (refuses a missing/older/newer schema
+  with `DatabaseError`), `init_database(url)` (create or upgrade), `normalize_url`.
+- `storage.documents`: `save_version(session, doc, *, url, raw, fetched_at, …) -> SaveResult`,
+  `touch(session, document, *, seen_at, …)`, `load_version_document(session, version)`,
+  `latest_version`, `diff_versions`, `version_raw`.
+- `storage.events`: `record_event(session, *, kind, dedupe_key, …) -> Event | None`, `list_events`.
+- `storage.queries`: `find_document(session, ref)` (id, URL or 文号 in any written form),
+  `suggest_documents`, `list_documents`, `versions_of`, `relations_from`, `relations_to`,
+  `document_json`.
+- `storage.search`: `search(session, text, *, status=None, limit=20) -> list[SearchHit]`.
+
+Transaction contract: storage functions add and flush, they never commit; the caller
+(`tracker.pipeline`) owns the unit of work and commits once.
+"""
