@@ -47,3 +47,13 @@ def test_binary_input_is_a_decode_error(data: bytes) -> None:
         decode_bytes(data)
     with pytest.raises(DecodeError):
         parse_document(data)
+
+
+def test_latin1_header_on_a_chinese_page_is_not_trusted() -> None:
+    assert decode_bytes(GBK_PAGE.encode("gbk"), "text/html; charset=ISO-8859-1") == GBK_PAGE
+    utf8 = GBK_PAGE.replace("charset=gb2312", "charset=utf-8")
+    assert decode_bytes(utf8.encode("utf-8"), "text/html; charset=iso-8859-1") == utf8
+
+
+def test_wrong_header_falls_back_to_the_meta_declaration() -> None:
+    assert decode_bytes(GBK_PAGE.encode("gbk"), "text/html; charset=utf-8") == GBK_PAGE

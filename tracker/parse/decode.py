@@ -24,6 +24,7 @@ _ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 #: A declared charset may still be used when only this share of characters is undecodable.
 _TOLERATED_ERRORS = 0.001
+_SINGLE_BYTE_WESTERN = {"iso8859-1", "cp1252", "ascii", "iso8859-15"}
 _BINARY_SIGNATURES = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"GIF8", b"\xff\xd8\xff")
 
 
@@ -38,16 +39,20 @@ def _canonical(name: str) -> str | None:
     return _ALIASES.get(codec, codec)
 
 
-def declared_charset(data: bytes, content_type: str | None = None) -> str | None:
-    """The charset the server or the page itself declares (header first), canonicalised."""
-    if content_type:
-        match = _HEADER_CHARSET_RE.search(content_type)
-        if match and (name := _canonical(match.group(1))):
-            return name
-    match = _META_CHARSET_RE.search(data[:8192])
-    if match:
-        return _canonical(match.group(1).decode("ascii", "ignore"))
-    return None
+def declared_charsets(data: bytes, content_type: str | None = None) -> list[str]:
+    """Charsets the server and the page itself declare (header first), canonicalised.
+
+    Single-byte Western charsets are dropped for non-ASCII bytes: servers label Chinese
+    pages ISO-8859-1 by default, and Latin-1 "decodes" anything into mojibake.
+    """
+    found: list[str] = []
+    header = _HEADER_CHARSET_RE.search(content_type or "")
+    meta = _META_CHARSET_RE.search(data[:8192])
+    for raw in (header.group(1) if header else None, meta.group(1).decode("ascii", "ignore") if meta else None):
+        name = _canonical(raw) if raw else None
+        if name and name not in found and not (name in _SINGLE_BYTE_WESTERN and not data.isascii()):
+            found.append(name)
+    return found
 
 
 def _decode_leniently(data: bytes, encoding: str) -> str | None:
@@ -73,8 +78,7 @@ def decode_bytes(data: bytes, content_type: str | None = None) -> str:
             return data.decode(encoding, errors="replace")
     if b"\x00" in data[:4096]:
         raise DecodeError("binary content (NUL bytes), not a text page")
-    declared = declared_charset(data, content_type)
-    if declared:
+    for declared in declared_charsets(data, content_type):
         text = _decode_leniently(data, declared)
         if text is not None:
             return text
