@@ -242,3 +242,13 @@ def test_info_line_and_widgets_inside_the_body_are_metadata_not_text() -> None:
     (doc,) = parse_document(html)
     assert (doc.doc_number, doc.published_on) == ("台科发〔2023〕9号", D(2023, 6, 5))
     assert [c.text for c in doc.clauses] == ["现将《台州市科技项目管理办法》印发给你们，请遵照执行。"]
+
+
+def test_metadata_table_placed_inside_the_body() -> None:
+    html = (PAGES / "hanweb_xxgk.html").read_text(encoding="utf-8")
+    table = html[html.index('<table class="xxgk-table">') : html.index("</table>") + len("</table>")]
+    moved = html.replace(table, "").replace('<div id="zoom">', '<div id="zoom">' + table)
+    (doc,) = parse_document(moved)
+    assert (doc.doc_number, doc.validity, doc.registration_number) == ("杭政办函〔2024〕9号", "失效", "AHZC00-2024-0005")
+    assert _paths(doc) == ["通知", "序言", "一", "二", "三"]
+    assert "索引号" not in doc.text

@@ -287,8 +287,25 @@ def _walk(el: etree._Element, writer: _BlockWriter, bold: bool) -> None:
     writer.add(el.tail, bold)
 
 
+def _metadata_tables_in(body: etree._Element) -> list[etree._Element]:
+    """Tables inside the body that are a 信息公开 metadata table (several label cells)."""
+    tables = []
+    for table in body.iter("table"):
+        labels = sum(1 for cell in table.iter("td", "th") if normalize_label(clean_space(text_of(cell))) in LABELS)
+        if labels >= 3:
+            tables.append(table)
+    return tables
+
+
 def _labelled_fields(root: etree._Element, body: etree._Element) -> dict[str, str]:
-    """Metadata label → value pairs outside the body: table cells, `label：value` lines, dt/dd."""
+    """Metadata label → value pairs outside the body: table cells, `label：value` lines, dt/dd.
+
+    A metadata table that a CMS placed inside the body counts too; it is removed from the body.
+    """
+    inner_tables = _metadata_tables_in(body)
+    inner_rows = {row for table in inner_tables for row in table.iter("tr")}
+    for table in inner_tables:
+        _drop(table)
     body_nodes = set(body.iter())
     found: dict[str, str] = {}
 
@@ -298,7 +315,7 @@ def _labelled_fields(root: etree._Element, body: etree._Element) -> dict[str, st
         if key and value and key not in found:
             found[key] = value
 
-    for row in root.iter("tr"):
+    for row in [*root.iter("tr"), *inner_rows]:
         if row in body_nodes:
             continue
         cells = [c for c in row if _tag(c) in ("td", "th")]
