@@ -19,12 +19,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlmodel import Session
+# Run from the repository root's point of view: benchmarks/storage.py must not shadow the storage package.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from storage.engine import init_database, open_database
-from storage.lifecycle import SweepResult, sweep
-from storage.tables import Document, Relation
+import sqlalchemy as sa  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from storage.engine import init_database, open_database  # noqa: E402
+from storage.lifecycle import SweepResult, sweep  # noqa: E402
+from storage.tables import Document, Relation  # noqa: E402
 
 START = dt.date(2026, 11, 22)
 NOW = dt.datetime(2026, 11, 22, 22, 0, tzinfo=dt.timezone.utc)

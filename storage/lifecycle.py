@@ -188,7 +188,7 @@ def _load_documents(
     documents: dict[int, DatedDocument] = {}
     stored: dict[int, _Stored] = {}
     for chunk in _chunks(ids):
-        rows = session.execute(query if chunk is None else query.where(col(Document.id).in_(chunk)))
+        rows = session.connection().execute(query if chunk is None else query.where(col(Document.id).in_(chunk))).all()
         for row in rows:
             documents[row[0]] = DatedDocument(*row[:8])
             stored[row[0]] = _Stored(tuple(row[9:]), row[6], bool(row[8]))
@@ -206,7 +206,7 @@ def _load_incoming(
     )
     rows = []
     for chunk in _chunks(target_ids):
-        rows.extend(session.execute(query if chunk is None else query.where(col(Relation.target_document_id).in_(chunk))))
+        rows.extend(session.connection().execute(query if chunk is None else query.where(col(Relation.target_document_id).in_(chunk))))
     missing = {row[1] for row in rows} - documents.keys()
     by_id = {**documents, **_load_documents(session, missing)[0]} if missing else documents
     incoming: dict[int, list[IncomingRelation]] = defaultdict(list)

@@ -135,21 +135,21 @@ def validity_status(validity: str | None) -> Status | None:
 
 def assess(
     document: DatedDocument,
-    incoming: Iterable[IncomingRelation],
+    incoming: Sequence[IncomingRelation],
     on: dt.date,
     *,
     warning_days: int = DEFAULT_WARNING_DAYS,
 ) -> Assessment:
     """The status of `document` on `on`, from its own dates, its validity field and `incoming` relations."""
-    relations = [r for r in incoming if r.in_effect_on(on)]
+    relations = [r for r in incoming if r.in_effect_on(on)] if incoming else []
     amended = any(r.kind == AMENDS for r in relations)
-    repeal = _earliest(r for r in relations if r.kind == REPEALS)
-    page_says = validity_status(document.validity)
+    repeal = _earliest(r for r in relations if r.kind == REPEALS) if relations else None
+    page_says = validity_status(document.validity) if document.validity else None
     if repeal is not None:
         return _repealed(repeal, page_says, document.validity, amended)
     start = document.starts_on
     if start is None and page_says is None:
-        confirm = _earliest(r for r in relations if r.kind == CONFIRMS)
+        confirm = _earliest(r for r in relations if r.kind == CONFIRMS) if relations else None
         if confirm is not None:
             return Assessment(
                 Status.IN_FORCE,
