@@ -1,0 +1,79 @@
+"""`python -m tracker.demo` (what `make demo` runs): one command, the whole story, nothing left running."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, float, Path]:
+    output = tmp_path_factory.mktemp("demo") / "demo-output"
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker.demo", "--output", str(output)], capture_output=True, text=True, timeout=200
+    )
+    took = time.monotonic() - started
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout, took, output
+
+
+def section(stdout: str, title_start: str) -> str:
+    """The text of one numbered section of the demo's output."""
+    match = re.search(rf"\n{re.escape(title_start)}[^\n]*\n─+\n(.*?)(?=\n─{{78}}\n|\Z)", stdout, re.S)
+    assert match, f"no section {title_start!r}"
+    return match.group(1)
+
+
+def test_first_crawl_shows_the_repealed_placeholder_and_the_expiring_plan(demo: tuple[str, float, Path]) -> None:
+    statuses = section(demo[0], "3.")
+    rows = [line for line in statuses.splitlines() if line.startswith("│")]
+    expiring = [row for row in rows if "即将失效 expiring" in row]
+    repealed = [row for row in rows if "已废止 repealed" in row]
+    # One document, in both `tracker docs` and `tracker expiring`.
+    assert len(expiring) == 2 and len({row.split("│")[1] for row in expiring}) == 1
+    assert all("杭州市未来产业培育行动计划（2025—2026年）" in row and "2026-12-31" in row for row in expiring)
+    assert len(repealed) == 1 and "杭政〔2017〕66号" in repealed[0] and "(placeholder)" in repealed[0]
+    assert "[到期提醒 expiring soon] 杭州市人民政府关于印发杭州市未来产业培育行动计划（2025—2026年）的通知" in statuses
+    assert "剩余 Days left: 39 天（2026-12-31 到期）" in statuses
+
+
+def test_next_day_shows_the_changed_clause_the_new_repeal_and_their_alerts(demo: tuple[str, float, Path]) -> None:
+    changes = section(demo[0], "5.")
+    assert "杭州市人民政府办公厅印发关于支持类脑智能未来产业创新发展的若干措施的通知: v1 → v2 (1 modified)" in changes
+    assert "modified 二/（一） 支持承担国家、省重点科技专项" in changes
+    assert "money: 500万元 → 300万元" in changes
+    assert "[文件变更 document changed] 杭州市人民政府办公厅印发关于支持类脑智能未来产业创新发展的若干措施的通知（杭政办函〔2025〕58号）" in changes
+    assert "- 修改 二/（一）: 500万元 → 300万元" in changes
+    assert "repealed by 《杭州市脑机接口产业高质量发展若干措施》（杭经信〔2026〕3号）" in changes
+    crawl = section(demo[0], "4.")
+    assert re.search(r"ok\s+sample-hz: .*new 1, changed 1", crawl)
+    assert "partial  sample-govcn" in crawl and "HTTP 503" in crawl
+
+
+def test_the_digest_is_rendered_with_the_redline(demo: tuple[str, float, Path]) -> None:
+    digest = section(demo[0], "6.")
+    assert "To: policy-team@example.org" in digest
+    assert "[-500-] {+300+}" in digest
+
+
+def test_finishes_fast_leaves_nothing_running_and_says_what_next(demo: tuple[str, float, Path]) -> None:
+    stdout, took, output = demo
+    assert took < 60
+    assert (output / "tracker.db").exists() and (output / "tracker.toml").exists()
+    for url in re.findall(r"^  \w+\s+(http://127\.0\.0\.1:\d+)$", section(stdout, "1."), re.M):
+        port = int(url.rsplit(":", 1)[1])
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    tail = stdout.strip().splitlines()[-12:]
+    assert any(line.strip().startswith("tracker init") for line in tail)
+    assert any(line.strip().startswith("tracker run") for line in tail)
+    assert any("sources/catalog" in line for line in tail)
