@@ -103,3 +103,35 @@ def test_number_after_title_belongs_to_it_and_duplicates_merge() -> None:
         ]
     )
     assert _pairs(refs.cites) == [("R意见", "国发〔2020〕9号")]
+
+
+def test_titles_written_without_book_marks_before_their_number() -> None:
+    refs = extract_references(
+        [
+            "本办法自2020年1月1日起施行，杭州市人民政府关于加强数据管理的通知（杭政〔2015〕3号）同时废止。",
+            "贯彻落实《A意见》（国发〔2013〕35号）和国务院办公厅关于推进养老服务发展的意见（国办发〔2019〕5号）要求。",
+        ]
+    )
+    assert _pairs(refs.repeals) == [("杭州市人民政府关于加强数据管理的通知", "杭政〔2015〕3号")]
+    assert _pairs(refs.cites) == [("A意见", "国发〔2013〕35号"), ("国务院办公厅关于推进养老服务发展的意见", "国办发〔2019〕5号")]
+
+
+def test_decision_repealing_a_list_of_documents() -> None:
+    refs = extract_references(
+        [
+            "现决定废止下列规范性文件：",
+            "1.杭州市人民政府关于加强数据管理的通知（杭政〔2015〕3号）",
+            "2.杭州市人民政府关于促进会展业发展的意见（杭政〔2016〕4号）",
+            "本决定自公布之日起施行。",
+        ]
+    )
+    assert _pairs(refs.repeals) == [
+        ("杭州市人民政府关于加强数据管理的通知", "杭政〔2015〕3号"),
+        ("杭州市人民政府关于促进会展业发展的意见", "杭政〔2016〕4号"),
+    ]
+    assert refs.cites == []
+
+
+def test_repeal_introduced_by_dui() -> None:
+    refs = extract_references(["对《A办法》（杭政〔2011〕1号）予以废止。"])
+    assert _pairs(refs.repeals) == [("A办法", "杭政〔2011〕1号")]

@@ -29,6 +29,15 @@ DOC_NUMBER = (
 )
 DOC_NUMBER_RE = re.compile(DOC_NUMBER)
 _TITLE_RE = re.compile(r"《([^《》]{2,120})》")
+_DOC_TYPE = r"(?:通知|意见|办法|规定|决定|方案|计划|细则|批复|条例|公告|通告|措施|规划|纲要|指引|规则|准则|标准|目录|清单|规程)"
+#: A title written without 《》 right before its 文号: `杭州市人民政府关于X的通知（杭政〔2015〕3号）`.
+_UNQUOTED_TITLE_RE = re.compile(
+    rf"(?P<title>[\u4e00-\u9fff“”、（）()—\-0-9]{{4,80}}?(?:关于|印发)[\u4e00-\u9fff“”、（）()—\-0-9]{{2,80}}?{_DOC_TYPE})"
+    rf"\s*[（(]\s*(?P<number>{DOC_NUMBER})\s*[）)]"
+)
+_UNQUOTED_LEAD_RE = re.compile(
+    r"^(?:根据|依据|依照|按照|参照|贯彻落实|贯彻|落实|执行|原|前发的?|此前印发的|此前|同时将?|将|对|现决定|决定|废止|以|经|\d{1,3}[.．、])+"
+)
 _PAREN_AFTER_RE = re.compile(r"\s*[（(]([^（()）]{0,80})[）)]")
 _LEADING_WORDS_RE = re.compile(
     r"^.*?(?:根据|依据|依照|按照|参照|贯彻|落实|执行|印发|转发|下发|废止|和|及|与|或|、|，|的|以|按|经|原|前发|该|其|日|于|在)"
@@ -37,12 +46,14 @@ _VERB_RE = re.compile(
     r"(?:同时|予以|即行|一并|自行|相应|均|即|现|决定)?(?:废止|废除|失效|撤销)"
     r"|停止(?:执行|施行|实施|使用)|不再(?:执行|施行|实施|适用)|宣布(?:失效|废止)"
 )
-_CITE_MARKER_RE = re.compile(r"^(?:根据|依据|依照|按照|参照|对照|结合|遵照|为(?:贯彻|落实|深入)|贯彻|落实|经|在|对|将|与)")
+_CITE_MARKER_RE = re.compile(r"^(?:根据|依据|依照|按照|参照|对照|结合|遵照|为(?:贯彻|落实|深入)|贯彻|落实|经)")
 _SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
 _SUBCLAUSE_SPLIT_RE = re.compile(r"[，,]")
 _ALIAS_RE = re.compile(r"(?:以下|下)简称\s*[“\"《]([^”\"》]{1,40})[”\"》]")
 _PARTIAL_RE = re.compile(r"第[一二三四五六七八九十百零〇\d]+(?:条|款|项|章|节)|中(?:关于|有关)|的(?:有关|相关)?(?:规定|条款|内容|部分)")
-_LIST_INTRO_RE = re.compile(r"(?:下列|以下|如下).{0,20}(?:废止|失效|停止执行|不再执行)[^：:]{0,10}[：:]\s*$")
+_LIST_INTRO_RE = re.compile(
+    r"(?:(?:下列|以下|如下).{0,20}(?:废止|失效|停止执行|不再执行)|(?:废止|宣布失效|停止执行|不再执行)(?:下列|以下|如下)).{0,12}[：:]\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,17 @@ def _references(sentence: str) -> list[_Found]:
                 taken.append((m.end(), paren.end()))
         found.append(_Found(DocRef(title=m.group(1).strip(), doc_number=number), m.start(), end))
         taken.append((m.start(), m.end()))
+    for m in _UNQUOTED_TITLE_RE.finditer(sentence) if "号" in sentence else ():
+        if any(a <= m.start("number") < b for a, b in taken):
+            continue
+        start = max([m.start("title"), *(b for a, b in taken if a < m.end("title") and b > m.start("title"))])
+        raw = re.sub(r"^[和及与、，,\s]+", "", sentence[start : m.end("title")])
+        title = _UNQUOTED_LEAD_RE.sub("", raw)
+        start = m.end("title") - len(title)
+        if len(title) < 6 or not re.search(r"关于|印发", title):
+            continue
+        found.append(_Found(DocRef(title=title, doc_number=_clean_number(m.group("number"))), start, m.end()))
+        taken.append((start, m.end()))
     for start, end, number in find_doc_numbers(sentence) if "号" in sentence else ():
         if any(a <= start < b or a < end <= b for a, b in taken):
             continue
