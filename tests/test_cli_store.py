@@ -129,8 +129,11 @@ def test_human_diff_is_a_redline(db_url: str, seed_versions: tuple[Path, Path]) 
     assert code == 0
     assert "v1 → v2 (1 added, 3 modified, 9 moved; expires_on)" in out
     assert "modified 三/（八） → 三/（九） 支持产品开展医疗器械注册" in out
+    assert "单个企业每年最高奖励 [-500-]{+300+} 万元" in out  # no colours in a pipe: wdiff markers
     assert "money: 500万元 → 300万元" in out
-    assert "expires_on: 2028-12-31 → 2029-12-31" in out
+    assert "expires_on: [-2028-12-31-] → {+2029-12-31+}" in out
+    assert f"[-{DELETED_SENTENCE}-]" in out
+    assert "moved 二/（四） → 二/（五） 支持重大创新载体建设\n\n" in out  # a moved clause is not reprinted
 
 
 def test_docs_show_and_relations_both_ways(db_url: str, seed_paths: dict[str, Path]) -> None:

@@ -223,20 +223,27 @@ def render_redline(document: Document, changes: ClauseDiff) -> None:
     )
     for field, change in changes.metadata.items():
         line = Text(f"  {field}: ")
-        line.append(str(change.old), style=DELETED)
+        line.append(_marked("delete", str(change.old)), style=DELETED)
         line.append(" → ")
-        line.append(str(change.new), style=INSERTED)
+        line.append(_marked("insert", str(change.new)), style=INSERTED)
         console.print(line)
     for change in changes.clauses:
         console.print(_clause_header(change), markup=False)
-        body = Text("    ")
         if change.change == "moved":
-            body.append(change.new_text or "", style="dim")
+            continue  # same text under a new number: the header says everything
+        body = Text("    ")
         for op in change.inline:
-            body.append(op.text, style={"delete": DELETED, "insert": INSERTED}.get(op.op, ""))
+            body.append(_marked(op.op, op.text), style={"delete": DELETED, "insert": INSERTED}.get(op.op, ""))
         console.print(body)
         for figure in change.figures:
             console.print(f"    {figure.kind}: {figure.old or '—'} → {figure.new or '—'}", markup=False)
+
+
+def _marked(op: str, text: str) -> str:
+    """Without colours (a pipe, a file) deletions read `[-…-]` and insertions `{+…+}`, as in wdiff."""
+    if console.color_system is not None or op == "equal":
+        return text
+    return f"[-{text}-]" if op == "delete" else f"{{+{text}+}}"
 
 
 def _clause_header(change: ClauseChange) -> str:
