@@ -252,3 +252,11 @@ def test_metadata_table_placed_inside_the_body() -> None:
     assert (doc.doc_number, doc.validity, doc.registration_number) == ("杭政办函〔2024〕9号", "失效", "AHZC00-2024-0005")
     assert _paths(doc) == ["通知", "序言", "一", "二", "三"]
     assert "索引号" not in doc.text
+
+
+def test_markdown_that_starts_with_a_centred_div_is_still_markdown() -> None:
+    text = "<div align='center'>**杭州市数据开放管理办法**</div>\n\n一、总体要求\n\n为规范数据开放，制定本办法。\n\n二、附则\n\n本办法自2024年1月1日起施行。\n"
+    (doc,) = parse_document(text)
+    assert doc.title == "杭州市数据开放管理办法"
+    assert _paths(doc) == ["一", "二"]
+    assert doc.effective_from == D(2024, 1, 1)

@@ -481,9 +481,13 @@ def text_page(text: str) -> Page:
 
 
 def looks_like_html(text: str, content_type: str | None = None) -> bool:
-    head = text.lstrip("\ufeff \t\r\n")[:2048].lower()
+    """HTML (a page or a fragment) rather than plain text / Markdown that merely contains tags."""
+    head = text.lstrip("\ufeff \t\r\n")[:4096].lower()
     if content_type and "html" in content_type.lower() and not head.startswith("---"):
         return True
-    if head.startswith("<") and not head.startswith("<https://") and not head.startswith("<http://"):
+    if re.search(r"<(?:html|body|head|!doctype)\b", head):
         return True
-    return bool(re.search(r"<(?:html|body|head)\b", head))
+    if not head.startswith("<") or head.startswith(("<http://", "<https://")):
+        return False
+    lines = [line.strip() for line in head.splitlines() if line.strip()]
+    return sum(line.startswith("<") for line in lines) * 2 >= len(lines)
