@@ -41,7 +41,8 @@ _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("chapter", re.compile(rf"^第\s*(?P<n>{_CN_NUMERAL}|\d+)\s*章{_AFTER_LAW_MARKER}\s*")),
     ("section", re.compile(rf"^第\s*(?P<n>{_CN_NUMERAL}|\d+)\s*节{_AFTER_LAW_MARKER}\s*")),
     ("article", re.compile(rf"^第\s*(?P<n>{_CN_NUMERAL}|\d+)\s*条{_AFTER_LAW_MARKER}\s*")),
-    ("cn", re.compile(rf"^(?P<n>{_CN_NUMERAL})\s*[、．.]\s*")),
+    # `一、二级医院…` enumerates numerals, it does not number a clause.
+    ("cn", re.compile(rf"^(?P<n>{_CN_NUMERAL})\s*[、．.]\s*(?![一二三四五六七八九十]+[、级类档等])")),
     ("cn_paren", re.compile(rf"^[（(]\s*(?P<n>{_CN_NUMERAL})\s*[）)]\s*[、．.]?\s*")),
     ("num", re.compile(r"^(?P<n>\d{1,3})\s*(?:[.．、](?![\d.．])|\s(?=[^\d\s年月日万元个%]))\s*")),
     ("num_paren", re.compile(r"^[（(]\s*(?P<n>\d{1,3})\s*[）)]\s*")),
