@@ -135,3 +135,30 @@ def test_decision_repealing_a_list_of_documents() -> None:
 def test_repeal_introduced_by_dui() -> None:
     refs = extract_references(["对《A办法》（杭政〔2011〕1号）予以废止。"])
     assert _pairs(refs.repeals) == [("A办法", "杭政〔2011〕1号")]
+
+
+NUMBER_FORMS = [
+    "杭政办函〔2025〕58号",
+    "国办发明电〔2018〕15号",
+    "浙政发[2015]12号",
+    "浙政发［2015］12号",
+    "浙政发(2015)12号",
+    "浙政发（2015）12号",
+    "拱政办〔2021〕2 号",
+    "杭政〔２０１７〕６６号",
+    "杭政函〔2019〕第5号",
+    "国令第707号",
+    "省政府令第372号",
+    "国家税务总局公告2014年第2号",
+]
+
+
+@pytest.mark.parametrize("number", NUMBER_FORMS)
+def test_document_number_forms_in_the_header_and_in_citations(number: str) -> None:
+    from tracker.parse import parse_document
+
+    text = f"杭州市人民政府关于加强数据管理的通知\n\n{number}\n\n各区、县（市）人民政府：\n\n根据《上位法》（{number}），现将有关事项通知如下。\n"
+    (doc,) = parse_document(text.replace("根据《上位法》", "为落实工作"))
+    assert doc.doc_number == number
+    refs = extract_references([f"根据《上位法》（{number}），制定本办法。", f"落实{number}文件要求。"])
+    assert _pairs(refs.cites) == [("上位法", number)]
