@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ import pytest
 import sqlalchemy as sa
 import tomli_w
 
-from sources.samplesite import SampleSite
+from sources.samplesite import Fault, SampleSite
+from sources.samplesite.sites import DATAPROXY_PATH
 from storage.engine import create_engine, init_database
 from storage.tables import CheckRun
 
@@ -36,12 +38,15 @@ PATIENCE = 90
 class DaemonProcess:
     """One `tracker run` with its stdout (console alerts) and stderr (JSON logs) in files."""
 
-    def __init__(self, workdir: Path, db_url: str, config: Path, name: str) -> None:
+    def __init__(
+        self, workdir: Path, db_url: str, config: Path, name: str, shutdown_timeout: float = SHUTDOWN_TIMEOUT
+    ) -> None:
         self.stdout = workdir / f"{name}.out"
         self.stderr = workdir / f"{name}.log"
+        self.shutdown_timeout = shutdown_timeout
         self.process = subprocess.Popen(
             [TRACKER, "--db", db_url, "--config", str(config), "run", "--log-format", "json",
-             "--dispatch-every", "0.5", "--heartbeat-every", "0.5", "--shutdown-timeout", str(SHUTDOWN_TIMEOUT)],
+             "--dispatch-every", "0.5", "--heartbeat-every", "0.5", "--shutdown-timeout", str(shutdown_timeout)],
             stdout=self.stdout.open("w"),
             stderr=self.stderr.open("w"),
         )  # fmt: skip
@@ -63,7 +68,7 @@ class DaemonProcess:
         """SIGTERM; the exit code and how long the exit took."""
         started = time.monotonic()
         self.signal(signal.SIGTERM)
-        code = self.process.wait(timeout=SHUTDOWN_TIMEOUT + 30)
+        code = self.process.wait(timeout=self.shutdown_timeout + 30)
         return code, time.monotonic() - started
 
     def kill(self) -> None:
@@ -204,4 +209,82 @@ def test_daemon_schedules_reloads_stops_and_restarts_without_repeating(site: Sam
     assert scalar(engine, "SELECT count(*) FROM event") == events
     assert scalar(engine, "SELECT count(*) FROM delivery") == deliveries
     assert restarted.alerts_printed() == 0
+    engine.dispose()
+
+
+def test_a_crawl_hanging_at_sigterm_is_abandoned_at_the_deadline(site: SampleSite, workdir: Path) -> None:
+    db_url = f"sqlite:///{workdir / 'tracker.db'}"
+    init_database(db_url)
+    engine = create_engine(db_url)
+    config = workdir / "tracker.toml"
+    write_config(config, site, "every 1h")
+    site.server("hanweb").inject(DATAPROXY_PATH, Fault(hang=120))
+    daemon = DaemonProcess(workdir, db_url, config, "hanging", shutdown_timeout=2)
+    try:
+        wait_for(lambda: scalar(engine, "SELECT count(*) FROM checkrun") == 1, "the crawl to start")
+        time.sleep(1.5)  # its first request is now waiting on the hanging listing
+        code, took = daemon.stop()
+    finally:
+        daemon.kill()
+    assert code == 0
+    assert 2 <= took < 10
+    (abandoned,) = daemon.logged("abandoning jobs at the shutdown deadline")
+    assert abandoned["jobs"] == ["crawl:sample-hz"]
+    assert scalar(engine, "SELECT count(*) FROM document") == 0
+    assert status(db_url, config)["daemon"]["running"] is False
+    engine.dispose()
+
+
+def test_invalid_schedule_at_start_is_one_line_and_exit_2(site: SampleSite, workdir: Path) -> None:
+    db_url = f"sqlite:///{workdir / 'tracker.db'}"
+    init_database(db_url)
+    config = workdir / "tracker.toml"
+    write_config(config, site, "0 9 * *")
+    done = subprocess.run(
+        [TRACKER, "--db", db_url, "--config", str(config), "run"], capture_output=True, text=True, timeout=PATIENCE
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"error: {config}: source[0].schedule: invalid schedule '0 9 * *': expected 'every <duration>' or a cron "
+        "expression with 5 fields (minute hour day month weekday), got 4 field(s)"
+    )
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    name = f"tracker_test_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine("postgresql+psycopg://root@127.0.0.1:5432/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://root@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def test_daemon_on_postgresql_crawls_delivers_and_keeps_a_second_one_out(
+    site: SampleSite, workdir: Path, postgres_url: str
+) -> None:
+    init_database(postgres_url)
+    engine = create_engine(postgres_url)
+    config = workdir / "tracker.toml"
+    write_config(config, site, "every 2s jitter 0s")
+    daemon = DaemonProcess(workdir, postgres_url, config, "postgres")
+    try:
+        wait_for(lambda: finished_crawls(engine) >= 2, "two crawls")
+        wait_for(lambda: scalar(engine, "SELECT count(*) FROM delivery WHERE state = 'sent'") > 0, "deliveries")
+        second = subprocess.run(
+            [TRACKER, "--db", postgres_url, "--config", str(config), "run"], capture_output=True, text=True, timeout=PATIENCE
+        )
+        assert second.returncode == 2 and "already running" in second.stderr
+        assert status(postgres_url, config)["daemon"]["running"] is True
+        code, _took = daemon.stop()
+    finally:
+        daemon.kill()
+    assert code == 0
+    assert not [line for line in daemon.logs() if line["level"] in ("warning", "error")]
+    assert scalar(engine, "SELECT count(*) FROM delivery WHERE state <> 'sent'") == 0
+    assert daemon.alerts_printed() == scalar(engine, "SELECT count(*) FROM delivery")
     engine.dispose()
