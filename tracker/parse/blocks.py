@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from lxml import etree
 
@@ -122,17 +123,17 @@ def is_debris(text: str) -> bool:
 # ---- HTML ---------------------------------------------------------------------------
 
 
-def _xpath_for(selector: str) -> str:
+def _parse_selector(selector: str) -> tuple[str | None, str | None, str | None]:
+    """`tag#id` / `tag.class` / `#id` / `.class` → (tag, id, class)."""
     match = _SIMPLE_SELECTOR_RE.match(selector)
     if not match:
         raise ValueError(f"unsupported selector {selector!r}")
-    tag = match.group("tag") or "*"
-    if match.group("id"):
-        return f'//{tag}[@id="{match.group("id")}"]'
-    return f'//{tag}[contains(concat(" ", normalize-space(@class), " "), " {match.group("cls")} ")]'
+    return match.group("tag") or None, match.group("id"), match.group("cls")
 
 
-_BODY_XPATHS = tuple(etree.XPath(_xpath_for(s)) for s in _BODY_SELECTORS)
+_BODY_RULES = tuple(_parse_selector(s) for s in _BODY_SELECTORS)
+_BODY_IDS = {rule[1] for rule in _BODY_RULES if rule[1]}
+_BODY_CLASSES = {rule[2] for rule in _BODY_RULES if rule[2]}
 
 
 _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -193,8 +194,21 @@ def _by_density(root: etree._Element) -> etree._Element:
 
 
 def _find_body(root: etree._Element) -> etree._Element:
-    for xpath in _BODY_XPATHS:
-        matches = [el for el in xpath(root) if _text_len(el) >= _MIN_BODY_CHARS]
+    """The first known selector (in priority order) that holds text; else the densest element."""
+    candidates: list[etree._Element] = []
+    for el in root.iter():
+        el_id, el_class = el.get("id"), el.get("class")
+        if (el_id and el_id in _BODY_IDS) or (el_class and not _BODY_CLASSES.isdisjoint(el_class.split())):
+            candidates.append(el)
+    for tag, el_id, el_class in _BODY_RULES:
+        matches = [
+            el
+            for el in candidates
+            if (tag is None or el.tag == tag)
+            and (el_id is None or el.get("id") == el_id)
+            and (el_class is None or el_class in (el.get("class") or "").split())
+            and _text_len(el) >= _MIN_BODY_CHARS
+        ]
         if matches:
             return max(matches, key=_text_len)
     return _by_density(root)
@@ -234,22 +248,31 @@ class _BlockWriter:
         self._heading = True
 
     def flush(self) -> None:
+        if not self._runs:
+            self._heading = False
+            return
         text = clean_space("".join(t for t, _ in self._runs))
         if text and not is_debris(text):
-            bolds: list[str] = []
-            current = ""
-            for run, bold in self._runs:
-                if bold:
-                    current += run
-                elif clean_space(run):
-                    if clean_space(current):
-                        bolds.append(clean_space(current))
-                    current = ""
-            if clean_space(current):
-                bolds.append(clean_space(current))
-            self.blocks.append(Block(text, tuple(bolds), self._heading))
+            self.blocks.append(Block(text, self._bold_runs(), self._heading))
         self._runs = []
         self._heading = False
+
+    def _bold_runs(self) -> tuple[str, ...]:
+        """Maximal runs of bold text, whitespace between bold pieces not breaking a run."""
+        if not any(bold for _, bold in self._runs):
+            return ()
+        bolds: list[str] = []
+        current = ""
+        for run, bold in self._runs:
+            if bold:
+                current += run
+            elif run.strip():
+                if current.strip():
+                    bolds.append(clean_space(current))
+                current = ""
+        if current.strip():
+            bolds.append(clean_space(current))
+        return tuple(bolds)
 
     def row(self, cells: list[str]) -> None:
         self.flush()
@@ -291,8 +314,8 @@ def _metadata_tables_in(body: etree._Element) -> list[etree._Element]:
     """Tables inside the body that are a 信息公开 metadata table (several label cells)."""
     tables = []
     for table in body.iter("table"):
-        labels = sum(1 for cell in table.iter("td", "th") if normalize_label(clean_space(text_of(cell))) in LABELS)
-        if labels >= 3:
+        cells = [cell for row in islice(table.iter("tr"), 8) for cell in row if _tag(cell) in ("td", "th")]
+        if sum(1 for cell in cells if normalize_label(text_of(cell)) in LABELS) >= 3:
             tables.append(table)
     return tables
 
