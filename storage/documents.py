@@ -146,23 +146,13 @@ def save_version(
     session.add(version)
     session.flush()
     assert version.id is not None
-    clause_rows = [
-        ClauseRow(
-            version_id=version.id,
-            ordinal=ordinal,
-            path=clause.path,
-            heading=clause.heading,
-            text=clause.text,
-            text_hash=hashlib.sha256(clause.text.encode("utf-8")).hexdigest(),
-        )
-        for ordinal, clause in enumerate(doc.clauses)
-    ]
-    session.add_all(clause_rows)
-    session.flush()
+    clause_ids = _insert_clauses(session, version.id, doc.clauses)
 
     _sync_relations(session, document, doc)
     _resolve_incoming(session, document)
-    index_document(session, document.id, _search_title(doc), ((row.id, row.path, row.text) for row in clause_rows))
+    index_document(
+        session, document.id, _search_title(doc), ((i, c.path, c.text) for i, c in zip(clause_ids, doc.clauses))
+    )
 
     diff = None
     if previous is not None:
@@ -173,6 +163,26 @@ def save_version(
     session.add(version)
     events = _record_save_events(session, document, version, diff, fetched_at, source_id)
     return SaveResult(document, version, previous, diff, created=previous is None, changed=previous is not None, events=events)
+
+
+def _insert_clauses(session: Session, version_id: int, clauses: list[Clause]) -> list[int]:
+    """One multi-row INSERT, then the ids in clause order (the ORM would insert row by row)."""
+    if not clauses:
+        return []
+    rows = [
+        {
+            "version_id": version_id,
+            "ordinal": ordinal,
+            "path": clause.path,
+            "heading": clause.heading,
+            "text": clause.text,
+            "text_hash": hashlib.sha256(clause.text.encode("utf-8")).hexdigest(),
+        }
+        for ordinal, clause in enumerate(clauses)
+    ]
+    session.execute(sa.insert(ClauseRow), rows)
+    query = select(ClauseRow.id).where(ClauseRow.version_id == version_id).order_by(col(ClauseRow.ordinal))
+    return [clause_id for clause_id in session.exec(query) if clause_id is not None]
 
 
 _TEXT_FIELDS = (
