@@ -381,6 +381,10 @@ class Daemon:
             try:
                 signum = self._signals.get(timeout=self.options.heartbeat_every)
             except queue.Empty:
+                # APScheduler sleeps on the monotonic clock, which stands still while the
+                # machine is suspended; a nudge on every heartbeat makes a run that fell due
+                # during the sleep start within one heartbeat of waking (coalesced to one).
+                self._scheduler.wakeup()
                 self._save_state(wait=False)
                 continue
             if signum == signal.SIGHUP:
