@@ -3,10 +3,10 @@
 The daily sweep (`sweep`) and the pipeline's per-document step (`refresh_statuses`) share
 one path: load the documents' dates and the repeal/amend/confirm relations pointing at them
 in two queries, run `tracker.lifecycle.assess` in memory, write only the rows whose status,
-reason or evidence changed (one executemany), and record `status_changed` /
-`expiry_reminder` events in one INSERT … ON CONFLICT DO NOTHING (as `storage.events.record_event`
-does one at a time), whose unique dedupe keys make re-running, restarting or re-ingesting harmless. Like every storage function this
-flushes but never commits: the caller owns the transaction.
+reason or evidence changed, and record `status_changed` / `expiry_reminder` events with one
+INSERT … ON CONFLICT (dedupe_key) DO NOTHING — what `storage.events.record_event` does one
+event at a time — so re-running, restarting or re-ingesting never records a fact twice.
+Like every storage function this flushes but never commits: the caller owns the transaction.
 """
 
 from __future__ import annotations
@@ -72,16 +72,12 @@ class SweepResult:
 
 @dataclass(frozen=True, slots=True)
 class _Stored:
-    """A document's stored status fields, compared against the new assessment."""
+    """A document's stored status columns (`values`, in `_STATUS_FIELDS` order) and what events need."""
 
     values: tuple[object, ...]
+    status: StoredStatus
     expires_on: dt.date | None
     is_placeholder: bool
-
-    @property
-    def status(self) -> StoredStatus:
-        status, since, reason = self.values[0], self.values[1], self.values[2]
-        return StoredStatus(str(status), since if isinstance(since, dt.date) else None, assessed=reason is not None)
 
 
 def sweep(
@@ -165,8 +161,7 @@ def _apply(
             reminders.append(reminder)
     _write(session, updates)
     result.updated = len(updates)
-    specs.extend(_not_yet_recorded(session, reminders))
-    result.events = _record_events(session, specs, occurred_at)
+    result.events = _record_events(session, specs + reminders, occurred_at)
     return result
 
 
@@ -190,8 +185,9 @@ def _load_documents(
     for chunk in _chunks(ids):
         rows = session.connection().execute(query if chunk is None else query.where(col(Document.id).in_(chunk))).all()
         for row in rows:
-            documents[row[0]] = DatedDocument(*row[:8])
-            stored[row[0]] = _Stored(tuple(row[9:]), row[6], bool(row[8]))
+            documents[row.id] = DatedDocument(*row[:8])
+            status = StoredStatus(row.status, row.status_since, assessed=row.status_reason is not None)
+            stored[row.id] = _Stored(tuple(row[9:]), status, row.expires_on, bool(row.is_placeholder))
     return documents, stored
 
 
@@ -218,9 +214,8 @@ def _load_incoming(
 def _write(session: Session, updates: list[dict[str, object]]) -> None:
     """Changed rows go to a temporary table in one executemany, then one UPDATE … FROM.
 
-    A row-by-row UPDATE of `document` is four times slower on SQLite: every statement
-    re-checks the foreign keys that point at the document. Loaded Document objects forget
-    their stale status fields.
+    A row-by-row UPDATE of `document` is twice as slow on SQLite (its foreign-key checks
+    run per statement). Loaded Document objects forget their stale status fields.
     """
     if not updates:
         return
@@ -263,16 +258,6 @@ def _record_events(session: Session, specs: list[EventSpec], occurred_at: dt.dat
         assert chunk is not None
         events.extend(session.exec(select(Event).where(col(Event.id).in_(chunk))))
     return sorted(events, key=lambda event: event.id or 0)
-
-
-def _not_yet_recorded(session: Session, specs: list[EventSpec]) -> list[EventSpec]:
-    """The specs whose dedupe key is not in the database yet: most reminders a sweep finds were sent before."""
-    keys = [spec.dedupe_key for spec in specs]
-    recorded: set[str] = set()
-    for chunk in _chunks(keys):
-        assert chunk is not None
-        recorded.update(session.execute(sa.select(Event.dedupe_key).where(col(Event.dedupe_key).in_(chunk))).scalars())
-    return [spec for spec in specs if spec.dedupe_key not in recorded]
 
 
 def _chunks(values: Collection[_T] | None) -> Iterable[list[_T] | None]:
