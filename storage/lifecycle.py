@@ -186,7 +186,7 @@ def _load_documents(
         rows = session.connection().execute(query if chunk is None else query.where(col(Document.id).in_(chunk))).all()
         for row in rows:
             documents[row.id] = DatedDocument(*row[:8])
-            status = StoredStatus(row.status, row.status_since, assessed=row.status_reason is not None)
+            status = StoredStatus(row.status, assessed=row.status_reason is not None)
             stored[row.id] = _Stored(tuple(row[9:]), status, row.expires_on, bool(row.is_placeholder))
     return documents, stored
 

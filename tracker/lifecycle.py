@@ -109,7 +109,6 @@ class StoredStatus:
     """The status last written for a document; `assessed` is false until the engine first ran on it."""
 
     status: str
-    since: dt.date | None = None
     assessed: bool = False
 
 
@@ -124,8 +123,11 @@ class EventSpec:
 
 
 def validity_status(validity: str | None) -> Status | None:
-    """The status a page's own validity field states (有效/失效/废止, 全文废止, 现行有效…), if any."""
-    if not validity:
+    """The status a page's own validity field states (有效/失效/废止, 全文废止, 现行有效…), if any.
+
+    部分失效 / 部分废止 end only some clauses, so they state no status for the document.
+    """
+    if not validity or "部分" in validity:
         return None
     for word, status in _VALIDITY_STATUS:
         if word in validity:
