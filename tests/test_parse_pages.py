@@ -260,3 +260,14 @@ def test_markdown_that_starts_with_a_centred_div_is_still_markdown() -> None:
     assert doc.title == "杭州市数据开放管理办法"
     assert _paths(doc) == ["一", "二"]
     assert doc.effective_from == D(2024, 1, 1)
+
+
+def test_listing_page_is_not_a_policy() -> None:
+    items = "".join(
+        f'<li><a href="/art/2024/1/{n}/art_1_{n}.html">杭州市人民政府办公厅关于印发第{n}批政策文件的通知</a><span>2024-01-{n:02d}</span></li>'
+        for n in range(1, 21)
+    )
+    html = f'<html><head><title>行政规范性文件</title></head><body><div class="list"><ul>{items}</ul></div></body></html>'
+    with pytest.raises(NotADocumentError) as raised:
+        parse_document(html)
+    assert raised.value.kind is PageKind.NOT_A_POLICY

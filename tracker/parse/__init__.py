@@ -60,6 +60,10 @@ __all__ = [
 ]
 
 
+#: Above this share of linked text the "body" is a listing of other pages, not a document.
+_LISTING_LINK_SHARE = 0.6
+
+
 def parse_document(
     content: bytes | str, *, url: str | None = None, content_type: str | None = None
 ) -> list[PolicyDocument]:
@@ -70,6 +74,8 @@ def parse_document(
         if problem:
             raise problem
         page = html_page(text)
+        if page.link_share > _LISTING_LINK_SHARE:
+            raise NotADocumentError(PageKind.NOT_A_POLICY, "the page is a list of links (a listing or index page)")
     else:
         page = text_page(text)
     if sum(len(b.text) for b in page.blocks) < 20:

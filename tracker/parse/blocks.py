@@ -41,6 +41,7 @@ class Page:
     fields: dict[str, str] = field(default_factory=dict)  # field key (see LABELS) → value as shown
     meta: dict[str, str] = field(default_factory=dict)  # <meta name> (lower-case) → content
     title_hints: list[str] = field(default_factory=list)  # front matter title, <h1>, <title>, best first
+    link_share: float = 0.0  # share of the body's text inside links: listing pages are mostly links
 
 
 # Labels of metadata tables (gov.cn table.bd1, Hanweb 信息公开) → PolicyDocument field.
@@ -405,10 +406,12 @@ def html_page(html: str) -> Page:
     body = _find_body(root)
     fields = _labelled_fields(root, body)
     _drop_noise(body)
+    body_chars = _text_len(body) or 1
+    link_chars = sum(len(clean_space(text_of(a))) for a in body.iter("a"))
     writer = _BlockWriter()
     _walk(body, writer, bold=False)
     writer.flush()
-    return Page(_without_page_furniture(writer.blocks, fields), fields, meta, hints)
+    return Page(_without_page_furniture(writer.blocks, fields), fields, meta, hints, link_chars / body_chars)
 
 
 def _without_page_furniture(blocks: list[Block], fields: dict[str, str]) -> list[Block]:
