@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from bs4 import BeautifulSoup, Tag
 
 from tracker.model import DocRef, PolicyDocument
+from tracker.parse.references import DOC_NUMBER_RE
 
 REPEALS = "repeals"
 CONFIRMS = "confirms"
@@ -29,11 +30,6 @@ _VERDICTS = (
     (AMENDS, re.compile(r"修改|修订")),
     (REPEALS, re.compile(r"废止|宣布失效|失效|停止执行|不再执行|停止施行")),
     (CONFIRMS, re.compile(r"继续有效|继续施行|继续执行|保留|^有效$")),
-)
-_DOC_NUMBER_RE = re.compile(
-    r"[\u4e00-\u9fffA-Za-z]{1,15}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d+\s*号"
-    r"|[\u4e00-\u9fff]{1,12}令\s*第\s*\d+\s*号"
-    r"|[\u4e00-\u9fff]{0,12}公告\s*(?:19|20)\d{2}\s*年\s*第\s*\d+\s*号"
 )
 _BOOK_TITLE_RE = re.compile(r"《([^《》]+)》")
 _NUMBERING_RE = re.compile(r"^\s*(?:#+\s*|附件\s*\d*\s*[：:]?\s*|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+\s*[.、．])\s*")
@@ -122,7 +118,7 @@ def _verdict(text: str) -> str | None:
 def _heading_verdict(line: str) -> tuple[str, str] | None:
     """(kind, heading text) when the line is a verdict heading such as `一、废止的规范性文件（3件）`."""
     text = line.strip()
-    if not text or len(text) > _MAX_HEADING_CHARS or "《" in text or _DOC_NUMBER_RE.search(text):
+    if not text or len(text) > _MAX_HEADING_CHARS or "《" in text or DOC_NUMBER_RE.search(text):
         return None
     bare = _NUMBERING_RE.sub("", text).strip(" ：:")
     kind = _verdict(bare)
@@ -213,7 +209,7 @@ def _cell(row: list[str], index: int | None) -> str:
 
 def _row_ref(name: str, number: str) -> DocRef | None:
     """The document a table row names; the number may sit in the name cell as `（…号）`."""
-    match = _DOC_NUMBER_RE.search(number) or _DOC_NUMBER_RE.search(name)
+    match = DOC_NUMBER_RE.search(number) or DOC_NUMBER_RE.search(name)
     doc_number = match.group(0).strip() if match else None
     title = _title(name, doc_number)
     if not title and not doc_number:
@@ -261,7 +257,7 @@ def _item_ref(text: str) -> DocRef | None:
     if not _NUMBERING_RE.match(text) and not text.startswith("《"):
         return None
     quoted = _BOOK_TITLE_RE.search(text)
-    number = _DOC_NUMBER_RE.search(text)
+    number = DOC_NUMBER_RE.search(text)
     if quoted is None and number is None:
         return None
     if quoted is not None:
