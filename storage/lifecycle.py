@@ -35,6 +35,7 @@ from tracker.lifecycle import (
     expiry_reminder_event,
     status_change_event,
 )
+from tracker.model import Status
 
 _T = TypeVar("_T")
 _CHUNK = 500
@@ -131,6 +132,23 @@ def assess_documents(
     documents, _ = _load_documents(session, document_ids)
     incoming = _load_incoming(session, document_ids, documents)
     return {doc_id: assess(doc, incoming.get(doc_id, ()), on, warning_days=warning_days) for doc_id, doc in documents.items()}
+
+
+def expiring_documents(
+    session: Session, on: dt.date, *, within_days: int, warning_days: int = DEFAULT_WARNING_DAYS
+) -> list[tuple[Document, Assessment, int]]:
+    """Documents in force on `on` whose validity ends within `within_days`: (document, status, days left), soonest first."""
+    query = select(Document).where(
+        col(Document.expires_on) >= on, col(Document.expires_on) <= on + dt.timedelta(days=within_days)
+    )
+    candidates = {document.id: document for document in session.exec(query) if document.id is not None}
+    assessments = assess_documents(session, on, document_ids=candidates, warning_days=warning_days)
+    ending = [
+        (document, assessments[doc_id], (document.expires_on - on).days)
+        for doc_id, document in candidates.items()
+        if document.expires_on is not None and assessments[doc_id].status in (Status.IN_FORCE, Status.EXPIRING)
+    ]
+    return sorted(ending, key=lambda row: (row[2], row[0].id or 0))
 
 
 def _apply(

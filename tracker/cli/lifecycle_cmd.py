@@ -11,12 +11,12 @@ from collections.abc import Collection
 
 import typer
 from rich.table import Table
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from storage.engine import DatabaseError, open_database
-from storage.lifecycle import assess_documents
+from storage.lifecycle import assess_documents, expiring_documents
 from storage.queries import document_json
-from storage.tables import Document, utcnow
+from storage.tables import utcnow
 from tracker.cli.app import app, cli_context, console, fail, print_json
 from tracker.cli.store_cmd import database_session
 from tracker.config import ConfigError, Settings, TrackerSettings, load_settings
@@ -146,19 +146,7 @@ def expiring(
     on = as_of_date(as_of, settings)
     days = settings.warning_days if within is None else within
     with database_session(ctx) as session:
-        query = select(Document).where(
-            col(Document.expires_on) >= on, col(Document.expires_on) <= on + dt.timedelta(days=days)
-        )
-        candidates = {document.id: document for document in session.exec(query) if document.id is not None}
-        assessments = assess_documents(session, on, document_ids=candidates, warning_days=settings.warning_days)
-        ending = sorted(
-            (
-                (document, assessments[doc_id], (document.expires_on - on).days)
-                for doc_id, document in candidates.items()
-                if document.expires_on is not None and assessments[doc_id].status in (Status.IN_FORCE, Status.EXPIRING)
-            ),
-            key=lambda row: (row[2], row[0].id or 0),
-        )
+        ending = expiring_documents(session, on, within_days=days, warning_days=settings.warning_days)
         if json_output:
             print_json(
                 [{**document_json(session, d), **status_json(a, on), "days_left": left} for d, a, left in ending]
