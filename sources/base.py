@@ -19,7 +19,7 @@ from tracker.config import SourceConfig
 
 _DATE_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
 REVISIT_CHOICES = ("listed", "changed")
-COMMON_OPTIONS = frozenset({"verified", "revisit"})
+COMMON_OPTIONS = frozenset({"verified", "revisit", "incremental"})
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ class Source(abc.ABC):
         self.stats = stats if stats is not None else RequestStats()
         self.allowed_hosts = effective_allowed_hosts(config)
         self.revisit: str = config.options.get("revisit", "listed")
+        self.incremental: bool = config.options.get("incremental", True)
 
     @classmethod
     def validate(cls, config: SourceConfig) -> None:
@@ -90,6 +91,7 @@ class Source(abc.ABC):
             known = ", ".join(sorted(cls.options | COMMON_OPTIONS))
             raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} for kind {cls.kind} (known: {known})")
         option(config, "verified", bool)
+        option(config, "incremental", bool)
         revisit = option(config, "revisit", str, "listed")
         if revisit not in REVISIT_CHOICES:
             raise ValueError(f"revisit must be one of {', '.join(REVISIT_CHOICES)}, got {revisit!r}")

@@ -131,6 +131,20 @@ def test_unchanged_recrawl_downloads_no_article_body(site: SampleSite, engine: s
         assert session.exec(select(sa.func.count()).select_from(Version)).one() == 17
 
 
+def test_full_walk_and_listing_trust_options(site: SampleSite, engine: sa.Engine) -> None:
+    tables = site.source_tables(delay=0.01)
+    hz = next(t for t in tables if t["name"] == "sample-hz")
+    crawl(engine, settings_from_dict({"source": [hz]}), policy=POLICY)
+    site.reset_counters()
+
+    full = crawl(engine, settings_from_dict({"source": [{**hz, "incremental": False}]}), policy=POLICY)[0]
+    trusted = crawl(engine, settings_from_dict({"source": [{**hz, "incremental": False, "revisit": "changed"}]}), policy=POLICY)[0]
+
+    assert (full.pages, full.unchanged, trusted.pages, trusted.unchanged) == (3, 5, 3, 5)
+    assert site.server("hanweb").requests[DATAPROXY_PATH] == 6
+    assert article_statuses(site) == Counter({304: 5, 412: 1})  # the full walk's GETs; the trusting walk sent none
+
+
 def test_next_day_gives_exactly_the_expected_events_and_the_repeal(site: SampleSite, engine: sa.Engine) -> None:
     settings = settings_for(site, removal_after_runs=1)
     crawl(engine, settings, policy=POLICY)

@@ -25,10 +25,10 @@ from tracker.parse import parse_document
 from sources.base import DocumentRef
 from sources.http import BlockedError, Fetched, FetchError, HttpClient, HttpPolicy, RequestStats
 from sources.registry import create_source
-from storage.documents import latest_version, touch
+from storage.documents import touch
 from storage.events import record_event
 from storage.lifecycle import SweepResult, refresh_statuses, sweep
-from storage.tables import CheckRun, Document, ListingEntry, utcnow
+from storage.tables import CheckRun, Document, ListingEntry, Version, utcnow
 from notifiers.channels import ChannelContext, open_context
 from notifiers.dispatcher import DigestResult, Dispatcher, DispatchReport
 from notifiers.outbox import enqueue
@@ -171,10 +171,11 @@ CrawlProgress = Callable[[SourceRun], None]
 
 @dataclass(frozen=True)
 class _Known:
+    """A stored document's id and the validators of its latest version (for conditional GETs)."""
+
     document_id: int
     etag: str | None
     last_modified: str | None
-    gone: bool
 
 
 def crawl(
@@ -264,6 +265,7 @@ class _SourceCrawl:
         self.source = create_source(config, client, self.stats)
         self.result = SourceRun(config.name)
         self.started = utcnow()
+        self._not_modified: list[tuple[_Known, Fetched]] = []
 
     def _changed(self) -> None:
         self.result.requests = self.stats.requests
@@ -319,10 +321,12 @@ class _SourceCrawl:
             skipped = [ref.url for ref in refs if ref not in revisit]
             if skipped:
                 self._touch_unfetched(skipped)
-            await asyncio.gather(*(self._process(ref.url) for ref in revisit))
+            known = self._known([ref.url for ref in revisit])
+            await asyncio.gather(*(self._process(ref.url, known.get(ref.url)) for ref in revisit))
+            self._touch_not_modified()
             if page.last:
                 return True, oldest, seen
-            if not fresh:
+            if not fresh and self.source.incremental:
                 break
         return False, oldest, seen
 
@@ -362,21 +366,41 @@ class _SourceCrawl:
         self.result.documents += len(urls)
         self.result.unchanged += len(urls)
 
-    def _known(self, url: str) -> _Known | None:
+    def _known(self, urls: list[str]) -> dict[str, _Known]:
+        """Stored documents among `urls` with their latest validators, in one query."""
+        if not urls:
+            return {}
+        latest_number = (
+            select(sa.func.max(Version.number)).where(Version.document_id == Document.id).correlate(Document).scalar_subquery()
+        )
+        query = (
+            select(Document.id, Document.url, Version.etag, Version.last_modified)
+            .join(Version, sa.and_(Version.document_id == Document.id, Version.number == latest_number), isouter=True)
+            .where(col(Document.url).in_(urls))
+        )
         with Session(self.engine) as session:
-            document = session.exec(select(Document).where(Document.url == url)).first()
-            if document is None or document.id is None:
-                return None
-            latest = latest_version(session, document.id)
-            return _Known(
-                document.id,
-                latest.etag if latest else None,
-                latest.last_modified if latest else None,
-                document.gone_at is not None,
-            )
+            return {url: _Known(id_, etag, last_modified) for id_, url, etag, last_modified in session.exec(query)}
 
-    async def _process(self, url: str, *, unlisted: bool = False) -> None:
-        known = self._known(url)
+    def _touch_not_modified(self) -> None:
+        """Record the 304s of a page in one transaction: last_seen, and validators if the server changed them."""
+        batch, self._not_modified = self._not_modified, []
+        if not batch:
+            return
+        seen_at = utcnow()
+        with Session(self.engine) as session:
+            session.execute(
+                sa.update(Document)
+                .where(col(Document.id).in_([known.document_id for known, _fetched in batch]))
+                .values(last_seen=seen_at, missing_runs=0, gone_at=None)
+            )
+            for known, fetched in batch:
+                if (fetched.etag or known.etag, fetched.last_modified or known.last_modified) != (known.etag, known.last_modified):
+                    document = session.get(Document, known.document_id)
+                    assert document is not None
+                    touch(session, document, seen_at=seen_at, etag=fetched.etag, last_modified=fetched.last_modified)
+            session.commit()
+
+    async def _process(self, url: str, known: _Known | None, *, unlisted: bool = False) -> None:
         try:
             fetched = await self.source.fetch(
                 url, etag=known.etag if known else None, last_modified=known.last_modified if known else None
@@ -389,31 +413,30 @@ class _SourceCrawl:
             else:
                 self.result.error(url, exc.reason)
         else:
-            self._store(url, fetched, known)
+            if fetched.not_modified and known is not None:
+                self._not_modified.append((known, fetched))
+                self.result.documents += 1
+                self.result.unchanged += 1
+            else:
+                self._store(url, fetched)
         self._changed()
 
-    def _store(self, url: str, fetched: Fetched, known: _Known | None) -> None:
+    def _store(self, url: str, fetched: Fetched) -> None:
         fetched_at = utcnow()
         try:
             with Session(self.engine, expire_on_commit=False) as session:
-                if fetched.not_modified and known is not None:
-                    document = session.get(Document, known.document_id)
-                    assert document is not None
-                    touch(session, document, seen_at=fetched_at, etag=fetched.etag, last_modified=fetched.last_modified)
-                    results: list[SaveResult] = []
-                else:
-                    results = store_fetched(
-                        session,
-                        fetched.content,
-                        url=url,
-                        fetched_at=fetched_at,
-                        content_type=fetched.content_type,
-                        source_id=self.source_id,
-                        etag=fetched.etag,
-                        last_modified=fetched.last_modified,
-                        lifecycle=self.settings.tracker,
-                        subscriptions=self.settings.subscriptions,
-                    )
+                results = store_fetched(
+                    session,
+                    fetched.content,
+                    url=url,
+                    fetched_at=fetched_at,
+                    content_type=fetched.content_type,
+                    source_id=self.source_id,
+                    etag=fetched.etag,
+                    last_modified=fetched.last_modified,
+                    lifecycle=self.settings.tracker,
+                    subscriptions=self.settings.subscriptions,
+                )
                 session.commit()
         except NotADocumentError as exc:
             self.result.error(url, exc.reason, blocked=exc.kind in (PageKind.CHALLENGE, PageKind.JS_SHELL))
@@ -425,8 +448,6 @@ class _SourceCrawl:
             self.result.error(url, f"storage: {type(exc).__name__}: {str(exc).splitlines()[0]}")
             return
         self.result.documents += 1
-        if not results:
-            self.result.unchanged += 1
         for saved in results:
             if saved.created:
                 self.result.new += 1
@@ -448,7 +469,9 @@ class _SourceCrawl:
                 for url, listed_on in session.exec(query)
                 if url not in seen and (complete or (oldest is not None and listed_on is not None and listed_on >= oldest))
             ]
-        await asyncio.gather(*(self._process(url, unlisted=True) for url in candidates))
+        known = self._known(candidates)
+        await asyncio.gather(*(self._process(url, known.get(url), unlisted=True) for url in candidates))
+        self._touch_not_modified()
 
     def _missing(self, known: _Known, url: str, status: int | None) -> None:
         """One more run without the document; at the threshold it is removed (event + gone_at)."""

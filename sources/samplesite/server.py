@@ -185,6 +185,9 @@ def _conditional(request: Request, response: Response) -> Response:
 def _handler_for(server: SiteServer) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes; with Nagle's algorithm on, the body
+        # waits for the client's delayed ACK (~40 ms) on every keep-alive response.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             self._serve("GET")
