@@ -63,10 +63,32 @@ def test_citations_are_not_repeals() -> None:
     ]
 
 
-def test_partial_repeal_of_an_article_is_not_a_repeal_of_the_document() -> None:
+def test_partial_repeal_of_an_article_amends_the_document() -> None:
     refs = extract_references(["《K办法》第三条同时废止。"])
-    assert refs.repeals == []
-    assert _pairs(refs.cites) == [("K办法", None)]
+    assert refs.repeals == [] and refs.cites == []
+    assert _pairs(refs.amends) == [("K办法", None)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "将《杭州市A办法》（杭政〔2019〕3号）第五条修改为：“补助标准提高至50万元。”",
+        "《杭州市A办法》（杭政〔2019〕3号）作如下修改：",
+        "删去《杭州市A办法》（杭政〔2019〕3号）第八条。",
+        "对《杭州市A办法》（杭政〔2019〕3号）予以修订。",
+    ],
+)
+def test_amendment_phrases(sentence: str) -> None:
+    refs = extract_references([sentence])
+    assert _pairs(refs.amends) == [("杭州市A办法", "杭政〔2019〕3号")]
+    assert refs.repeals == [] and refs.cites == []
+    assert refs.amends[0].evidence == sentence
+
+
+def test_amendment_words_without_a_named_document_or_after_a_citation() -> None:
+    refs = extract_references(["各地要及时修改完善配套政策。", "按照《B规定》要求修改本地办法。"])
+    assert refs.amends == []
+    assert _pairs(refs.cites) == [("B规定", None)]
 
 
 def test_list_after_a_repeal_heading() -> None:
@@ -79,7 +101,7 @@ def test_list_after_a_repeal_heading() -> None:
         ]
     )
     assert _pairs(refs.repeals) == [("L办法", "杭政〔2010〕1号"), ("M办法", "杭政〔2011〕2号")]
-    assert refs.repeals[0].evidence == "本办法施行后，下列文件同时废止："
+    assert refs.repeals[0].evidence == "本办法施行后，下列文件同时废止：1.《L办法》（杭政〔2010〕1号）"
     assert _pairs(refs.cites) == [("N规定", None)]
 
 

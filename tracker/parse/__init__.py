@@ -125,6 +125,7 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
         expires_on=field_date(fields.get("expires_on")) or validity.expires_on,
         repeals=references.repeals,
         cites=references.cites,
+        amends=references.amends,
         clauses=build_clauses(segments),
         enclosed_title=enclosed_title,
         validity=field_text(fields.get("validity")),

@@ -1,4 +1,4 @@
-"""Documents named inside a document: which ones it repeals and which it only cites.
+"""Documents named inside a document: which ones it repeals, amends, or only cites.
 
 A reference is `《title》`, optionally followed by its 文号 in parentheses
 (`《…》（杭政〔2017〕66号）`, the number belongs to that title), or a bare 文号.
@@ -7,7 +7,9 @@ and a specific document named in the same sentence: either before the verb in a
 sub-clause that is not a citation (`根据《…》`), or right after it (`废止《…》`), or in the
 list that follows `下列文件同时废止：`. Sentences with the verb but no named document
 ("修改或废止不相适应的法律规范") repeal nothing. Verbs inside a title
-(《国务院关于废止部分行政法规的决定》) are masked before matching.
+(《国务院关于废止部分行政法规的决定》) are masked before matching. Amendments follow
+the same rules with 修改/修订/删去/…, and so does repealing only part of a document
+(`《A》第三条同时废止`): the document is amended, not repealed.
 """
 
 from __future__ import annotations
@@ -47,9 +49,10 @@ _VERB_RE = re.compile(
     r"|停止(?:执行|施行|实施|使用)|不再(?:执行|施行|实施|适用)|宣布(?:失效|废止)"
 )
 _CITE_MARKER_RE = re.compile(r"^(?:根据|依据|依照|按照|参照|对照|结合|遵照|为(?:贯彻|落实|深入)|贯彻|落实|经)")
-_SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
+_SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?[”’」』]*")
 _SUBCLAUSE_SPLIT_RE = re.compile(r"[，,]")
 _ALIAS_RE = re.compile(r"(?:以下|下)简称\s*[“\"《]([^”\"》]{1,40})[”\"》]")
+_AMEND_VERB_RE = re.compile(r"修改为|修订为|改为|删去|删除|作如下修改|作出如下修改|予以修改|予以修订|进行修改|进行修订|修改|修订")
 _PARTIAL_RE = re.compile(r"第[一二三四五六七八九十百零〇\d]+(?:条|款|项|章|节)|中(?:关于|有关)|的(?:有关|相关)?(?:规定|条款|内容|部分)")
 _LIST_INTRO_RE = re.compile(
     r"(?:(?:下列|以下|如下).{0,20}(?:废止|失效|停止执行|不再执行)|(?:废止|宣布失效|停止执行|不再执行)(?:下列|以下|如下)).{0,12}[：:]\s*$"
@@ -116,10 +119,13 @@ def _mask_titles(sentence: str) -> str:
     return _TITLE_RE.sub(lambda m: "《" + "□" * len(m.group(1)) + "》", sentence)
 
 
-def _repealed_in(sentence: str, refs: list[_Found]) -> list[_Found]:
-    """The references a sentence ends: named in the verb's sub-clause chain, not cited."""
+def _acted_on(sentence: str, refs: list[_Found], verb_re: re.Pattern[str], partial: bool | None) -> list[_Found]:
+    """The references a lifecycle verb applies to: named in the verb's sub-clause chain
+    (or listed right after it), not cited. `partial`: True = only where an article or part is
+    named between document and verb (`《A》第三条同时废止`), False = never there, None = either.
+    """
     masked = _mask_titles(sentence)
-    verbs = list(_VERB_RE.finditer(masked))
+    verbs = list(verb_re.finditer(masked))
     if not verbs or not refs:
         return []
     bounds = [0] + [m.end() for m in _SUBCLAUSE_SPLIT_RE.finditer(masked)] + [len(masked) + 1]
@@ -129,20 +135,24 @@ def _repealed_in(sentence: str, refs: list[_Found]) -> list[_Found]:
         lead = re.match(r"\s*(?:了|下列|以下|如下)?\s*[：:]?\s*", after)
         lead_end = verb.end() + (lead.end() if lead else 0)
         for ref in refs:
-            if ref.start == lead_end or (ref.start >= verb.end() and _chained(masked, refs, ref, lead_end)):
+            if ref in chosen:
+                continue
+            if partial is not True and (
+                ref.start == lead_end or (ref.start >= verb.end() and _chained(masked, refs, ref, lead_end))
+            ):
                 chosen.append(ref)
                 continue
             if ref.end > verb.start():
                 continue
             sub_start = max(b for b in bounds if b <= ref.start)
             sub_end = min(b for b in bounds if b > ref.start)
-            clause = masked[sub_start:sub_end].strip()
-            if _CITE_MARKER_RE.match(clause):
+            if _CITE_MARKER_RE.match(masked[sub_start:sub_end].strip()):
+                continue
+            names_part = bool(_PARTIAL_RE.search(masked[ref.end : verb.start()]))
+            if partial is not None and names_part != partial:
                 continue
             # The verb must belong to this sub-clause or to the one right after a
             # sub-clause that only names documents (`《A》（x号），自…起废止`).
-            if _PARTIAL_RE.search(masked[ref.end : verb.start()]):
-                continue
             verb_clause_start = max(b for b in bounds if b <= verb.start())
             if verb_clause_start == sub_start or (
                 verb_clause_start == sub_end and _names_only(masked[sub_start:sub_end], refs, sub_start)
@@ -197,6 +207,7 @@ def _sentences(paragraph: str) -> list[tuple[int, str]]:
 class References:
     repeals: list[DocRef]
     cites: list[DocRef]
+    amends: list[DocRef]
 
 
 def _key(ref: DocRef) -> str:
@@ -230,6 +241,7 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
     own_numbers = {normalize_doc_number(o) for o in own if o and DOC_NUMBER_RE.fullmatch(o.strip())}
     aliases = {m.group(1) for p in paragraphs for m in _ALIAS_RE.finditer(p)}
     repeals: list[DocRef] = []
+    amends: list[DocRef] = []
     cites: list[DocRef] = []
     list_evidence: str | None = None
 
@@ -246,25 +258,34 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
             refs = _references(sentence)
             paragraph_refs += len(refs)
             evidence = sentence.strip()
-            repealed = [f.ref for f in refs] if list_evidence else []
-            repealed_ids = {id(f.ref) for f in refs} if list_evidence else set()
-            if not list_evidence:
-                hits = _repealed_in(sentence, refs)
-                repealed = [f.ref for f in hits]
-                repealed_ids = {id(r) for r in repealed}
+            if list_evidence:
+                repealed, amended = refs, []
+                evidence = f"{list_evidence}{evidence}"
+            else:
+                repealed = _acted_on(sentence, refs, _VERB_RE, partial=False)
+                amended = _acted_on(sentence, refs, _AMEND_VERB_RE, partial=None) + _acted_on(
+                    sentence, refs, _VERB_RE, partial=True
+                )
             for found in refs:
-                ref = found.ref
+                ref = DocRef(found.ref.title, found.ref.doc_number, evidence)
                 if is_own(ref):
                     continue
-                if id(ref) in repealed_ids:
-                    repeals.append(DocRef(ref.title, ref.doc_number, list_evidence or evidence))
+                if found in repealed:
+                    repeals.append(ref)
+                elif found in amended:
+                    amends.append(ref)
                 else:
-                    cites.append(DocRef(ref.title, ref.doc_number, evidence))
+                    cites.append(ref)
         if list_evidence and paragraph_refs == 0:
             list_evidence = None
         if _LIST_INTRO_RE.search(_mask_titles(paragraph)):
             list_evidence = paragraph.strip()
     repeals = _dedupe(repeals)
-    repealed_keys = {_key(r) for r in repeals} | {"《" + re.sub(r"\s+", "", r.title) for r in repeals if r.title}
-    cites = [c for c in _dedupe(cites) if _key(c) not in repealed_keys]
-    return References(repeals, cites)
+    amends = [a for a in _dedupe(amends) if not _known(a, repeals)]
+    cites = [c for c in _dedupe(cites) if not _known(c, repeals + amends)]
+    return References(repeals, cites, amends)
+
+
+def _known(ref: DocRef, among: list[DocRef]) -> bool:
+    keys = {_key(r) for r in among} | {"《" + re.sub(r"\s+", "", r.title) for r in among if r.title}
+    return _key(ref) in keys or bool(ref.title and "《" + re.sub(r"\s+", "", ref.title) in keys)
