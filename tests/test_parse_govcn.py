@@ -61,6 +61,8 @@ def test_decree_promulgating_a_regulation() -> None:
     assert "第三条/（五）" in paths and "第三条/（六）" not in paths
     assert next(c for c in doc.clauses if c.path == "第三十六条").text == "本条例自2019年1月1日起施行。"
     assert "中华人民共和国个人所得税法" in {r.title for r in doc.cites}
+    # The history note says how this regulation was revised; it amends nothing itself.
+    assert doc.amends == [] and doc.repeals == []
 
 
 def test_joint_issuers_and_chinese_numeral_signature_without_table() -> None:

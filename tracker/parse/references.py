@@ -52,7 +52,11 @@ _CITE_MARKER_RE = re.compile(r"^(?:根据|依据|依照|按照|参照|对照|结
 _SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?[”’」』]*")
 _SUBCLAUSE_SPLIT_RE = re.compile(r"[，,]")
 _ALIAS_RE = re.compile(r"(?:以下|下)简称\s*[“\"《]([^”\"》]{1,40})[”\"》]")
-_AMEND_VERB_RE = re.compile(r"修改为|修订为|改为|删去|删除|作如下修改|作出如下修改|予以修改|予以修订|进行修改|进行修订|修改|修订")
+# `根据…第一次修订` in a regulation's history note tells how *this* text was revised.
+_AMEND_VERB_RE = re.compile(
+    r"修改为|修订为|改为|删去|删除|作如下修改|作出如下修改|予以修改|予以修订|进行修改|进行修订|(?<!次)修改|(?<!次)修订"
+)
+_HISTORY_NOTE_RE = re.compile(r"^[（(].*(?:发布|公布|通过|修订|修正)[^（()）]*[）)]$")
 _PARTIAL_RE = re.compile(r"第[一二三四五六七八九十百零〇\d]+(?:条|款|项|章|节)|中(?:关于|有关)|的(?:有关|相关)?(?:规定|条款|内容|部分)")
 _LIST_INTRO_RE = re.compile(
     r"(?:(?:下列|以下|如下).{0,20}(?:废止|失效|停止执行|不再执行)|(?:废止|宣布失效|停止执行|不再执行)(?:下列|以下|如下)).{0,12}[：:]\s*$"
@@ -258,7 +262,9 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
             refs = _references(sentence)
             paragraph_refs += len(refs)
             evidence = sentence.strip()
-            if list_evidence:
+            if _HISTORY_NOTE_RE.match(paragraph.strip()):
+                repealed, amended = [], []
+            elif list_evidence:
                 repealed, amended = refs, []
                 evidence = f"{list_evidence}{evidence}"
             else:
