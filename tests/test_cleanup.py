@@ -79,6 +79,15 @@ def test_plain_numbered_lists_under_headings() -> None:
     assert repeals[2].evidence == "清理结果：宣布失效 —— 1.《市政府办公厅关于智能制造的意见》（杭政办〔2018〕11号）"
 
 
+def test_html_paragraph_lists_under_headings() -> None:
+    html = """<div><p><b>一、废止的规范性文件</b></p><p>1.《关于甲的通知》（甲政〔2015〕3号）</p>
+    <p>2.《关于乙的通知》（乙政〔2016〕4号）</p><p>二、继续有效的规范性文件</p><p>1.《关于丙的意见》（丙政发〔2019〕7号）</p></div>"""
+    repeals, confirms, amends = cleanup_relations(html)
+    assert refs(repeals) == [("关于甲的通知", "甲政〔2015〕3号"), ("关于乙的通知", "乙政〔2016〕4号")]
+    assert refs(confirms) == [("关于丙的意见", "丙政发〔2019〕7号")]
+    assert amends == []
+
+
 def test_markdown_pipe_table_with_verdict_column() -> None:
     text = """## 清理结果
 
