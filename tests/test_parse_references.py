@@ -184,3 +184,9 @@ def test_document_number_forms_in_the_header_and_in_citations(number: str) -> No
     assert doc.doc_number == number
     refs = extract_references([f"根据《上位法》（{number}），制定本办法。", f"落实{number}文件要求。"])
     assert _pairs(refs.cites) == [("上位法", number)]
+
+
+def test_plans_to_revise_or_repeal_later_are_citations() -> None:
+    refs = extract_references(["推动修订《固体废物污染环境防治法》。", "适时废止《C办法》（杭政〔2012〕9号）。"])
+    assert refs.amends == [] and refs.repeals == []
+    assert _pairs(refs.cites) == [("固体废物污染环境防治法", None), ("C办法", "杭政〔2012〕9号")]

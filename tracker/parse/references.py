@@ -56,6 +56,8 @@ _ALIAS_RE = re.compile(r"(?:以下|下)简称\s*[“\"《]([^”\"》]{1,40})[�
 _AMEND_VERB_RE = re.compile(
     r"修改为|修订为|改为|删去|删除|作如下修改|作出如下修改|予以修改|予以修订|进行修改|进行修订|(?<!次)修改|(?<!次)修订"
 )
+# `推动修订《…法》`, `适时废止…`: a plan to act later, not the act.
+_PLAN_RE = re.compile(r"(?:推动|加快|研究|适时|启动|抓紧|配合|积极|推进|开展|完成|做好|建议|争取|及时|组织|协调|牵头)$")
 _HISTORY_NOTE_RE = re.compile(r"^[（(].*(?:发布|公布|通过|修订|修正)[^（()）]*[）)]$")
 _PARTIAL_RE = re.compile(r"第[一二三四五六七八九十百零〇\d]+(?:条|款|项|章|节)|中(?:关于|有关)|的(?:有关|相关)?(?:规定|条款|内容|部分)")
 _LIST_INTRO_RE = re.compile(
@@ -129,7 +131,7 @@ def _acted_on(sentence: str, refs: list[_Found], verb_re: re.Pattern[str], parti
     named between document and verb (`《A》第三条同时废止`), False = never there, None = either.
     """
     masked = _mask_titles(sentence)
-    verbs = list(verb_re.finditer(masked))
+    verbs = [v for v in verb_re.finditer(masked) if not _PLAN_RE.search(masked[max(0, v.start() - 6) : v.start()])]
     if not verbs or not refs:
         return []
     bounds = [0] + [m.end() for m in _SUBCLAUSE_SPLIT_RE.finditer(masked)] + [len(masked) + 1]
