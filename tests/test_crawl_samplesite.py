@@ -220,3 +220,13 @@ def test_failing_document_is_retried_and_recorded_without_stopping_others(site: 
 
     assert (run.new, run.errors) == (10, 0)
     assert [entry.status for entry in site.server("govcn").log if entry.path == path] == [500, 200]
+
+
+def test_source_delay_spaces_every_request_to_its_host(site: SampleSite, engine: sa.Engine) -> None:
+    tables = [{**t, "delay": 0.1} for t in site.source_tables() if t["name"] == "sample-mh"]
+
+    crawl(engine, settings_from_dict({"source": tables}), policy=POLICY)
+
+    arrivals = [entry.at for entry in site.server("listing").log]
+    assert len(arrivals) == 4  # two listing pages, two articles
+    assert min(b - a for a, b in zip(arrivals, arrivals[1:])) >= 0.085
