@@ -12,7 +12,7 @@ import unicodedata
 from typing import Iterable, Sequence
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from notifiers.alert import Alert
 from notifiers.loading import load_alerts, version_texts
@@ -70,32 +70,29 @@ def enqueue(
     added_versions = [e.version_id for e in events if e.kind == "document_added" and e.version_id is not None]
     texts = version_texts(session, added_versions) if any(s.keywords for s in subscriptions) else {}
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    created: list[Delivery] = []
+    rows = []
     for event in events:
         assert event.id is not None
         alert = alerts[event.id]
         extra = texts.get(event.version_id, "") if event.version_id is not None else ""
-        for subscription in subscriptions:
-            if not subscription_matches(subscription, alert, extra):
-                continue
-            statement = (
-                insert(Delivery)
-                .values(
-                    event_id=event.id,
-                    subscription=subscription.name,
-                    channel=subscription.channel,
-                    mode=subscription.mode,
-                    state="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["event_id", "subscription"])
-                .returning(Delivery.id)
-            )
-            delivery_id = session.execute(statement).scalar_one_or_none()
-            if delivery_id is not None:
-                delivery = session.get(Delivery, delivery_id)
-                assert delivery is not None
-                created.append(delivery)
-    return created
+        rows += [
+            {
+                "event_id": event.id,
+                "subscription": subscription.name,
+                "channel": subscription.channel,
+                "mode": subscription.mode,
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for subscription in subscriptions
+            if subscription_matches(subscription, alert, extra)
+        ]
+    if not rows:
+        return []
+    statement = (
+        insert(Delivery).values(rows).on_conflict_do_nothing(index_elements=["event_id", "subscription"]).returning(Delivery.id)
+    )
+    ids = list(session.execute(statement).scalars())
+    return list(session.exec(select(Delivery).where(col(Delivery.id).in_(ids)).order_by(Delivery.id))) if ids else []
