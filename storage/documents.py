@@ -180,7 +180,7 @@ def _insert_clauses(session: Session, version_id: int, clauses: list[Clause]) ->
         }
         for ordinal, clause in enumerate(clauses)
     ]
-    session.execute(sa.insert(ClauseRow), rows)
+    session.connection().execute(sa.insert(ClauseRow.__table__), rows)  # type: ignore[attr-defined]
     query = select(ClauseRow.id).where(ClauseRow.version_id == version_id).order_by(col(ClauseRow.ordinal))
     return [clause_id for clause_id in session.exec(query) if clause_id is not None]
 

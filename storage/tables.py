@@ -57,10 +57,10 @@ class Document(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(unique=True, index=True)
     source_id: int | None = Field(default=None, foreign_key="source.id", index=True)
-    title: str
+    title: str = Field(index=True)
     doc_number: str | None = None
     doc_number_norm: str | None = Field(default=None, index=True)
-    enclosed_title: str | None = None
+    enclosed_title: str | None = Field(default=None, index=True)
     issuer: str | None = None
     issued_on: dt.date | None = None
     published_on: dt.date | None = None
@@ -72,7 +72,7 @@ class Document(SQLModel, table=True):
     status_since: dt.date | None = None
     status_reason: str | None = None
     status_evidence: str | None = None
-    status_by_document_id: int | None = Field(default=None, foreign_key="document.id")
+    status_by_document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
     amended: bool = False
     first_seen: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_seen: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
