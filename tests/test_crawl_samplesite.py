@@ -230,3 +230,24 @@ def test_source_delay_spaces_every_request_to_its_host(site: SampleSite, engine:
     arrivals = [entry.at for entry in site.server("listing").log]
     assert len(arrivals) == 4  # two listing pages, two articles
     assert min(b - a for a, b in zip(arrivals, arrivals[1:])) >= 0.085
+
+
+def test_a_document_that_breaks_the_pipeline_is_recorded_and_the_rest_stored(
+    site: SampleSite, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tracker.pipeline
+
+    real = tracker.pipeline.store_fetched
+    broken = site.url("listing", "/mh-xxgk-cms/website/mh_xxgk/xxgk_qzf_zcwj/content/b68e0793-4ff7-4ad5-8d27-79928a5fb0eb.htm")
+
+    def store_or_fail(session: Session, body: bytes, *, url: str, **kwargs: object) -> object:
+        if url == broken:
+            raise KeyError("unexpected layout")
+        return real(session, body, url=url, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tracker.pipeline, "store_fetched", store_or_fail)
+
+    run = by_source(crawl(engine, settings_for(site), ["sample-mh"], policy=POLICY))["sample-mh"]
+
+    assert (run.new, run.errors, run.outcome) == (1, 1, "partial")
+    assert run.error_details == [{"url": broken, "reason": "internal error: KeyError: 'unexpected layout'", "kind": "error"}]

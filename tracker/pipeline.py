@@ -447,6 +447,9 @@ class _SourceCrawl:
         except sa.exc.SQLAlchemyError as exc:
             self.result.error(url, f"storage: {type(exc).__name__}: {str(exc).splitlines()[0]}")
             return
+        except Exception as exc:  # a bug tripped by one page must not stop the rest of the source
+            self.result.error(url, f"internal error: {type(exc).__name__}: {exc}")
+            return
         self.result.documents += 1
         for saved in results:
             if saved.created:
