@@ -271,3 +271,11 @@ def test_listing_page_is_not_a_policy() -> None:
     with pytest.raises(NotADocumentError) as raised:
         parse_document(html)
     assert raised.value.kind is PageKind.NOT_A_POLICY
+
+
+def test_date_line_under_the_title_is_neither_text_nor_a_signature() -> None:
+    text = "舟山市海洋经济发展若干政策\n\n2024-03-02\n\n为加快海洋经济发展，结合本市实际，制定本政策。\n\n一、支持港航物流。对新开航线给予补助。\n\n舟山市人民政府\n\n2024年2月28日\n"
+    (doc,) = parse_document(text)
+    assert (doc.title, doc.issuer, doc.issued_on) == ("舟山市海洋经济发展若干政策", "舟山市人民政府", D(2024, 2, 28))
+    assert _paths(doc) == ["序言", "一"]
+    assert "2024-03-02" not in doc.text

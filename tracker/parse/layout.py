@@ -232,6 +232,8 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
     if i < len(blocks) and _is_addressee(blocks[i].text):
         layout.addressee = blocks[i].text
         i += 1
+    while i < len(blocks) and is_date_only(blocks[i].text):  # a date line under the title is not a signature
+        i += 1
     rest = join_broken_paragraphs(blocks[i:])
     body, signatures = _remove_signatures(rest)
     layout.signatures = [s for _, s in signatures]
