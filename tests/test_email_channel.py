@@ -102,3 +102,16 @@ def test_config_refuses_an_email_subscription_it_could_not_send() -> None:
         settings_from_dict({"subscription": [{**base, "smtp_host": "smtp.example.org", "security": "tls"}]})
     settings = settings_from_dict({"subscription": [{**base, "smtp_host": "smtp.example.org", "send_empty": True}]})
     assert settings.subscriptions[0].options["send_empty"] is True
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_implicit_tls_with_login(tmp_path: Path, context: ChannelContext) -> None:
+    with SMTPReceiver(tmp_path, implicit_tls=True) as server:
+        channel = build_channel(email_sub(server), context)
+        channel.send(Outgoing(alerts=(reminder_alert(),), idempotency_key="3:weekly"))
+        channel.send(Outgoing(alerts=(reminder_alert(),), idempotency_key="3:weekly"))  # a resend after a crash
+        channel.send(Outgoing(alerts=(reminder_alert(),), idempotency_key="3:daily"))
+        first, resent, other = (r.message for r in server.inbox)
+        assert server.logins == ["alerts"] * 3
+    assert str(first["Subject"]) == "[到期提醒] 杭州市科技企业孵化器管理办法"
+    assert first["Message-ID"] == resent["Message-ID"] != other["Message-ID"]  # clients fold the duplicate

@@ -69,9 +69,12 @@ class _Handler:
 
 
 class SMTPReceiver:
-    """`with SMTPReceiver(tmp_path) as smtp:` — STARTTLS and LOGIN/PLAIN auth required."""
+    """`with SMTPReceiver(tmp_path) as smtp:` — STARTTLS and LOGIN/PLAIN auth required.
 
-    def __init__(self, directory: Path, user: str = "alerts", password: str = "s3cret-pass") -> None:
+    With `implicit_tls` the whole connection is TLS from the first byte (port 465 style).
+    """
+
+    def __init__(self, directory: Path, user: str = "alerts", password: str = "s3cret-pass", *, implicit_tls: bool = False) -> None:
         self.user = user
         self.password = password
         self.cert, self.key = self_signed_certificate(directory)
@@ -81,15 +84,16 @@ class SMTPReceiver:
         self.port = _free_port()
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(str(self.cert), str(self.key))
+        self.implicit_tls = implicit_tls
+        tls_options: dict[str, Any] = {"ssl_context": tls} if implicit_tls else {"tls_context": tls, "require_starttls": True}
         self.controller = Controller(
             _Handler(self.inbox, self.lock),
             hostname="127.0.0.1",
             port=self.port,
-            tls_context=tls,
-            require_starttls=True,
             auth_required=True,
-            auth_require_tls=True,
+            auth_require_tls=not implicit_tls,  # aiosmtpd cannot tell an implicit-TLS session is encrypted
             authenticator=self._authenticate,
+            **tls_options,
         )
 
     def _authenticate(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any) -> AuthResult:
@@ -109,7 +113,7 @@ class SMTPReceiver:
             "smtp_port": self.port,
             "smtp_user": self.user,
             "smtp_password": self.password,
-            "security": "starttls",
+            "security": "ssl" if self.implicit_tls else "starttls",
             "ca_file": str(self.cert),
             **overrides,
         }
