@@ -17,26 +17,24 @@ SUGGESTIONS = 5
 
 
 def find_document(session: Session, ref: str) -> Document | None:
-    """A document by id, URL, or document number in any written form (杭政[2017]66号 …), or exact title."""
+    """A document by id, URL, or document number in any written form (杭政[2017]66号 …), or exact title.
+
+    One indexed query: an id wins, then the URL, then the number (real documents before
+    placeholders), then the title.
+    """
     ref = ref.strip()
     if not ref:
         return None
-    if ref.isdigit():
-        found = session.get(Document, int(ref))
-        if found is not None:
-            return found
-    found = session.exec(select(Document).where(Document.url == ref)).first()
-    if found is not None:
-        return found
-    by_number = (
-        select(Document)
-        .where(Document.doc_number_norm == normalize_doc_number(ref))
-        .order_by(col(Document.is_placeholder), col(Document.id))
+    norm = normalize_doc_number(ref)
+    matches = [Document.url == ref, Document.doc_number_norm == norm, Document.title == ref]
+    rank = sa.case(
+        (Document.url == ref, 1), (Document.doc_number_norm == norm, 2), else_=3
     )
-    found = session.exec(by_number).first()
-    if found is not None:
-        return found
-    return session.exec(select(Document).where(Document.title == ref).order_by(col(Document.id))).first()
+    if ref.isdigit():
+        matches.append(Document.id == int(ref))
+        rank = sa.case((Document.id == int(ref), 0), else_=rank)
+    query = select(Document).where(sa.or_(*matches)).order_by(rank, col(Document.is_placeholder), col(Document.id))
+    return session.exec(query.limit(1)).first()
 
 
 def suggest_documents(session: Session, ref: str, limit: int = SUGGESTIONS) -> list[Document]:
@@ -123,7 +121,11 @@ def document_json(session: Session, document: Document, *, clauses: bool = False
     A placeholder (named by another document, never fetched) has only what was written about it.
     """
     latest = session.exec(
-        select(Version).where(Version.document_id == document.id).order_by(col(Version.number).desc()).limit(1)
+        select(Version)
+        .where(Version.document_id == document.id)
+        .order_by(col(Version.number).desc())
+        .limit(1)
+        .options(sa.orm.defer(Version.raw), sa.orm.defer(Version.text))  # type: ignore[arg-type]
     ).first()
     parsed: dict[str, Any] = {}
     if latest is not None:
