@@ -77,3 +77,8 @@ def test_licence_validity_is_not_the_document_validity() -> None:
 
 def test_run_range_without_the_word_validity() -> None:
     assert _validity("本政策自2024年1月1日起至2025年12月31日止执行。") == (D(2024, 1, 1), D(2025, 12, 31))
+
+
+def test_effective_date_from_the_page_anchors_a_relative_period() -> None:
+    result = validity_from_text("本办法有效期三年。", issued_on=D(2024, 1, 2), published_on=None, effective_on=D(2024, 3, 1))
+    assert (result.effective_from, result.expires_on) == (D(2024, 3, 1), D(2027, 2, 28))

@@ -103,7 +103,9 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
     issued_on = field_date(fields.get("issued_on")) or (signature.date if signature else None) or layout.promulgated_on
     published_on = field_date(fields.get("published_on")) or published_from_meta(page.meta)
     body_text = "\n".join(b.text for b in layout.wrapper + layout.main)
-    validity = validity_from_text(body_text, issued_on=issued_on, published_on=published_on)
+    validity = validity_from_text(
+        body_text, issued_on=issued_on, published_on=published_on, effective_on=field_date(fields.get("effective_from"))
+    )
     title, number_in_title = split_number_from_title(title)
     doc_number = field_doc_number(fields.get("doc_number")) or layout.doc_number or number_in_title
     segments: list[tuple[str | None, list[Block]]] = []
@@ -121,7 +123,7 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
         issuer=_issuer(fields, layout, title, doc_number, page.meta if first else {}),
         issued_on=issued_on,
         published_on=published_on,
-        effective_from=field_date(fields.get("effective_from")) or validity.effective_from,
+        effective_from=validity.effective_from,
         expires_on=field_date(fields.get("expires_on")) or validity.expires_on,
         repeals=references.repeals,
         cites=references.cites,

@@ -180,8 +180,13 @@ def _best(candidates: list[tuple[int, int, dt.date]]) -> dt.date | None:
     return max(candidates, key=lambda c: (c[0], -c[1]))[2]
 
 
-def validity_from_text(text: str, *, issued_on: dt.date | None, published_on: dt.date | None) -> Validity:
-    """Effective date and last valid day stated by the document's own sentences."""
+def validity_from_text(
+    text: str, *, issued_on: dt.date | None, published_on: dt.date | None, effective_on: dt.date | None = None
+) -> Validity:
+    """Effective date and last valid day stated by the document's own sentences.
+
+    `effective_on` (a page field such as 施行日期) wins over the text and anchors `有效期N年`.
+    """
     effective: list[tuple[int, int, dt.date]] = []
     expires: list[tuple[int, int, dt.date]] = []
     relative: list[tuple[int, int, int, int]] = []  # score, position, years, months
@@ -218,7 +223,7 @@ def validity_from_text(text: str, *, issued_on: dt.date | None, published_on: dt
                 if unit == "个半月":
                     months = n
                 relative.append((score, pos + m.start(), years, months))
-    effective_from = _best(effective)
+    effective_from = effective_on or _best(effective)
     expires_on = _best(expires)
     if expires_on is None and relative:
         start = effective_from or issued_on or published_on
