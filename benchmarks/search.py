@@ -23,7 +23,22 @@ from storage.engine import init_database, open_database  # noqa: E402
 from storage.search import search  # noqa: E402
 
 DOCUMENTS = 10_000
-TERMS = ["脑机", "算力", "首台（套）", "类脑智能", "脑机接口", "概念验证中心", "医疗器械", "有效期", "先导区", "补助", "闵行", "国务院", "安全生产"]
+TERMS = [
+    "脑机",
+    "算力",
+    "首台（套）",
+    "类脑智能",
+    "脑机接口",
+    "概念验证中心",
+    "医疗器械",
+    "有效期",
+    "先导区",
+    "补助",
+    "闵行",
+    "国务院",
+    "地方政府",
+    "军队",
+]
 PG_ADMIN = "postgresql+psycopg://root@127.0.0.1:5432/test"
 
 
