@@ -81,11 +81,8 @@ class DigestResult:
 @dataclass(frozen=True)
 class _Due:
     id: int
-    event_id: int
     subscription: str
     mode: str
-    state: str
-    attempts: int
 
 
 class Dispatcher:
@@ -146,7 +143,7 @@ class Dispatcher:
             rows = session.exec(
                 select(Delivery).where(_outstanding(), Delivery.next_attempt_at <= now).order_by(Delivery.next_attempt_at, Delivery.id).limit(self.batch_size)
             ).all()
-            due = [_Due(r.id, r.event_id, r.subscription, r.mode, r.state, r.attempts) for r in rows if r.id is not None]
+            due = [_Due(r.id, r.subscription, r.mode) for r in rows if r.id is not None]
         by_target: dict[tuple[str, str], list[_Due]] = {}
         digests: dict[str, list[_Due]] = {}
         for item in due:
@@ -284,13 +281,21 @@ class Dispatcher:
         self._finish_sent(ids, report)
 
     def _claim(self, ids: list[int], now: dt.datetime) -> int | None:
-        """Mark the rows `sending` in a committed transaction; the highest attempt count, or None."""
+        """Mark the rows `sending` in a committed transaction; the highest attempt count, or None.
+
+        A row another dispatcher is sending (`sending`, claim not yet expired) is left alone,
+        so a `tracker deliveries retry` beside the daemon cannot send the same message twice.
+        """
         if not ids:
             return 0
+        claimable = sa.or_(
+            col(Delivery.state).in_(("pending", "failed")),
+            sa.and_(Delivery.state == "sending", Delivery.next_attempt_at <= now),
+        )
         with Session(self.engine) as session:
             result = session.execute(
                 sa.update(Delivery)
-                .where(col(Delivery.id).in_(ids), col(Delivery.state).in_(("pending", "failed", "sending")))
+                .where(col(Delivery.id).in_(ids), claimable)
                 .values(state="sending", attempts=Delivery.attempts + 1, next_attempt_at=now + self.stale_after)
             )
             session.commit()

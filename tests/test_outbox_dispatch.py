@@ -150,6 +150,7 @@ def test_stale_sending_row_is_resent_once_with_the_same_key(engine: sa.Engine, c
         (event_id,) = add_events(engine, [sub], now=clock.now)
         dispatcher = Dispatcher(engine, [sub], context=context, sleep=clock.sleep, stale_after=dt.timedelta(minutes=10))
         dispatcher._claim([1], clock.now)  # a process claimed it and died before sending
+        assert dispatcher._claim([1], clock.now) is None  # a live claim is never taken over
         assert dispatcher.dispatch_due().sent == 0
         clock.advance(601)
         assert dispatcher.dispatch_due().sent == 1
