@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tracker.cli import app
+from tracker.config import load_settings
 from tracker.model import Status
 
 NUMERALS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五"]
@@ -192,7 +193,7 @@ def test_init_creates_database_and_starter_config(tmp_path: Path, monkeypatch: p
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     code, out, _ = run(url, "init")
     assert code == 0 and "database ready at schema" in out
-    assert "[tracker]" in (tmp_path / "tracker.toml").read_text(encoding="utf-8")
+    assert load_settings(tmp_path / "tracker.toml").tracker.warning_days == 90  # the starter file is valid
     assert run(url, "init")[0] == 0  # idempotent: upgrading a current database is a no-op
     assert run_json(url, "docs") == []
 
