@@ -279,3 +279,15 @@ def test_date_line_under_the_title_is_neither_text_nor_a_signature() -> None:
     assert (doc.title, doc.issuer, doc.issued_on) == ("舟山市海洋经济发展若干政策", "舟山市人民政府", D(2024, 2, 28))
     assert _paths(doc) == ["序言", "一"]
     assert "2024-03-02" not in doc.text
+
+
+def test_compilation_of_regulations_split_on_their_issue_notes() -> None:
+    first, second = parse_document((PAGES / "regulations_compilation.md").read_bytes())
+    assert (first.title, first.doc_number, first.issued_on, first.effective_from) == (
+        "杭州市公共数据管理办法", "杭州市人民政府令第350号", D(2023, 5, 6), D(2023, 7, 1),
+    )  # fmt: skip
+    assert (second.title, second.doc_number, second.effective_from) == ("杭州市城市道路管理办法", "杭州市人民政府令第352号", D(2023, 10, 1))
+    assert _paths(first) == _paths(second) == ["序言", "第一条", "第二条"]
+    # The old regulation of the same title (another number) is repealed, not mistaken for itself.
+    assert [(r.title, r.doc_number) for r in second.repeals] == [("杭州市城市道路管理办法", "市政府令第260号")]
+    assert first.repeals == []

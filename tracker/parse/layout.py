@@ -40,6 +40,9 @@ _ORGAN_SUFFIX = (
     "人民政府", "政府", "办公厅", "办公室", "委员会", "委", "局", "厅", "部", "院", "署", "会", "中心", "办",
     "处", "所", "行", "司", "法院", "检察院", "党委", "省委", "市委", "区委", "县委", "总局", "管委会", "组",
 )  # fmt: skip
+#: `（2023年5月6日杭州市人民政府令第350号公布）`, `（2019年3月1日市政府第20次常务会议通过）`
+_ISSUE_NOTE_RE = re.compile(r"^[（(][^（()）]{0,60}?(?:19|20)\d{2}\s*年[^（()）]{0,80}(?:发布|公布|通过|印发)[^（()）]{0,40}[）)]$")
+_COLLECTION_RE = re.compile(r"汇编|选编|文件集")  # the heading of a compilation page, not a document title
 _MASTHEAD_RE = re.compile(r"^[\u4e00-\u9fff、\s]{2,40}文件$")
 _MAX_TITLE_LINES = 5
 
@@ -96,7 +99,7 @@ def is_title_like(block: Block) -> bool:
         return False
     if match_marker(text) or is_date_only(text) or standalone_number(text) or _ATTACHMENT_RE.match(text):
         return False
-    if _DECREE_NUMBER_RE.match(text):
+    if _DECREE_NUMBER_RE.match(text) or _COLLECTION_RE.search(text):
         return False
     return not _NOTE_RE.match(text)
 
@@ -106,14 +109,14 @@ def _is_addressee(text: str) -> bool:
 
 
 def header_starts(blocks: list[Block]) -> list[int]:
-    """Indices where a document header (title lines + standalone 文号) begins.
+    """Indices where a document header (title lines + standalone 文号 or issue note) begins.
 
     The document a 转发/印发 notice prints under its own header stays inside that notice.
     """
     starts: list[int] = []
     wrapped: str | None = None
     for i, block in enumerate(blocks):
-        if not standalone_number(block.text) or i == 0:
+        if i == 0 or not (standalone_number(block.text) or _ISSUE_NOTE_RE.match(block.text)):
             continue
         j = i
         while j > 0 and i - j < _MAX_TITLE_LINES and is_title_like(blocks[j - 1]):
@@ -208,8 +211,9 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
     layout = Layout()
     blocks = [b for b in blocks if not _NOTE_RE.match(b.text)]
     i = 0
-    if blocks and _MASTHEAD_RE.match(blocks[0].text):  # 版头 `XX人民政府办公室文件`
-        i = 1
+    # 版头 `XX人民政府办公室文件`, or the heading of a compilation page
+    while i < len(blocks) and i < 2 and (_MASTHEAD_RE.match(blocks[i].text) or _COLLECTION_RE.search(blocks[i].text)):
+        i += 1
     if i < len(blocks) and standalone_number(blocks[i].text):
         layout.doc_number = standalone_number(blocks[i].text)
         i += 1
@@ -263,7 +267,7 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
 def _has_body(blocks: list[Block], start: int) -> bool:
     """A real paragraph follows within the next few blocks, before any further 文号 line."""
     for block in blocks[start : start + 6]:
-        if standalone_number(block.text):
+        if standalone_number(block.text) or _ISSUE_NOTE_RE.match(block.text):
             return False
         if len(block.text) >= 30 and not block.table:
             return True

@@ -252,8 +252,8 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
     list_evidence: str | None = None
 
     def is_own(ref: DocRef) -> bool:
-        if ref.doc_number and normalize_doc_number(ref.doc_number) in own_numbers:
-            return True
+        if ref.doc_number:  # an earlier document of the same title has another number
+            return normalize_doc_number(ref.doc_number) in own_numbers
         return bool(ref.title and (re.sub(r"\s+", "", ref.title) in own_keys or ref.title in aliases))
 
     for paragraph in paragraphs:
