@@ -251,3 +251,20 @@ def test_a_document_that_breaks_the_pipeline_is_recorded_and_the_rest_stored(
 
     assert (run.new, run.errors, run.outcome) == (1, 1, "partial")
     assert run.error_details == [{"url": broken, "reason": "internal error: KeyError: 'unexpected layout'", "kind": "error"}]
+
+
+def test_a_listing_with_no_links_fails_the_source_instead_of_removing_everything(
+    site: SampleSite, engine: sa.Engine
+) -> None:
+    [mh] = [t for t in site.source_tables(delay=0.01) if t["name"] == "sample-mh"]
+    settings = settings_from_dict({"tracker": {"removal_after_runs": 1}, "source": [mh]})
+    crawl(engine, settings, policy=POLICY)
+    redesigned = settings_from_dict({"tracker": {"removal_after_runs": 1}, "source": [{**mh, "item": "ul.news li"}]})
+
+    [run] = crawl(engine, redesigned, policy=POLICY)
+
+    assert (run.outcome, run.removed) == ("failed", 0)
+    assert run.error_details[0]["reason"] == "listing: no document links found (has the page layout changed?)"
+    assert ("source_failing", None) in events(engine)
+    with Session(engine) as session:
+        assert session.exec(select(Document).where(Document.gone_at.is_not(None))).all() == []  # type: ignore[union-attr]

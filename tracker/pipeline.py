@@ -287,18 +287,28 @@ class _SourceCrawl:
             self.result.error(exc.url, f"listing: {exc.reason}")
             listing_failed = True
         except Exception as exc:  # a kind's parser choking on a page must not stop other sources
-            self.result.error(self.config.start_urls[0] if self.config.start_urls else self.config.name, f"listing: {type(exc).__name__}: {exc}")
+            self.result.error(self._where, f"listing: {type(exc).__name__}: {exc}")
             listing_failed = True
         else:
-            await self._check_unlisted(*walked)
+            if walked[2]:
+                await self._check_unlisted(*walked)
+            else:
+                # Nothing listed at all is a broken selector or a redesigned page far more often than
+                # an emptied column; it must neither pass as "ok" nor make every document look removed.
+                self.result.error(self._where, "listing: no document links found (has the page layout changed?)")
+                listing_failed = True
         self.result.outcome = self._outcome(listing_failed)
         self._changed()
         self._finish(check.id)
         return self.result
 
+    @property
+    def _where(self) -> str:
+        return self.config.start_urls[0] if self.config.start_urls else self.config.name
+
     def _outcome(self, listing_failed: bool) -> str:
         run = self.result
-        if listing_failed and run.pages == 0:
+        if listing_failed and run.documents == 0:
             return "blocked" if run.blocked else "failed"
         if run.blocked and run.documents == 0:
             return "blocked"
