@@ -180,9 +180,6 @@ class Renderer:
     def digest_html(self, digest: Digest) -> str:
         return self._html.get_template("digest.html.j2").render(digest=digest)
 
-    def local_time(self, moment: dt.datetime) -> str:
-        return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
-
 
 @dataclass(frozen=True)
 class Chunk:

@@ -42,7 +42,8 @@ def test_removed_and_taking_effect_and_source_events_are_grouped() -> None:
     )
     effective = alert_from_rows(
         event_id=10, kind="status_changed", occurred_at=AT,
-        payload={"from": "not_yet_effective", "to": "in_force", "reason": "施行日期已到"}, document={"title": "新办法"}, source="hz",
+        payload={"from": "not_yet_effective", "to": "in_force", "reason": "施行日期已到"},
+        document={"title": "新办法", "effective_from": "2025-03-01"}, source="hz",
     )
     failing = alert_from_rows(event_id=11, kind="source_failing", occurred_at=AT, payload={"error": "HTTP 521"}, document=None, source="hz")
     digest = build_digest("weekly", [failing, removed, effective, changed_alert(), added_alert(), reminder_alert(), repealed_alert()], None, AT)
@@ -51,7 +52,7 @@ def test_removed_and_taking_effect_and_source_events_are_grouped() -> None:
     ]
     text = Renderer().digest_text(digest)
     assert "== 已下线 Removed (1) ==" in text and "已删除的通知" in text and URL in text
-    assert "变化 Change: 尚未生效 not yet effective → 现行有效 in force" in text
+    assert "变化 Change: 尚未生效 not yet effective → 现行有效 in force\n  生效 Effective: 2025-03-01" in text
     assert "错误 Error: HTTP 521" in text and "来源 Source: hz" in text
 
 
