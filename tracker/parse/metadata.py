@@ -16,6 +16,11 @@ from tracker.parse.references import DOC_NUMBER, DOC_NUMBER_RE
 
 _DATE_RE = re.compile(DATE)
 _TITLE_ISSUER_RE = re.compile(r"^(?P<issuer>[\u4e00-\u9fff、（）()]{2,80}?)(?:关于|印发|转发|公布|发布)")
+#: Joint issuers printed side by side without 、 (`中共杭州市委杭州市人民政府关于…`).
+_JOINT_ORGANS_RE = re.compile(
+    r"(?:(?<=委员会)|(?<=人民政府)|(?<=[市省区县党]委)|(?<=办公[厅室]))"
+    r"(?=中共|中国共产党|[\u4e00-\u9fff]{2,4}(?:省|市|区|县))"
+)
 _DOC_TYPE_RE = re.compile(r"(?:通知|办法|意见|规定|决定|方案|计划|细则|批复|条例|公告|通告|函|措施|规划|纲要|指引|规则|命令|令|决议|报告|准则|标准|目录|清单)")
 _TITLE_SPLIT_RE = re.compile(r"\s*(?:_|\||｜|\s-\s|——\s)\s*")
 _PUBLISHED_META = ("pubdate", "firstpublishedtime", "publishdate", "article:published_time", "dc.date", "publishtime")
@@ -64,9 +69,8 @@ def issuer_from_title(title: str | None) -> str | None:
     match = _TITLE_ISSUER_RE.match(title)
     if not match:
         return None
-    issuer = match.group("issuer")
-    parts = [p for p in issuer.split("、") if p]
-    return issuer if parts and all(is_organ(p) for p in parts) else None
+    parts = [p for p in _JOINT_ORGANS_RE.sub("、", match.group("issuer")).split("、") if p]
+    return "、".join(parts) if parts and all(is_organ(p) for p in parts) else None
 
 
 def published_from_meta(meta: dict[str, str]) -> dt.date | None:
