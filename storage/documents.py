@@ -131,9 +131,13 @@ def save_version(
     session.flush()
     assert document.id is not None
 
+    number = previous.number + 1 if previous else 1
+    diff = None
+    if previous is not None:
+        diff = diff_documents(load_version_document(session, previous), doc, from_version=previous.number, to_version=number)
     version = Version(
         document_id=document.id,
-        number=previous.number + 1 if previous else 1,
+        number=number,
         fetched_at=fetched_at,
         content_hash=digest,
         doc_metadata=_snapshot(doc),
@@ -142,6 +146,7 @@ def save_version(
         content_type=content_type,
         etag=etag,
         last_modified=last_modified,
+        change_summary=diff.summary() if diff is not None else "first version",
     )
     session.add(version)
     session.flush()
@@ -154,13 +159,6 @@ def save_version(
         session, document.id, _search_title(doc), ((i, c.path, c.text) for i, c in zip(clause_ids, doc.clauses))
     )
 
-    diff = None
-    if previous is not None:
-        diff = diff_documents(
-            load_version_document(session, previous), doc, from_version=previous.number, to_version=version.number
-        )
-    version.change_summary = diff.summary() if diff is not None else "first version"
-    session.add(version)
     events = _record_save_events(session, document, version, diff, fetched_at, source_id)
     return SaveResult(document, version, previous, diff, created=previous is None, changed=previous is not None, events=events)
 

@@ -41,13 +41,8 @@ def record_event(
         "occurred_at": occurred_at or utcnow(),
     }
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(Event).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Event.id)
-    )
-    event_id = session.execute(statement).scalar_one_or_none()
-    if event_id is None:
-        return None
-    return session.get(Event, event_id)
+    statement = insert(Event).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Event)
+    return session.scalars(statement).first()
 
 
 def list_events(
