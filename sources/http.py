@@ -153,13 +153,12 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 class HttpClient:
     """Async, shared by every source of a run. Use as `async with HttpClient(policy) as client`."""
 
-    def __init__(self, policy: HttpPolicy | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, policy: HttpPolicy | None = None) -> None:
         self.policy = policy or HttpPolicy()
         self._client = httpx.AsyncClient(
             headers={"User-Agent": self.policy.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
             timeout=httpx.Timeout(self.policy.timeout),
             follow_redirects=False,
-            transport=transport,
             limits=httpx.Limits(max_connections=max(self.policy.global_concurrency, 1) * 2),
         )
         self._hosts: dict[str, _Host] = {}
