@@ -58,19 +58,26 @@ def timed(action, session: Session, refs: list[str]) -> float:  # type: ignore[n
     return statistics.median(timings)
 
 
-def ingest(url: str) -> float:
+def ingest(url: str) -> tuple[float, float]:
+    """Documents per second by the wall clock, and by this process's CPU time.
+
+    The second figure does not depend on what else the machine runs (SQLite works inside
+    this process; for PostgreSQL the server's share is not counted).
+    """
     bodies = [path.read_bytes() for path in sorted(SEEDS.glob("*.txt"))]
     engine = open_database(url)
     start_at = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for index in range(INGESTS):
         body = bodies[index % len(bodies)] + f"\n\n本文件第{index}次基准测试附注。\n".encode()
         with Session(engine) as session:
             store_fetched(session, body, url=f"https://bench.test/{index}", fetched_at=start_at, content_type="text/plain")
             session.commit()
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     engine.dispose()
-    return INGESTS / elapsed
+    return INGESTS / elapsed, INGESTS / cpu
 
 
 def measure(url: str, label: str) -> None:
@@ -87,7 +94,11 @@ def measure(url: str, label: str) -> None:
         show_ms = timed(show, session, refs)
     engine.dispose()
     print(f"{label}: history median {history_ms:.1f} ms, show median {show_ms:.1f} ms (target < 50 ms)")
-    print(f"{label}: ingest {ingest(url):.0f} documents/s through the pipeline (target ≥ 50 on SQLite)")
+    wall, cpu = ingest(url)
+    print(
+        f"{label}: ingest {wall:.0f} documents/s through the pipeline, {cpu:.0f}/s by CPU time "
+        "(target ≥ 50 on SQLite)"
+    )
 
 
 def main() -> None:
