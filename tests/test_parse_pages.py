@@ -291,3 +291,14 @@ def test_compilation_of_regulations_split_on_their_issue_notes() -> None:
     # The old regulation of the same title (another number) is repealed, not mistaken for itself.
     assert [(r.title, r.doc_number) for r in second.repeals] == [("杭州市城市道路管理办法", "市政府令第260号")]
     assert first.repeals == []
+
+
+def test_contact_line_and_distribution_notes_are_not_clause_text() -> None:
+    text = (
+        "杭州市科技局关于开展项目申报的通知\n\n各区、县（市）科技局：\n\n现将有关事项通知如下。\n\n一、申报条件。企业须在本市注册。\n\n"
+        "（联系人：王明，联系电话：0571-12345678）\n\n杭州市科学技术局\n\n2024年3月1日\n\n公开方式：主动公开\n\n抄送：市财政局。\n\n"
+        "杭州市科学技术局办公室 2024年3月1日印发\n"
+    )
+    (doc,) = parse_document(text)
+    assert (doc.issuer, doc.issued_on) == ("杭州市科学技术局", D(2024, 3, 1))
+    assert [(c.path, c.text) for c in doc.clauses] == [("序言", "现将有关事项通知如下。"), ("一", "申报条件。企业须在本市注册。")]

@@ -24,7 +24,10 @@ _NUMBER_LABEL_RE = re.compile(r"^(?:文号|发文字号|文件编号|发文号)\
 _DECREE_NUMBER_RE = re.compile(r"^[（(]?\s*第\s*[0-9０-９]{1,5}\s*号\s*[）)]?$")
 _DECREE_TITLE_RE = re.compile(r"令$")
 _ADDRESSEE_RE = re.compile(r"(?:人民政府|政府|各|委|局|厅|部门|单位|办公室|机构|学校|公司|区|县|市|省|军区|院|会)")
-_NOTE_RE = re.compile(r"^[（(]\s*(?:此件|本文|此文|本件)[^）)]{0,12}[）)]$|^抄送[：:]|^抄报[：:]|^主送[：:]|^(?:.{0,30}\s)?" + DATE + r"\s*印发$")
+_NOTE_RE = re.compile(
+    r"^[（(]\s*(?:此件|本文|此文|本件)[^）)]{0,12}[）)]$|^[（(]\s*联系(?:人|电话|方式)[^（()）]{0,60}[）)]$"
+    r"|^(?:抄送|抄报|主送|公开方式|公开属性)[：:]|^(?:.{0,30}\s)?" + DATE + r"\s*印发$"
+)
 _ORGAN_LINE_RE = re.compile(r"^[\u4e00-\u9fff（）()、·\s]{2,60}$")
 _SIGNATORY_RE = re.compile(r"^(?:总理|副总理|省长|市长|区长|县长|主席|主任|部长|局长|厅长|书记)\s*[\u4e00-\u9fff·]{2,5}$")
 _ISSUER_DATE_RE = re.compile(rf"^(?P<issuer>[\u4e00-\u9fff（）()、·\s]{{2,60}}?)\s*(?P<date>{DATE})$")
