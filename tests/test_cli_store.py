@@ -212,3 +212,12 @@ def test_events_filter_by_kind_and_since(db_url: str, seed_versions: tuple[Path,
     assert all(e["occurred_at"] >= "2026-02-01" for e in recent)
     code, _out, err = run(db_url, "events", "--since", "last tuesday")
     assert code == 2 and "cannot read 'last tuesday'" in err
+
+
+def test_ingesting_a_page_that_is_not_a_document_stores_nothing(db_url: str, tmp_path: Path) -> None:
+    page = tmp_path / "empty.html"
+    page.write_text("<html><body></body></html>", encoding="utf-8")
+    code, out, err = run(db_url, "ingest", str(page), "--url", "https://x/1")
+    assert code == 2 and out == ""
+    assert err.strip() == f"error: {page}: not a policy document (empty): page has no text"
+    assert run_json(db_url, "docs") == [] and run_json(db_url, "events") == []
