@@ -51,3 +51,11 @@ def test_titles_from_page_title_tags() -> None:
     assert clean_title("杭州市未来产业培育行动计划（2025—2026年）") == "杭州市未来产业培育行动计划（2025—2026年）"
     assert split_number_from_title("关于X的通知（杭政办〔2024〕1号）") == ("关于X的通知", "杭政办〔2024〕1号")
     assert split_number_from_title("X行动计划（2025—2026年）") == ("X行动计划（2025—2026年）", None)
+
+
+def test_best_title_hint_prefers_a_document_title_over_a_site_name() -> None:
+    from tracker.parse.metadata import best_title_hint
+
+    assert best_title_hint(["杭州市人民政府门户网站", "关于印发X办法的通知_杭州市人民政府"]) == "关于印发X办法的通知"
+    assert best_title_hint(["政务公开", "杭州市数字经济促进条例实施情况"]) == "杭州市数字经济促进条例实施情况"
+    assert best_title_hint(["首页"]) is None

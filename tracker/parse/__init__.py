@@ -37,13 +37,12 @@ from tracker.parse.dates import validity_from_text
 from tracker.parse.decode import decode_bytes
 from tracker.parse.layout import Layout, analyse, enclosed_name, header_starts, is_organ, join_title
 from tracker.parse.metadata import (
-    clean_title,
+    best_title_hint,
     field_date,
     field_doc_number,
     field_issuer,
     field_text,
     issuer_from_title,
-    looks_like_title,
     published_from_meta,
     split_number_from_title,
 )
@@ -93,8 +92,7 @@ def parse_document(
 def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) -> PolicyDocument:
     fields = page.fields if first else {}
     declared_title = field_text(fields.get("title")) or (field_text(page.meta.get("articletitle")) if first else None)
-    hints = [clean_title(h) for h in page.title_hints] if first else []
-    hint = next((h for h in hints if h and looks_like_title(h)), None)
+    hint = best_title_hint(page.title_hints) if first else None
     layout = analyse(blocks, known_title=declared_title, fallback_title=hint)
     title, enclosed_title = _titles(layout, declared_title, hint)
     if not title:

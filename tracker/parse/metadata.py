@@ -22,6 +22,7 @@ _JOINT_ORGANS_RE = re.compile(
     r"(?=中共|中国共产党|[\u4e00-\u9fff]{2,4}(?:省|市|区|县))"
 )
 _DOC_TYPE_RE = re.compile(r"(?:通知|办法|意见|规定|决定|方案|计划|细则|批复|条例|公告|通告|函|措施|规划|纲要|指引|规则|命令|令|决议|报告|准则|标准|目录|清单)")
+_SITE_NAME_RE = re.compile(r"网站|门户|政府网|首页|欢迎")
 _TITLE_SPLIT_RE = re.compile(r"\s*(?:_|\||｜|\s-\s|——\s)\s*")
 _PUBLISHED_META = ("pubdate", "firstpublishedtime", "publishdate", "article:published_time", "dc.date", "publishtime")
 _TITLE_NUMBER_RE = re.compile(rf"\s*[（(]\s*(?P<number>{DOC_NUMBER})\s*[）)]\s*$")
@@ -100,5 +101,9 @@ def split_number_from_title(title: str) -> tuple[str, str | None]:
     return title[: match.start()].strip(), match.group("number").strip()
 
 
-def looks_like_title(text: str | None) -> bool:
-    return bool(text) and (len(text) >= 10 or bool(_DOC_TYPE_RE.search(text)))
+def best_title_hint(hints: list[str]) -> str | None:
+    """The `<h1>`/`<title>` text most like a document title: one naming a document type wins;
+    site names (`…门户网站`) never do."""
+    cleaned = [t for t in (clean_title(h) for h in hints) if t and not _SITE_NAME_RE.search(t)]
+    typed = [t for t in cleaned if _DOC_TYPE_RE.search(t)]
+    return (typed or [t for t in cleaned if len(t) >= 10] or [None])[0]
