@@ -86,6 +86,10 @@ class FileLock:
             self._file.close()
             self._file = None
 
+    def held(self) -> bool:
+        """Ours until released: the kernel keeps an flock for as long as this process lives."""
+        return self._file is not None
+
     def held_by_someone(self) -> bool:
         """Probe without keeping the lock: a shared lock fails while a daemon holds it exclusively."""
         if not self.path.exists():
@@ -109,9 +113,13 @@ class AdvisoryLock:
 
     def acquire(self) -> None:
         engine = create_engine(self.url)
-        connection = engine.connect()
-        got = connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
-        connection.commit()
+        try:
+            connection = engine.connect()
+            got = connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
+            connection.commit()
+        except sa.exc.SQLAlchemyError:
+            engine.dispose()
+            raise
         if not got:
             connection.close()
             engine.dispose()
@@ -120,12 +128,40 @@ class AdvisoryLock:
         self._engine, self._connection = engine, connection
 
     def release(self) -> None:
+        """Unlock and close; a connection the server already dropped has nothing left to unlock."""
         if self._connection is not None and self._engine is not None:
-            self._connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
-            self._connection.commit()
-            self._connection.close()
+            try:
+                self._connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+                self._connection.commit()
+                self._connection.close()
+            except sa.exc.SQLAlchemyError:
+                self._connection.invalidate()
             self._engine.dispose()
             self._connection = self._engine = None
+
+    def held(self) -> bool:
+        """Whether the lock's connection is alive and still holds it (a restarted server drops both)."""
+        if self._connection is None:
+            return False
+        try:
+            count = self._connection.execute(_HELD_BY_THIS_SESSION, _key_halves()).scalar()
+            self._connection.commit()
+        except sa.exc.SQLAlchemyError:
+            return False
+        return bool(count)
+
+
+# A bigint advisory key shows in pg_locks as classid = high half, objid = low half, objsubid = 1.
+_ADVISORY_ROW = (
+    "locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND classid = :high AND objid = :low AND objsubid = 1"
+)
+_HELD_BY_ANYONE = sa.text(f"SELECT count(*) FROM pg_locks WHERE {_ADVISORY_ROW}")
+_HELD_BY_THIS_SESSION = sa.text(f"SELECT count(*) FROM pg_locks WHERE {_ADVISORY_ROW} AND pid = pg_backend_pid()")
+
+
+def _key_halves() -> dict[str, int]:
+    return {"high": ADVISORY_KEY >> 32, "low": ADVISORY_KEY & 0xFFFFFFFF}
 
 
 def scheduler_lock(url: str) -> FileLock | AdvisoryLock:
@@ -144,14 +180,8 @@ def lock_holder_alive(engine: sa.Engine) -> bool:
     if engine.dialect.name == "sqlite":
         path = sqlite_path(url)
         return path is not None and FileLock(path.with_name(path.name + ".lock")).held_by_someone()
-    # A bigint advisory key shows in pg_locks as classid = high half, objid = low half, objsubid = 1.
-    query = sa.text(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-        "AND classid = :high AND objid = :low AND objsubid = 1"
-    )
     with engine.connect() as connection:
-        count = connection.execute(query, {"high": ADVISORY_KEY >> 32, "low": ADVISORY_KEY & 0xFFFFFFFF}).scalar()
+        count = connection.execute(_HELD_BY_ANYONE, _key_halves()).scalar()
     return bool(count)
 
 

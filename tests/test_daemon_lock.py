@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from storage.engine import create_engine
-from storage.lock import LockHeld, lock_holder_alive, scheduler_lock
+from storage.lock import ADVISORY_KEY, LockHeld, lock_holder_alive, scheduler_lock
 
 HOLD = """
 import sys, time
@@ -99,6 +99,43 @@ def test_different_sqlite_databases_do_not_block_each_other(tmp_path: Path) -> N
 
 def test_postgres_advisory_lock(postgres_url: str) -> None:
     check_lock_follows_its_holder(postgres_url)
+
+
+def terminate_lock_holders(url: str) -> int:
+    """What a PostgreSQL restart does to the lock: end the session that holds it."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        ended = connection.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND classid = :high AND objid = :low AND objsubid = 1"
+            ),
+            {"high": ADVISORY_KEY >> 32, "low": ADVISORY_KEY & 0xFFFFFFFF},
+        ).scalar()
+        connection.commit()
+    engine.dispose()
+    return int(ended or 0)
+
+
+def test_postgres_lock_lost_with_its_connection_is_noticed_and_retaken(postgres_url: str) -> None:
+    lock = scheduler_lock(postgres_url)
+    lock.acquire()
+    assert lock.held()
+    assert terminate_lock_holders(postgres_url) == 1
+    assert not lock.held()
+    lock.release()
+    lock.acquire()
+    assert lock.held()
+    lock.release()
+    assert not lock.held()
+
+
+def test_sqlite_lock_is_held_until_released(tmp_path: Path) -> None:
+    lock = scheduler_lock(f"sqlite:///{tmp_path / 'tracker.db'}")
+    lock.acquire()
+    assert lock.held()
+    lock.release()
+    assert not lock.held()
 
 
 def test_in_memory_sqlite_cannot_host_a_daemon() -> None:

@@ -26,6 +26,7 @@ from sources.samplesite import Fault, SampleSite
 from sources.samplesite.sites import DATAPROXY_PATH
 from storage.engine import create_engine, init_database
 from storage.tables import CheckRun
+from tests.test_daemon_lock import terminate_lock_holders
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -275,6 +276,9 @@ def test_daemon_on_postgresql_crawls_delivers_and_keeps_a_second_one_out(
     try:
         wait_for(lambda: finished_crawls(engine) >= 2, "two crawls")
         wait_for(lambda: scalar(engine, "SELECT count(*) FROM delivery WHERE state = 'sent'") > 0, "deliveries")
+        # The server ends the lock's session (as a restart would): the daemon takes it again.
+        assert terminate_lock_holders(postgres_url) == 1
+        wait_for(lambda: bool(daemon.logged("single-instance lock taken again")), "the lock to be retaken")
         second = subprocess.run(
             [TRACKER, "--db", postgres_url, "--config", str(config), "run"], capture_output=True, text=True, timeout=PATIENCE
         )
@@ -284,7 +288,8 @@ def test_daemon_on_postgresql_crawls_delivers_and_keeps_a_second_one_out(
     finally:
         daemon.kill()
     assert code == 0
-    assert not [line for line in daemon.logs() if line["level"] in ("warning", "error")]
+    problems = [line["event"] for line in daemon.logs() if line["level"] in ("warning", "error")]
+    assert problems == ["single-instance lock lost with its database connection; taking it again"]
     assert scalar(engine, "SELECT count(*) FROM delivery WHERE state <> 'sent'") == 0
     assert daemon.alerts_printed() == scalar(engine, "SELECT count(*) FROM delivery")
     engine.dispose()

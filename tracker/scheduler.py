@@ -352,8 +352,8 @@ class Daemon:
                 "daemon started",
                 extra={"holder": holder_description(), "config": str(self.config_path), "jobs": sorted(self._plan)},
             )
-            self._serve()
-            return self._stop(lock)
+            code = self._serve(lock)
+            return self._stop(lock, code)
         except BaseException:
             lock.release()
             raise
@@ -376,11 +376,14 @@ class Daemon:
         for signum in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda number, _frame: self._signals.put(number))
 
-    def _serve(self) -> None:
+    def _serve(self, lock: FileLock | AdvisoryLock) -> int:
+        """Wait for signals, beating the heartbeat; the exit code once it is time to stop."""
         while True:
             try:
                 signum = self._signals.get(timeout=self.options.heartbeat_every)
             except queue.Empty:
+                if not self._keep(lock):
+                    return 1
                 # APScheduler sleeps on the monotonic clock, which stands still while the
                 # machine is suspended; a nudge on every heartbeat makes a run that fell due
                 # during the sleep start within one heartbeat of waking (coalesced to one).
@@ -391,7 +394,24 @@ class Daemon:
                 self.reload()
                 continue
             log.info("stop requested", extra={"signal": signal.Signals(signum).name})
-            return
+            return 0
+
+    def _keep(self, lock: FileLock | AdvisoryLock) -> bool:
+        """Still the only daemon? A PostgreSQL restart drops the lock with its connection: retake it."""
+        if lock.held():
+            return True
+        log.error("single-instance lock lost with its database connection; taking it again")
+        lock.release()
+        try:
+            lock.acquire()
+        except LockHeld as exc:
+            log.error("another daemon took over; stopping", extra={"reason": str(exc)})
+            return False
+        except sa.exc.SQLAlchemyError as exc:
+            log.error("database unreachable; will retry at the next heartbeat", extra={"error": str(exc).splitlines()[0]})
+            return True
+        log.info("single-instance lock taken again")
+        return True
 
     def reload(self) -> None:
         """Re-read tracker.toml; an invalid file keeps the running schedule and says why."""
@@ -523,8 +543,8 @@ class Daemon:
         except sa.exc.SQLAlchemyError as exc:
             log.warning("heartbeat not recorded", extra={"error": str(exc).splitlines()[0]})
 
-    def _stop(self, lock: FileLock | AdvisoryLock) -> int:
-        """No new jobs; wait for running ones up to the deadline; abandon the rest; exit 0."""
+    def _stop(self, lock: FileLock | AdvisoryLock, code: int) -> int:
+        """No new jobs; wait for running ones up to the deadline; abandon the rest; exit with `code`."""
         self.stopping.set()
         self._scheduler.pause()
         deadline = time.monotonic() + self.options.shutdown_timeout
@@ -537,7 +557,7 @@ class Daemon:
             # the page in flight; the database rolls back what the dying connection held.
             log.warning("abandoning jobs at the shutdown deadline", extra={"jobs": abandoned})
             flush_logs()
-            os._exit(0)
+            os._exit(code)
         self._save_state()
         self._scheduler.shutdown(wait=False)
         assert self._engine is not None
@@ -545,7 +565,7 @@ class Daemon:
         lock.release()
         log.info("daemon stopped", extra={"uptime": _since_datetime(self._started_at)})
         flush_logs()
-        return 0
+        return code
 
 
 def _drop_skip_warnings(record: logging.LogRecord) -> bool:
