@@ -77,3 +77,10 @@ def test_segments_are_prefixed() -> None:
     assert [(c.path, c.heading) for c in clauses] == [
         ("通知", None), ("一", "目标"), ("附件1", "重点项目清单"), ("附件1/一", "数字经济项目"),
     ]  # fmt: skip
+
+
+def test_table_rows_with_serial_numbers_are_text_of_their_clause() -> None:
+    blocks = [Block("一、补助标准"), Block("序号 项目 补助", table=True), Block("1 智能工厂 200万元", table=True), Block("2 数字车间 100万元", table=True)]
+    clauses = build_clauses([(None, blocks)])
+    assert [c.path for c in clauses] == ["一"]
+    assert clauses[0].text == "补助标准\n序号 项目 补助\n1 智能工厂 200万元\n2 数字车间 100万元"

@@ -40,7 +40,7 @@ class Page:
     blocks: list[Block]
     fields: dict[str, str] = field(default_factory=dict)  # field key (see LABELS) → value as shown
     meta: dict[str, str] = field(default_factory=dict)  # <meta name> (lower-case) → content
-    title_hints: list[str] = field(default_factory=list)  # front matter title, <h1>, <title>, best first
+    title_hints: list[str] = field(default_factory=list)  # <h1> and <title> texts, in that order
     link_share: float = 0.0  # share of the body's text inside links: listing pages are mostly links
 
 

@@ -214,7 +214,7 @@ def build_clauses(segments: list[tuple[str | None, list[Block]]]) -> list[Clause
     for prefix, blocks in segments:
         builder = _Builder(prefix)
         for block in blocks:
-            marker = match_marker(block.text)
+            marker = None if block.table else match_marker(block.text)  # a table's 序号 column numbers rows
             if marker and builder.accepts(marker):
                 builder.open(marker, block)
             else:
