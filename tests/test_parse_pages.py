@@ -302,3 +302,16 @@ def test_contact_line_and_distribution_notes_are_not_clause_text() -> None:
     (doc,) = parse_document(text)
     assert (doc.issuer, doc.issued_on) == ("杭州市科学技术局", D(2024, 3, 1))
     assert [(c.path, c.text) for c in doc.clauses] == [("序言", "现将有关事项通知如下。"), ("一", "申报条件。企业须在本市注册。")]
+
+
+def test_layout_table_with_one_paragraph_per_row() -> None:
+    rows = [
+        "衢州市人民政府关于促进民营经济发展的若干意见",
+        "衢政发〔2022〕3号",
+        "一、优化营商环境。全面推行“证照分离”改革，压缩企业开办时间。",
+        "二、加大金融支持。鼓励银行加大对民营企业的信贷投放力度。",
+    ]
+    html = "<html><body><table>" + "".join(f"<tr><td>{r}</td></tr>" for r in rows) + "</table></body></html>"
+    (doc,) = parse_document(html)
+    assert (doc.title, doc.doc_number) == (rows[0], rows[1])
+    assert [(c.path, c.heading) for c in doc.clauses] == [("一", "优化营商环境"), ("二", "加大金融支持")]

@@ -290,11 +290,18 @@ def _has_block_children(el: etree._Element) -> bool:
     return any(_tag(d) in _BLOCK_TAGS or _tag(d) == "br" for d in el.iterdescendants())
 
 
+def _is_data_row(row: etree._Element) -> bool:
+    """A row of a real table (several plain cells); single-cell rows of layout tables hold paragraphs."""
+    cells = [cell for cell in row if _tag(cell) in ("td", "th")]
+    filled = [cell for cell in cells if clean_space(text_of(cell))]
+    return len(filled) > 1 and not any(_has_block_children(cell) for cell in cells)
+
+
 def _walk(el: etree._Element, writer: _BlockWriter, bold: bool) -> None:
     tag = _tag(el)
     if tag == "br":
         writer.flush()
-    elif tag == "tr" and not any(_has_block_children(cell) for cell in el if _tag(cell) in ("td", "th")):
+    elif tag == "tr" and _is_data_row(el):
         writer.row([clean_space(text_of(cell)) for cell in el if _tag(cell) in ("td", "th")])
     elif tag and tag not in _DROP_TAGS:
         is_block = tag in _BLOCK_TAGS
