@@ -5,7 +5,10 @@ body, signature (issuer line(s) + date), notes (`（此件公开发布）`), att
 notice prints its short notice, its signature, then the measure it issues under the
 measure's own title; a decree (`中华人民共和国国务院令 第707号`) does the same for the
 regulation it promulgates. A compilation page prints several such headers one after
-another; every title + 文号 header starts a new document.
+another; every title + 文号 (or title + issue note `（2023年5月6日…令第350号公布）`) header
+followed by real text starts a new document, except the document a 转发/印发 notice
+encloses. Page-break halves are re-joined here, before the signature and wrapper are
+found, and a masthead (`XX人民政府办公室文件`) or compilation heading is skipped.
 """
 
 from __future__ import annotations
