@@ -150,6 +150,8 @@ _UNTIL_RE = re.compile(
 _RUN_UNTIL_RE = re.compile(
     rf"(?:施行|实施|执行|有效)\s*[，,]?\s*(?:至|到|截至)\s*(?P<b>{DATE}|{MONTH}|{YEAR_END})\s*(?:止|废止|失效|结束)?"
 )
+#: `本办法自2029年1月1日起废止` (last valid day: the day before) / `本办法2028年12月31日废止`.
+_SELF_END_RE = re.compile(rf"(?P<from>自|从)?\s*(?:于|至)?\s*(?P<d>{DATE})\s*(?P<qi>起)?\s*(?:自动|同时|即行)?(?:废止|失效|停止执行|不再执行)")
 _RELATIVE_RE = re.compile(
     r"有效期\s*(?:为|是|暂定为?)?\s*(?P<n>[0-9０-９]{1,2}|[一二两三四五六七八九十]{1,2})\s*(?P<unit>年|个月|个半月)"
 )
@@ -215,6 +217,12 @@ def validity_from_text(
                 value = parse_any_date(m.group("b"))
                 if value:
                     expires.append((score, pos + m.start(), value))
+        if score >= 3:  # only the document speaking of itself, naming no other document
+            for m in _SELF_END_RE.finditer(sentence):
+                value = parse_date(m.group("d"))
+                if value:
+                    last_day = value - dt.timedelta(days=1) if m.group("from") or m.group("qi") else value
+                    expires.append((score, pos + m.start(), last_day))
         for m in _RELATIVE_RE.finditer(sentence):
             n = _cn_int(m.group("n").replace("两", "二"))
             if n:
