@@ -229,7 +229,8 @@ def test_source_delay_spaces_every_request_to_its_host(site: SampleSite, engine:
 
     arrivals = [entry.at for entry in site.server("listing").log]
     assert len(arrivals) == 4  # two listing pages, two articles
-    assert min(b - a for a, b in zip(arrivals, arrivals[1:])) >= 0.085
+    assert arrivals[-1] - arrivals[0] >= 0.25
+    assert min(b - a for a, b in zip(arrivals, arrivals[1:])) >= 0.05
 
 
 def test_a_document_that_breaks_the_pipeline_is_recorded_and_the_rest_stored(

@@ -76,7 +76,9 @@ def test_per_host_delay_spaces_requests(server: SiteServer) -> None:
     arrivals = [entry.at for entry in server.log]
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
     assert len(arrivals) == 5
-    assert min(gaps) >= 0.085  # without the delay they arrive about 1 ms apart
+    # Without the delay they arrive about 1 ms apart; a starved server thread may note one arrival late.
+    assert arrivals[-1] - arrivals[0] >= 0.35
+    assert min(gaps) >= 0.05
 
 
 def test_500_is_retried_once_then_succeeds(server: SiteServer) -> None:

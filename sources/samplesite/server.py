@@ -31,6 +31,7 @@ class Request:
     form: dict[str, str]
     cookies: dict[str, str]
     headers: dict[str, str]
+    arrived: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -131,7 +132,7 @@ class SiteServer:
         conditional = "if-none-match" in request.headers or "if-modified-since" in request.headers
         with self._lock:
             self.requests[request.path] += 1
-            self.log.append(LoggedRequest(time.monotonic(), request.method, request.path, status, conditional))
+            self.log.append(LoggedRequest(request.arrived, request.method, request.path, status, conditional))
 
     def handle(self, request: Request) -> Response:
         if request.path.startswith("/__admin/"):
@@ -199,6 +200,7 @@ def _handler_for(server: SiteServer) -> type[http.server.BaseHTTPRequestHandler]
             self._serve("HEAD")
 
         def _serve(self, method: str) -> None:
+            arrived = time.monotonic()
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -210,6 +212,7 @@ def _handler_for(server: SiteServer) -> type[http.server.BaseHTTPRequestHandler]
                 form=dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)),
                 cookies={key: morsel.value for key, morsel in cookies.items()},
                 headers={key.lower(): value for key, value in self.headers.items()},
+                arrived=arrived,
             )
             response = server.handle(request)
             try:
