@@ -69,6 +69,7 @@ _BODY_SELECTORS = (
     "#UCAP-CONTENT", "td.b12c", "div.TRS_UEDITOR", ".trs_editor_view", ".TRS_Editor", "#zoom", "#Zoom",
     ".article-content", ".article_content", ".pages_content", ".news_content", "#ivs_content", ".zw-content",
     "#zwContent", ".gz_content", ".xxgk_content", ".detail-content", ".content-text", ".main-txt", "#mainText",
+    "#zoomcon", ".news_cont_d_wrap", ".article_con", "#content_text", ".xl-content", ".view-content", "#js_content",
 )  # fmt: skip
 _DROP_TAGS = {"script", "style", "noscript", "iframe", "nav", "footer", "form", "button", "select", "input",
               "textarea", "svg", "canvas", "object", "embed", "template", "head", "map", "audio", "video"}  # fmt: skip
