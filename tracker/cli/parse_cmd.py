@@ -57,7 +57,8 @@ def _print_document(doc: PolicyDocument) -> None:
     for label, value in fields:
         if value is not None:
             console.print(f"[bold]{label}[/bold]: {escape(str(value))}")
-    for kind, refs in (("废止 repeals", doc.repeals), ("引用 cites", doc.cites)):
+    relations = (("废止 repeals", doc.repeals), ("修改 amends", doc.amends), ("继续有效 confirms", doc.confirms), ("引用 cites", doc.cites))
+    for kind, refs in relations:
         for ref in refs:
             number = f"（{ref.doc_number}）" if ref.doc_number else ""
             title = f"《{ref.title}》" if ref.title else ""
