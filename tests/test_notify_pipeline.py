@@ -11,12 +11,13 @@ import datetime as dt
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.tables import Delivery, Event
+from tests.receivers.events import document
 from tests.receivers.platforms import DingTalkReceiver, WebhookReceiver
-from tracker.config import Settings, SubscriptionConfig
-from tracker.pipeline import dispatch_due, ingest_file
+from tracker.config import Settings, SubscriptionConfig, TrackerSettings
+from tracker.pipeline import dispatch_due, ingest_file, sweep_statuses
 
 URL = "https://www.hangzhou.gov.cn/art/2025/12/19/art_1229063382_1850000.html"
 CAP = "单个企业每年最高奖励 500 万元"
@@ -51,3 +52,31 @@ def test_seed_change_reaches_dingtalk_and_webhook(engine: sa.Engine, seed_paths:
     assert body["event"]["kind"] == "document_changed"
     assert body["document"]["url"] == URL
     assert {"kind": "money", "old": "500万元", "new": "300万元"} in [f for c in body["changes"] for f in c["figures"]]
+
+
+def test_daily_sweep_routes_reminders_and_status_changes(engine: sa.Engine) -> None:
+    on = dt.date(2025, 6, 1)
+    with Session(engine) as session:
+        expiring, _ = document(session, "杭州市科技企业孵化器管理办法", n=1)
+        expiring.effective_from, expiring.expires_on = dt.date(2020, 1, 1), on + dt.timedelta(days=30)
+        session.add(expiring)
+        session.commit()
+        expiring_id = expiring.id
+    reminders = SubscriptionConfig(name="reminders", channel="console", events=("expiry_reminder",))
+    changes = SubscriptionConfig(name="changes", channel="console", events=("status_changed",))
+    result = sweep_statuses(
+        engine, TrackerSettings(), on, occurred_at=dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc), subscriptions=(reminders, changes)
+    )
+    with Session(engine) as session:
+        owed = sorted((event.kind, event.document_id, delivery.subscription) for delivery, event in session.exec(
+            select(Delivery, Event).join(Event, col(Event.id) == Delivery.event_id)
+        ))
+    assert result.counts() == {"expiry_reminder": 1}  # a first assessment is not a status change
+    assert owed == [("expiry_reminder", expiring_id, "reminders")]
+    later = on + dt.timedelta(days=31)
+    sweep_statuses(engine, TrackerSettings(), later, occurred_at=dt.datetime(2025, 7, 2, tzinfo=dt.timezone.utc), subscriptions=(reminders, changes))
+    with Session(engine) as session:
+        expired = session.exec(
+            select(Delivery, Event).join(Event, col(Event.id) == Delivery.event_id).where(Delivery.subscription == "changes")
+        ).one()
+    assert (expired[1].kind, expired[1].payload["from"], expired[1].payload["to"]) == ("status_changed", "expiring", "expired")
