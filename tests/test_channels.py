@@ -211,3 +211,11 @@ def test_clock_drives_the_dingtalk_signature_timestamp(context: ChannelContext) 
         (request,) = robot.accepted
     assert request.query["timestamp"] == str(int(now.timestamp() * 1000))
     assert json.loads(request.body)["msgtype"] == "markdown"
+
+
+def test_feishu_big_digest_stays_under_20_kb_per_request(context: ChannelContext) -> None:
+    alerts = tuple(changed_alert(event_id=i, title=f"{i}号 " + "类脑智能产业政策" * 300) for i in range(12))
+    with FeishuReceiver(secret="s") as bot:
+        build_channel(sub("feishu", bot.webhook_url, "s"), context).send(Outgoing(alerts=alerts, idempotency_key="d", digest=True))
+        assert len(bot.accepted) == len(bot.requests) > 1
+        assert all(len(r.body) <= 20 * 1024 for r in bot.requests)
