@@ -61,8 +61,6 @@ def option(config: SourceConfig, key: str, kind: type, default: Any = None, *, r
             raise ValueError(f"{key} is required for kind {config.kind}")
         return default
     value = config.options[key]
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ValueError(f"{key} must be a {kind.__name__}, got {value!r}")
     return value
