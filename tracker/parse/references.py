@@ -130,9 +130,11 @@ def _acted_on(sentence: str, refs: list[_Found], verb_re: re.Pattern[str], parti
     (or listed right after it), not cited. `partial`: True = only where an article or part is
     named between document and verb (`《A》第三条同时废止`), False = never there, None = either.
     """
+    if not refs:
+        return []
     masked = _mask_titles(sentence)
     verbs = [v for v in verb_re.finditer(masked) if not _PLAN_RE.search(masked[max(0, v.start() - 6) : v.start()])]
-    if not verbs or not refs:
+    if not verbs:
         return []
     bounds = [0] + [m.end() for m in _SUBCLAUSE_SPLIT_RE.finditer(masked)] + [len(masked) + 1]
     chosen: list[_Found] = []
@@ -261,7 +263,7 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
             list_evidence = None
         paragraph_refs = 0
         for _, sentence in _sentences(paragraph):
-            refs = _references(sentence)
+            refs = _references(sentence) if "《" in sentence or "号" in sentence else []
             paragraph_refs += len(refs)
             evidence = sentence.strip()
             if _HISTORY_NOTE_RE.match(paragraph.strip()):
