@@ -107,12 +107,15 @@ def populate(engine: sa.Engine, documents: int, versions: int = 3, clauses: int 
             if v == versions:
                 search_rows.extend(entry_rows(d, f"{title} {number}", current))
     with engine.begin() as connection:
-        for table, rows in ((Document, doc_rows), (Version, version_rows), (Clause, clause_rows), (SearchEntry, search_rows)):
+        tables = ((Document, doc_rows), (Version, version_rows), (Clause, clause_rows), (SearchEntry, search_rows))
+        for table, rows in tables:
             for start in range(0, len(rows), BATCH):
                 connection.execute(sa.insert(table), rows[start : start + BATCH])
         if engine.dialect.name == "postgresql":
             for table in ("document", "version", "clause", "search_entry"):
-                connection.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                )
             connection.exec_driver_sql("ANALYZE")
         else:
             connection.exec_driver_sql("ANALYZE")

@@ -72,7 +72,8 @@ def ingest(url: str) -> tuple[float, float]:
     for index in range(INGESTS):
         body = bodies[index % len(bodies)] + f"\n\n本文件第{index}次基准测试附注。\n".encode()
         with Session(engine) as session:
-            store_fetched(session, body, url=f"https://bench.test/{index}", fetched_at=start_at, content_type="text/plain")
+            url = f"https://bench.test/{index}"
+            store_fetched(session, body, url=url, fetched_at=start_at, content_type="text/plain")
             session.commit()
     elapsed = time.perf_counter() - start
     cpu = time.process_time() - cpu_start
@@ -88,7 +89,8 @@ def measure(url: str, label: str) -> None:
     print(f"{label}: generated {DOCUMENTS} documents × 3 versions in {time.perf_counter() - start:.1f} s")
     rng = random.Random(3)
     # 文号 as people type them: square brackets and a space before 号
-    refs = [doc_number(rng.randrange(1, DOCUMENTS + 1)).replace("〔", "[").replace("〕", "]").replace("号", " 号") for _ in range(LOOKUPS)]
+    numbers = [doc_number(rng.randrange(1, DOCUMENTS + 1)) for _ in range(LOOKUPS)]
+    refs = [number.replace("〔", "[").replace("〕", "]").replace("号", " 号") for number in numbers]
     with Session(engine) as session:
         history_ms = timed(history, session, refs)
         show_ms = timed(show, session, refs)

@@ -134,7 +134,8 @@ def save_version(
     number = previous.number + 1 if previous else 1
     diff = None
     if previous is not None:
-        diff = diff_documents(load_version_document(session, previous), doc, from_version=previous.number, to_version=number)
+        old = load_version_document(session, previous)
+        diff = diff_documents(old, doc, from_version=previous.number, to_version=number)
     version = Version(
         document_id=document.id,
         number=number,
@@ -160,7 +161,9 @@ def save_version(
     )
 
     events = _record_save_events(session, document, version, diff, fetched_at, source_id)
-    return SaveResult(document, version, previous, diff, created=previous is None, changed=previous is not None, events=events)
+    return SaveResult(
+        document, version, previous, diff, created=previous is None, changed=previous is not None, events=events
+    )
 
 
 def _insert_clauses(session: Session, version_id: int, clauses: list[Clause]) -> list[int]:
@@ -213,7 +216,9 @@ def _search_title(doc: PolicyDocument) -> str:
     return " ".join(part for part in parts if part)
 
 
-def _apply_metadata(document: Document, doc: PolicyDocument, *, url: str, source_id: int | None, seen_at: dt.datetime) -> None:
+def _apply_metadata(
+    document: Document, doc: PolicyDocument, *, url: str, source_id: int | None, seen_at: dt.datetime
+) -> None:
     document.url = url
     document.is_placeholder = False
     if source_id is not None:
@@ -395,6 +400,7 @@ def change_payload(document: Document, diff: ClauseDiff) -> dict[str, Any]:
     clauses = []
     for change in diff.clauses:
         text = change.new_text if change.new_text is not None else change.old_text or ""
+        runs = change.inline if change.change == "modified" else ()
         clauses.append(
             {
                 "change": change.change,
@@ -402,8 +408,8 @@ def change_payload(document: Document, diff: ClauseDiff) -> dict[str, Any]:
                 "new_path": change.new_path,
                 "heading": change.heading,
                 "text": text[:COMPACT_TEXT_CHARS],
-                "deleted": [op.text for op in change.inline if op.op == "delete"] if change.change == "modified" else [],
-                "inserted": [op.text for op in change.inline if op.op == "insert"] if change.change == "modified" else [],
+                "deleted": [op.text for op in runs if op.op == "delete"],
+                "inserted": [op.text for op in runs if op.op == "insert"],
                 "figures": [figure.to_json() for figure in change.figures],
             }
         )

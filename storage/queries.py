@@ -134,7 +134,11 @@ def document_json(session: Session, document: Document, *, clauses: bool = False
         if not clauses:
             parsed.pop("clauses")
     else:
-        parsed = {"title": document.title, "doc_number": document.doc_number, "doc_number_normalized": document.doc_number_norm}
+        parsed = {
+            "title": document.title,
+            "doc_number": document.doc_number,
+            "doc_number_normalized": document.doc_number_norm,
+        }
     return {
         "id": document.id,
         "url": document.url,

@@ -85,15 +85,16 @@ def bigrams(text: str) -> list[str]:
 
 def entry_rows(document_id: int, title: str, clauses: Iterable[tuple[int | None, str, str]]) -> list[dict[str, Any]]:
     """The search_entry rows of one document: its title, then (clause_id, path, text) per clause."""
-    rows = [{"document_id": document_id, "clause_id": None, "path": None, "text": title, "grams": " ".join(bigrams(title))}]
-    for clause_id, path, text in clauses:
-        rows.append(
-            {"document_id": document_id, "clause_id": clause_id, "path": path, "text": text, "grams": " ".join(bigrams(text))}
-        )
-    return rows
+    texts = [(None, None, title), *clauses]
+    return [
+        {"document_id": document_id, "clause_id": clause_id, "path": path, "text": text, "grams": " ".join(bigrams(text))}
+        for clause_id, path, text in texts
+    ]
 
 
-def index_document(session: Session, document_id: int, title: str, clauses: Iterable[tuple[int | None, str, str]]) -> None:
+def index_document(
+    session: Session, document_id: int, title: str, clauses: Iterable[tuple[int | None, str, str]]
+) -> None:
     """Replace the document's searchable texts with these (its current version)."""
     session.flush()
     table = SearchEntry.__table__  # Core statements: the ORM bulk path costs more than the rows

@@ -16,7 +16,8 @@ NEW = "鼓励金融机构开发类脑智能专属信贷产品，对符合条件�
 
 
 def doc(*clauses: tuple[str, str], **meta: object) -> PolicyDocument:
-    return PolicyDocument(title="若干措施", clauses=[Clause(path, text) for path, text in clauses], **meta)  # type: ignore[arg-type]
+    items = [Clause(path, text) for path, text in clauses]
+    return PolicyDocument(title="若干措施", clauses=items, **meta)  # type: ignore[arg-type]
 
 
 def changes(old: PolicyDocument, new: PolicyDocument) -> list[tuple[str, str | None, str | None]]:

@@ -153,7 +153,8 @@ def test_changed_fetch_makes_version_two_with_change_event(engine: sa.Engine) ->
             "1 added; expires_on",
             "first version",
         ]
-        assert session.exec(select(Document).where(Document.url == "https://a/plan")).one().expires_on == dt.date(2027, 12, 31)
+        stored = session.exec(select(Document).where(Document.url == "https://a/plan")).one()
+        assert stored.expires_on == dt.date(2027, 12, 31)
 
 
 def test_json_is_stored_readable(engine: sa.Engine) -> None:

@@ -26,7 +26,7 @@ def count(session: Session, query: sa.Select) -> int:  # type: ignore[type-arg]
 @pytest.mark.slow
 def test_sigkill_inside_the_transaction_leaves_whole_versions_only(db_url: str) -> None:
     child = subprocess.Popen(
-        [sys.executable, str(SAVER), db_url],
+        [sys.executable, str(SAVER), db_url, "4"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -38,7 +38,7 @@ def test_sigkill_inside_the_transaction_leaves_whole_versions_only(db_url: str) 
         kind, number = line.split()
         if kind == "committed":
             committed = int(number)
-        elif int(number) == 4:  # version 4 is written and flushed, its commit not yet run
+        elif int(number) == 4:  # version 4 is written and flushed; the saver waits before committing
             child.send_signal(signal.SIGKILL)
             break
     child.wait(timeout=30)
@@ -50,12 +50,13 @@ def test_sigkill_inside_the_transaction_leaves_whole_versions_only(db_url: str) 
         versions = session.exec(select(Version).order_by(Version.number)).all()
         assert [v.number for v in versions] == [1, 2, 3]
         for version in versions:
-            clauses = count(session, sa.select(sa.func.count()).select_from(Clause).where(Clause.version_id == version.id))
-            assert clauses == CLAUSES
+            of_version = sa.select(sa.func.count()).select_from(Clause).where(Clause.version_id == version.id)
+            assert count(session, of_version) == CLAUSES
         assert count(session, sa.select(sa.func.count()).select_from(Event)) == 3
         assert count(session, sa.select(sa.func.count()).select_from(Clause)) == 3 * CLAUSES
         # the current version (3) is what search sees: title + its clauses, nothing of version 4
-        texts = session.exec(select(SearchEntry.text).where(SearchEntry.clause_id.is_not(None))).all()  # type: ignore[union-attr]
+        clause_entries = select(SearchEntry.text).where(SearchEntry.clause_id.is_not(None))  # type: ignore[union-attr]
+        texts = session.exec(clause_entries).all()
         assert len(texts) == CLAUSES and all(text.startswith("第3版") for text in texts)
         repeals = session.exec(select(Relation.target_doc_number)).all()
         assert repeals == ["杭政〔2017〕3号"]

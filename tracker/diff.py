@@ -32,7 +32,11 @@ _LEADING_NUMBER_RE = re.compile(
     r"^\s*(?:[（(]\s*[一二三四五六七八九十百零\d]+\s*[)）]|[一二三四五六七八九十百零]+、|\d+\s*[.．、]"
     r"|第[一二三四五六七八九十百零\d]+[条章节款])\s*"
 )
-_OPS = {diff_match_patch.DIFF_EQUAL: "equal", diff_match_patch.DIFF_INSERT: "insert", diff_match_patch.DIFF_DELETE: "delete"}
+_OPS = {
+    diff_match_patch.DIFF_EQUAL: "equal",
+    diff_match_patch.DIFF_INSERT: "insert",
+    diff_match_patch.DIFF_DELETE: "delete",
+}
 
 
 # Full-width ASCII (，：１) folded by table first: full NFKC is slow on CJK text and is then
@@ -230,5 +234,11 @@ def _added(clause: Clause) -> ClauseChange:
 
 def _removed(clause: Clause) -> ClauseChange:
     return ClauseChange(
-        "removed", clause.path, None, clause.text, None, inline=(InlineOp("delete", clause.text),), heading=clause.heading
+        "removed",
+        clause.path,
+        None,
+        clause.text,
+        None,
+        inline=(InlineOp("delete", clause.text),),
+        heading=clause.heading,
     )

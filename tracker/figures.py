@@ -14,8 +14,9 @@ from tracker.model import FigureChange
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _CN_NUM = r"[零〇一二两三四五六七八九十百千]+"
+_DAY_OR_MONTH = rf"(?:{_CN_NUM}|\d{{1,2}})"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("date", re.compile(rf"(?:\d{{4}}|[〇零一二三四五六七八九]{{4}})\s*年(?:\s*{_CN_NUM}|\s*\d{{1,2}})\s*月(?:(?:\s*{_CN_NUM}|\s*\d{{1,2}})\s*日)?")),
+    ("date", re.compile(rf"(?:\d{{4}}|[〇零一二三四五六七八九]{{4}})\s*年\s*{_DAY_OR_MONTH}\s*月(?:\s*{_DAY_OR_MONTH}\s*日)?")),
     ("date", re.compile(r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}")),
     ("money", re.compile(rf"(?:{_NUM}|{_CN_NUM})\s*(?:万亿|亿|千万|百万|万|千)?\s*(?:美元|港元|元)")),
     ("percent", re.compile(rf"(?:{_NUM}\s*[%％]|百分之{_CN_NUM}(?:点{_CN_NUM})?)")),

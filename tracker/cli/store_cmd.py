@@ -74,7 +74,8 @@ def document_or_fail(session: Session, ref: str) -> Document:
     if document is not None:
         return document
     suggestions = suggest_documents(session, ref)
-    hint = "; did you mean " + ", ".join(f"{d.doc_number or d.title} (id {d.id})" for d in suggestions) if suggestions else ""
+    names = ", ".join(f"{d.doc_number or d.title} (id {d.id})" for d in suggestions)
+    hint = f"; did you mean {names}" if suggestions else ""
     fail(f"no document {ref!r}{hint}")
 
 

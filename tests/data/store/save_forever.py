@@ -2,7 +2,8 @@
 
 Run by tests/test_storage_kill.py, which SIGKILLs it while a transaction is open. Each
 version has CLAUSES clauses; `flushed N` is printed inside the transaction (everything
-written, not committed, then a pause), `committed N` after the commit.
+written, not committed), `committed N` after the commit. Version HANG_AT (argv[2]) waits a
+minute between the two, so the kill lands inside that transaction however slow the machine.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tracker.model import Clause, DocRef, PolicyDocument
 CLAUSES = 40
 
 
-def main(url: str) -> None:
+def main(url: str, hang_at: int) -> None:
     engine = open_database(url)
     start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
     for number in itertools.count(1):
@@ -34,10 +35,10 @@ def main(url: str) -> None:
         with Session(engine) as session:
             save_version(session, doc, url="https://kill.test/1", raw=b"x" * 4096, fetched_at=start + dt.timedelta(hours=number))
             print(f"flushed {number}", flush=True)
-            time.sleep(0.2)
+            time.sleep(60 if number == hang_at else 0.01)
             session.commit()
         print(f"committed {number}", flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], int(sys.argv[2]))
