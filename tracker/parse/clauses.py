@@ -140,6 +140,8 @@ def _heading(draft: _Draft) -> str | None:
     if not first:
         return None
     for bold in draft.bolds:
+        if len(bold) > 60:  # a whole paragraph set in bold is emphasis, not a heading
+            continue
         if len(bold) >= 2 and first.startswith(bold):
             return _strip_heading(bold) or None
         marker = match_marker(bold)
