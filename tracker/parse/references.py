@@ -32,11 +32,11 @@ DOC_NUMBER = (
 DOC_NUMBER_RE = re.compile(DOC_NUMBER)
 _TITLE_RE = re.compile(r"《([^《》]{2,120})》")
 _DOC_TYPE = r"(?:通知|意见|办法|规定|决定|方案|计划|细则|批复|条例|公告|通告|措施|规划|纲要|指引|规则|准则|标准|目录|清单|规程)"
-#: A title written without 《》 right before its 文号: `杭州市人民政府关于X的通知（杭政〔2015〕3号）`.
-_UNQUOTED_TITLE_RE = re.compile(
-    rf"(?P<title>[\u4e00-\u9fff“”、（）()—\-0-9]{{4,80}}?(?:关于|印发)[\u4e00-\u9fff“”、（）()—\-0-9]{{2,80}}?{_DOC_TYPE})"
-    rf"\s*[（(]\s*(?P<number>{DOC_NUMBER})\s*[）)]"
-)
+#: A 文号 in parentheses; a title written without 《》 may stand right before it:
+#: `杭州市人民政府关于X的通知（杭政〔2015〕3号）`.
+_PAREN_NUMBER_RE = re.compile(rf"[（(]\s*(?P<number>{DOC_NUMBER})\s*[）)]")
+_UNQUOTED_TITLE_RE = re.compile(rf"(?:关于|印发).*{_DOC_TYPE}$")
+_TITLE_STOP = "，,。；;：:》“”\"　 "
 _UNQUOTED_LEAD_RE = re.compile(
     r"^(?:根据|依据|依照|按照|参照|贯彻落实|贯彻|落实|执行|原|前发的?|此前印发的|此前|同时将?|将|对|现决定|决定|废止|以|经|\d{1,3}[.．、])+"
 )
@@ -103,17 +103,19 @@ def _references(sentence: str) -> list[_Found]:
                 taken.append((m.end(), paren.end()))
         found.append(_Found(DocRef(title=m.group(1).strip(), doc_number=number), m.start(), end))
         taken.append((m.start(), m.end()))
-    for m in _UNQUOTED_TITLE_RE.finditer(sentence) if "号" in sentence else ():
-        if any(a <= m.start("number") < b for a, b in taken):
+    for m in _PAREN_NUMBER_RE.finditer(sentence) if "号" in sentence else ():
+        if any(a <= m.start() < b for a, b in taken):
             continue
-        start = max([m.start("title"), *(b for a, b in taken if a < m.end("title") and b > m.start("title"))])
-        raw = re.sub(r"^[和及与、，,\s]+", "", sentence[start : m.end("title")])
+        end = m.start()
+        start = max(0, end - 80)
+        start = max([start, *(i + 1 for i in range(start, end) if sentence[i] in _TITLE_STOP)])
+        start = max([start, *(b for a, b in taken if start < b <= end)])
+        raw = re.sub(r"^[和及与、，,\s]+", "", sentence[start:end])
         title = _UNQUOTED_LEAD_RE.sub("", raw)
-        start = m.end("title") - len(title)
-        if len(title) < 6 or not re.search(r"关于|印发", title):
+        if len(title) < 6 or not _UNQUOTED_TITLE_RE.search(title):
             continue
-        found.append(_Found(DocRef(title=title, doc_number=_clean_number(m.group("number"))), start, m.end()))
-        taken.append((start, m.end()))
+        found.append(_Found(DocRef(title=title, doc_number=_clean_number(m.group("number"))), end - len(title), m.end()))
+        taken.append((end - len(title), m.end()))
     for start, end, number in find_doc_numbers(sentence) if "号" in sentence else ():
         if any(a <= start < b or a < end <= b for a, b in taken):
             continue
