@@ -148,6 +148,7 @@ def test_docs_show_and_relations_both_ways(db_url: str, seed_paths: dict[str, Pa
     plan = docs[1]
     assert plan["expires_on"] == "2026-12-31" and "clauses" not in plan
     assert plan["status"] in {s.value for s in Status}
+    assert [d["id"] for d in run_json(db_url, "docs", "--status", "repealed")] == [2]
 
     shown = run_json(db_url, "show", "杭政（2017）66 号")
     assert shown["id"] == 2 and shown["doc_number"] == "杭政〔2017〕66号"
