@@ -139,19 +139,51 @@ def header_starts(blocks: list[Block]) -> list[int]:
     return starts
 
 
-def _continues(previous: Block, block: Block) -> bool:
+@dataclass
+class _Paragraph:
+    """A paragraph being re-assembled from blocks (kept in pieces: joining is linear)."""
+
+    first: Block
+    pieces: list[str]
+    bolds: list[str]
+    length: int
+    open_parens: int
+    has_punctuation: bool
+
+    @classmethod
+    def start(cls, block: Block) -> _Paragraph:
+        paragraph = cls(block, [], [], 0, 0, False)
+        paragraph.add(block)
+        return paragraph
+
+    def add(self, block: Block) -> None:
+        text = block.text
+        self.pieces.append(text)
+        self.bolds.extend(block.bolds)
+        self.length += len(text)
+        self.open_parens += text.count("（") + text.count("(") - text.count("）") - text.count(")")
+        self.has_punctuation = self.has_punctuation or any(c in text for c in "。，,；;")
+
+    def block(self) -> Block:
+        if len(self.pieces) == 1:
+            return self.first
+        return Block("".join(self.pieces), tuple(self.bolds), self.first.heading, self.first.table)
+
+
+def _continues(previous: _Paragraph, block: Block) -> bool:
     """True when `block` is the second half of a paragraph split by a page or line break."""
-    a, b = previous.text, block.text
-    if previous.table or block.table or previous.heading or block.heading or len(a) < 15:
+    head, b = previous.first, block.text
+    if head.table or block.table or head.heading or block.heading or previous.length < 15:
         return False
-    if previous.bolds and previous.bolds[0] == a:  # a bold line is a title or heading
+    if len(previous.pieces) == 1 and head.bolds and head.bolds[0] == head.text:  # a bold title or heading
         return False
-    if len(a) <= 40 and is_title_like(previous) and (b.startswith(("（", "(")) or _TITLE_END_RE.search(a)):
+    if previous.length <= 40:
+        whole = previous.block()
+        if is_title_like(whole) and (b.startswith(("（", "(")) or _TITLE_END_RE.search(whole.text)):
+            return False
+    if previous.pieces[-1].endswith(tuple("。；;！!？?：:）)」』”\"")) and previous.open_parens <= 0:
         return False
-    unclosed = a.count("（") + a.count("(") > a.count("）") + a.count(")")
-    if a.endswith(tuple("。；;！!？?：:）)」』”\"")) and not unclosed:
-        return False
-    if match_marker(a) and (len(a) < 25 or not any(c in a for c in "。，,；;")):
+    if match_marker(head.text) and (previous.length < 25 or not previous.has_punctuation):
         return False
     if match_marker(b) or _ATTACHMENT_RE.match(b) or is_date_only(b) or _NOTE_RE.match(b):
         return False
@@ -163,15 +195,15 @@ def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
 
     A line right after a signature date or a note is the next title, never a continuation.
     """
-    joined: list[Block] = []
+    paragraphs: list[_Paragraph] = []
     for block in blocks:
-        after_signature = len(joined) > 1 and (is_date_only(joined[-2].text) or _NOTE_RE.match(joined[-2].text))
-        if joined and not after_signature and _continues(joined[-1], block):
-            previous = joined[-1]
-            joined[-1] = Block(previous.text + block.text, previous.bolds + block.bolds, previous.heading, previous.table)
+        before = paragraphs[-2].first.text if len(paragraphs) > 1 and len(paragraphs[-2].pieces) == 1 else ""
+        after_signature = bool(before) and (is_date_only(before) or bool(_NOTE_RE.match(before)))
+        if paragraphs and not after_signature and _continues(paragraphs[-1], block):
+            paragraphs[-1].add(block)
         else:
-            joined.append(block)
-    return joined
+            paragraphs.append(_Paragraph.start(block))
+    return [paragraph.block() for paragraph in paragraphs]
 
 
 def _signature_at(blocks: list[Block], i: int) -> tuple[int, Signature] | None:
