@@ -24,10 +24,12 @@ from tracker.model import DocRef
 _D = "[0-9０-９]"
 _YEAR = rf"[〔\[［(（【〖]\s*(?:19|20|１９|２０){_D}{{2}}\s*[〕\]］)）】〗]"
 _CODE = r"[\u4e00-\u9fffA-Za-z]{1,16}"
+# Possessive runs (`{1,16}+`) never give back characters: a code is the whole run of letters
+# right before the bracket (or ends in 令/公告), so backtracking could only fail again — slowly.
 DOC_NUMBER = (
-    rf"(?:{_CODE}\s*{_YEAR}\s*第?\s*{_D}{{1,5}}\s*号"
-    rf"|[\u4e00-\u9fff]{{1,16}}令\s*[（(]?\s*第\s*{_D}{{1,5}}\s*号\s*[）)]?"
-    rf"|[\u4e00-\u9fff]{{1,16}}公告\s*(?:19|20){_D}{{2}}\s*年\s*第\s*{_D}{{1,5}}\s*号)"
+    rf"(?:{_CODE}+\s*{_YEAR}\s*第?\s*{_D}{{1,5}}\s*号"
+    rf"|[\u4e00-\u9fff]{{1,17}}+(?:(?<=令第)|(?<=令)\s*[（(]?\s*第)\s*{_D}{{1,5}}\s*号\s*[）)]?"
+    rf"|[\u4e00-\u9fff]{{1,18}}+(?<=公告)\s*(?:19|20){_D}{{2}}\s*年\s*第\s*{_D}{{1,5}}\s*号)"
 )
 DOC_NUMBER_RE = re.compile(DOC_NUMBER)
 _TITLE_RE = re.compile(r"《([^《》]{2,120})》")
@@ -82,7 +84,13 @@ def _clean_number(raw: str) -> str:
             return prefix[prefix.index("中华人民共和国") :] + rest
         trimmed = _LEADING_WORDS_RE.sub("", prefix)
         number = (trimmed if trimmed else prefix[-4:]) + rest
-    return re.sub(r"^[（(]|[）)]$", "", number).strip()
+    opened = number.count("（") + number.count("(")
+    closed = number.count("）") + number.count(")")
+    if closed > opened:
+        number = re.sub(r"[）)]$", "", number)
+    elif opened > closed:
+        number = re.sub(r"^[（(]", "", number)
+    return number.strip()
 
 
 def find_doc_numbers(text: str) -> list[tuple[int, int, str]]:
