@@ -315,3 +315,19 @@ def test_layout_table_with_one_paragraph_per_row() -> None:
     (doc,) = parse_document(html)
     assert (doc.title, doc.doc_number) == (rows[0], rows[1])
     assert [(c.path, c.heading) for c in doc.clauses] == [("一", "优化营商环境"), ("二", "加大金融支持")]
+
+
+def test_measure_printed_under_a_bare_attachment_label() -> None:
+    text = (
+        "杭州市人民政府办公厅关于印发杭州市人才公寓管理办法的通知\n\n杭政办函〔2024〕30号\n\n各区、县（市）人民政府，市政府各部门：\n\n"
+        "《杭州市人才公寓管理办法》已经市政府同意，现印发给你们，请认真组织实施。\n\n杭州市人民政府办公厅\n\n2024年5月6日\n\n附件\n\n"
+        "杭州市人才公寓管理办法\n\n第一条 为规范人才公寓管理，制定本办法。\n\n第二条 本办法自2024年6月1日起施行。\n"
+    )
+    (doc,) = parse_document(text)
+    assert doc.enclosed_title == "杭州市人才公寓管理办法"
+    assert [(c.path, c.text) for c in doc.clauses] == [
+        ("通知", "《杭州市人才公寓管理办法》已经市政府同意，现印发给你们，请认真组织实施。"),
+        ("第一条", "为规范人才公寓管理，制定本办法。"),
+        ("第二条", "本办法自2024年6月1日起施行。"),
+    ]
+    assert doc.effective_from == D(2024, 6, 1)

@@ -285,6 +285,8 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
     offset = 0
     if split is not None:
         layout.wrapper = body[:split]
+        while layout.wrapper and (m := _ATTACHMENT_RE.match(layout.wrapper[-1].text)) and not m.group("rest"):
+            layout.wrapper.pop()  # the bare `附件` label printed above the issued measure
         j = split
         while j < len(body) and len(layout.enclosed_title_lines) < _MAX_TITLE_LINES:
             block = body[j]
