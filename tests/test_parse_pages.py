@@ -331,3 +331,14 @@ def test_measure_printed_under_a_bare_attachment_label() -> None:
         ("第二条", "本办法自2024年6月1日起施行。"),
     ]
     assert doc.effective_from == D(2024, 6, 1)
+
+
+def test_measure_printed_as_a_named_attachment() -> None:
+    text = (
+        "杭州市人民政府办公厅关于印发杭州市人才公寓管理办法的通知\n\n杭政办函〔2024〕30号\n\n各区、县（市）人民政府，市政府各部门：\n\n"
+        "《杭州市人才公寓管理办法》已经市政府同意，现印发给你们，请认真组织实施。\n\n杭州市人民政府办公厅\n\n2024年5月6日\n\n"
+        "附件：杭州市人才公寓管理办法\n\n第一条 为规范人才公寓管理，制定本办法。\n\n第二条 本办法自2024年6月1日起施行。\n"
+    )
+    (doc,) = parse_document(text)
+    assert doc.enclosed_title == "杭州市人才公寓管理办法"
+    assert [c.path for c in doc.clauses] == ["通知", "第一条", "第二条"]

@@ -288,6 +288,12 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
         while layout.wrapper and (m := _ATTACHMENT_RE.match(layout.wrapper[-1].text)) and not m.group("rest"):
             layout.wrapper.pop()  # the bare `附件` label printed above the issued measure
         j = split
+        label = _ATTACHMENT_RE.match(body[j].text)
+        if label and label.group("rest"):  # `附件：X办法` names the measure that follows
+            layout.enclosed_title_lines.append(label.group("rest").strip("《》 "))
+            j += 1
+            if j < len(body) and re.sub(r"\s+", "", body[j].text) == re.sub(r"\s+", "", label.group("rest").strip("《》 ")):
+                j += 1
         while j < len(body) and len(layout.enclosed_title_lines) < _MAX_TITLE_LINES:
             block = body[j]
             if not (is_title_like(block) or (layout.enclosed_title_lines and _SHORT_PAREN_RE.match(block.text))):
@@ -345,12 +351,16 @@ def _remove_signatures(blocks: list[Block]) -> tuple[list[Block], list[tuple[int
 def _wrapper_split(body: list[Block], signatures: list[tuple[int, Signature]], title: str | None) -> int | None:
     """Where the issued measure starts after the notice (or decree) text, if it is printed here."""
     name = re.sub(r"\s+", "", enclosed_name(title) or "")
+    signed_at = signatures[0][0] if signatures else 0
     for position in range(min(len(body), 40)):
         block = body[position]
         compact = re.sub(r"\s+", "", block.text)
         if name and compact and (compact == name or (is_title_like(block) and name.startswith(compact) and len(compact) >= 6)):
             if position > 0 or not signatures:
                 return position
+        label = _ATTACHMENT_RE.match(block.text)
+        if name and label and position >= signed_at > 0 and re.sub(r"\s+", "", label.group("rest")).strip("《》") == name:
+            return position  # `附件：X办法` after the signature, then the measure itself
     if signatures:
         position = signatures[0][0]
         if 0 < position < len(body) and is_title_like(body[position]):
