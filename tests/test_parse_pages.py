@@ -164,6 +164,9 @@ def test_newer_govcn_page_without_table_uses_h1_meta_and_date_line() -> None:
     assert "本文有删减" not in doc.text and "来源" not in doc.text
     without_meta = (PAGES / "govcn_new.html").read_text(encoding="utf-8").replace("firstpublishedtime", "x-other")
     assert parse_document(without_meta)[0].published_on == D(2024, 1, 5)
+    line_inside_body = without_meta.replace('<div class="pages_content" id="UCAP-CONTENT">', '<div class="pages_content" id="UCAP-CONTENT"><p>2024-01-07 09:00 来源：中国政府网</p>').replace('<div class="pages-date">2024-01-05 10:00 <span class="font">来源： 中国政府网</span></div>', "")
+    (inside,) = parse_document(line_inside_body)
+    assert inside.published_on == D(2024, 1, 7) and inside.doc_number == "国办发〔2024〕1号"
 
 
 def test_hanweb_page_with_meta_tags_only() -> None:

@@ -429,6 +429,10 @@ def _without_page_furniture(blocks: list[Block], fields: dict[str, str]) -> list
     for index, block in enumerate(blocks):
         if _FURNITURE_RE.search(block.text):
             continue
+        dated_source = _DATE_SOURCE_RE.match(block.text)
+        if dated_source and index < 8 and not kept:
+            fields.setdefault("published_on", dated_source.group("date"))
+            continue
         label = _INFO_LINE_RE.match(block.text)
         if label and index < 8 and not kept:
             for part in re.split(r"(?<=\S)\s+(?=[\u4e00-\u9fff]{2,6}\s*[：:])", block.text):
