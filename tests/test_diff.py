@@ -121,3 +121,14 @@ def test_figure_changes_pair_in_reading_order() -> None:
         FigureChange("percent", "10%", "15%"),
         FigureChange("duration", None, "三年"),
     )
+
+
+def test_restructured_document_pairs_by_text_not_by_a_shared_path() -> None:
+    old = doc(("一", A), ("二", B), ("三", C))
+    new = doc(("第一章/第一条", A), ("三", NEW), ("第一章/第三条", C))
+    assert changes(old, new) == [
+        ("moved", "一", "第一章/第一条"),
+        ("removed", "二", None),
+        ("added", None, "三"),
+        ("moved", "三", "第一章/第三条"),
+    ]

@@ -39,17 +39,21 @@ _OPS = {
 }
 
 
-# Full-width ASCII (，：１) folded by table first: full NFKC is slow on CJK text and is then
-# only needed for the rarer compatibility characters.
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Full-width ASCII (，：１) is folded by a regex first: full NFKC is slow on CJK text and is
+# then only needed for the rarer compatibility characters.
+_FULL_WIDTH_RE = re.compile("[\uff01-\uff5e]")
+
+
+def _half_width(match: re.Match[str]) -> str:
+    return chr(ord(match.group()) - 0xFEE0)
 
 
 def comparable(text: str | None) -> str:
     """The form two texts are compared in: NFKC, no whitespace."""
-    value = (text or "").translate(_FULL_WIDTH)
+    value = _FULL_WIDTH_RE.sub(_half_width, _WHITESPACE_RE.sub("", text or ""))
     if not unicodedata.is_normalized("NFKC", value):
         value = unicodedata.normalize("NFKC", value)
-    return _WHITESPACE_RE.sub("", value)
+    return value
 
 
 def diff_documents(
@@ -72,8 +76,14 @@ def diff_documents(
 
 def diff_metadata(old: dict[str, Any], new: dict[str, Any]) -> dict[str, FieldChange]:
     """Fields whose comparable values differ, with the values as written."""
-    changed = DeepDiff(_comparable_values(old), _comparable_values(new)).affected_root_keys
+    changed = _changed_keys(_comparable_values(old), _comparable_values(new))
     return {key: FieldChange(old.get(key), new.get(key)) for key in old | new if key in changed}
+
+
+def _changed_keys(old: dict[str, Any], new: dict[str, Any]) -> set[str]:
+    """Keys added, removed or changed. Always per key: by default deepdiff reports a dict
+    that shares few keys as one whole-value change, which would hide every key in it."""
+    return set(DeepDiff(old, new, threshold_to_diff_deeper=0).affected_root_keys)
 
 
 def _comparable_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -165,7 +175,7 @@ def _unchanged_in_place(
 ) -> dict[int, int]:
     old_records = _records(old, old_keys)
     new_records = _records(new, new_keys)
-    changed = DeepDiff(old_records, new_records).affected_root_keys
+    changed = _changed_keys(old_records, new_records)
     old_index = {path: i for i, path in enumerate(old_records)}
     new_index = {path: i for i, path in enumerate(new_records)}
     return {old_index[p]: new_index[p] for p in old_records if p in new_records and p not in changed}
