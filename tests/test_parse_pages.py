@@ -345,3 +345,12 @@ def test_measure_printed_as_a_named_attachment() -> None:
     (doc,) = parse_document(text)
     assert doc.enclosed_title == "杭州市人才公寓管理办法"
     assert [c.path for c in doc.clauses] == ["通知", "第一条", "第二条"]
+
+
+def test_opening_sentence_ending_with_a_colon_is_preamble_not_addressee() -> None:
+    text = "嘉兴市数字经济发展若干意见\n\n为加快推进本市数字经济发展，提出如下意见：\n\n一、强化算力支撑。建设智算中心。\n"
+    (doc,) = parse_document(text)
+    assert [(c.path, c.text) for c in doc.clauses] == [
+        ("序言", "为加快推进本市数字经济发展，提出如下意见："),
+        ("一", "强化算力支撑。建设智算中心。"),
+    ]

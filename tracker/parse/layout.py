@@ -27,6 +27,7 @@ _NUMBER_LABEL_RE = re.compile(r"^(?:文号|发文字号|文件编号|发文号)\
 _DECREE_NUMBER_RE = re.compile(r"^[（(]?\s*第\s*[0-9０-９]{1,5}\s*号\s*[）)]?$")
 _DECREE_TITLE_RE = re.compile(r"令$")
 _ADDRESSEE_RE = re.compile(r"(?:人民政府|政府|各|委|局|厅|部门|单位|办公室|机构|学校|公司|区|县|市|省|军区|院|会)")
+_NOT_ADDRESSEE_RE = re.compile(r"如下|为了|为进一步|为加快|为深入|为贯彻|现就|现将|提出|制定|特此|通知|意见|根据|按照")
 _NOTE_RE = re.compile(
     r"^[（(]\s*(?:此件|本文|此文|本件)[^）)]{0,12}[）)]$|^[（(]\s*联系(?:人|电话|方式)[^（()）]{0,60}[）)]$"
     r"|^(?:抄送|抄报|主送|公开方式|公开属性)[：:]|^(?:.{0,30}\s)?" + DATE + r"\s*印发$"
@@ -111,7 +112,10 @@ def is_title_like(block: Block) -> bool:
 
 
 def _is_addressee(text: str) -> bool:
-    return text.endswith(("：", ":")) and len(text) <= 400 and bool(_ADDRESSEE_RE.search(text)) and not match_marker(text)
+    """`各区、县（市）人民政府，市政府各部门：` — organs only, no sentence introducing a list."""
+    if not text.endswith(("：", ":")) or len(text) > 400 or match_marker(text) or _NOT_ADDRESSEE_RE.search(text):
+        return False
+    return bool(_ADDRESSEE_RE.search(text))
 
 
 def header_starts(blocks: list[Block]) -> list[int]:
