@@ -157,7 +157,11 @@ def save_version(
     _sync_relations(session, document, doc)
     _resolve_incoming(session, document)
     index_document(
-        session, document.id, _search_title(doc), ((i, c.path, c.text) for i, c in zip(clause_ids, doc.clauses))
+        session,
+        document.id,
+        _search_title(doc),
+        ((i, c.path, c.text) for i, c in zip(clause_ids, doc.clauses)),
+        replace=previous is not None,
     )
 
     events = _record_save_events(session, document, version, diff, fetched_at, source_id)
@@ -244,41 +248,38 @@ def _titles(doc: PolicyDocument) -> list[str]:
 
 def _claim_placeholder(session: Session, doc: PolicyDocument) -> Document | None:
     """The placeholder another document created for this one, found by number, then by title."""
-    query = select(Document).where(col(Document.is_placeholder).is_(True)).order_by(col(Document.id))
-    if doc.doc_number_normalized:
-        found = session.exec(query.where(Document.doc_number_norm == doc.doc_number_normalized)).first()
-        if found is not None:
-            return found
-    titles = _titles(doc)
-    if not titles:
+    match = _by_number_then_title(doc.doc_number_normalized, _titles(doc))
+    if match is None:
         return None
-    return session.exec(
-        query.where(col(Document.title).in_(titles), _number_compatible(doc.doc_number_normalized))
-    ).first()
-
-
-def _number_compatible(norm: str | None) -> sa.ColumnElement[bool]:
-    """A title match counts only when the document numbers do not contradict it."""
-    if norm is None:
-        return sa.true()
-    return sa.or_(col(Document.doc_number_norm).is_(None), Document.doc_number_norm == norm)
+    condition, preference = match
+    query = select(Document).where(col(Document.is_placeholder).is_(True), condition)
+    return session.exec(query.order_by(preference, col(Document.id)).limit(1)).first()
 
 
 def _find_target(session: Session, ref: DocRef, exclude_id: int) -> Document | None:
     """The stored document a reference names: by normalised number, else by exact title."""
-    base = select(Document).where(Document.id != exclude_id).order_by(col(Document.is_placeholder), col(Document.id))
-    if ref.doc_number_normalized:
-        found = session.exec(base.where(Document.doc_number_norm == ref.doc_number_normalized)).first()
-        if found is not None or ref.title is None:
-            return found
-    if ref.title:
-        return session.exec(
-            base.where(
-                sa.or_(Document.title == ref.title, Document.enclosed_title == ref.title),
-                _number_compatible(ref.doc_number_normalized),
-            )
-        ).first()
-    return None
+    match = _by_number_then_title(ref.doc_number_normalized, [ref.title] if ref.title else [])
+    if match is None:
+        return None
+    condition, preference = match
+    query = select(Document).where(Document.id != exclude_id, condition)
+    order = (preference, col(Document.is_placeholder), col(Document.id))
+    return session.exec(query.order_by(*order).limit(1)).first()
+
+
+def _by_number_then_title(
+    norm: str | None, titles: list[str]
+) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]] | None:
+    """One indexed condition for "same document number, or same title without a contradicting
+    number", and an ordering that puts number matches first."""
+    by_number = Document.doc_number_norm == norm if norm else sa.false()
+    by_title = sa.false()
+    if titles:
+        compatible = sa.true() if norm is None else sa.or_(col(Document.doc_number_norm).is_(None), by_number)
+        by_title = sa.and_(sa.or_(col(Document.title).in_(titles), col(Document.enclosed_title).in_(titles)), compatible)
+    if norm is None and not titles:
+        return None
+    return sa.or_(by_number, by_title), sa.case((by_number, 0), else_=1)
 
 
 def _placeholder_for(session: Session, ref: DocRef, seen_at: dt.datetime) -> Document | None:

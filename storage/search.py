@@ -96,13 +96,22 @@ def entry_rows(document_id: int, title: str, clauses: Iterable[tuple[int | None,
 
 
 def index_document(
-    session: Session, document_id: int, title: str, clauses: Iterable[tuple[int | None, str, str]]
+    session: Session,
+    document_id: int,
+    title: str,
+    clauses: Iterable[tuple[int | None, str, str]],
+    *,
+    replace: bool = True,
 ) -> None:
-    """Replace the document's searchable texts with these (its current version)."""
+    """Make these the document's searchable texts (its current version).
+
+    `replace=False` skips removing earlier entries, for a document never indexed before.
+    """
     session.flush()
     table = SearchEntry.__table__  # Core statements: the ORM bulk path costs more than the rows
     connection = session.connection()
-    connection.execute(sa.delete(table).where(table.c.document_id == document_id))  # type: ignore[attr-defined]
+    if replace:
+        connection.execute(sa.delete(table).where(table.c.document_id == document_id))  # type: ignore[attr-defined]
     connection.execute(sa.insert(table), entry_rows(document_id, title, clauses))
 
 
