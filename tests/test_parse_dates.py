@@ -85,3 +85,8 @@ def test_run_range_without_the_word_validity() -> None:
 def test_effective_date_from_the_page_anchors_a_relative_period() -> None:
     result = validity_from_text("本办法有效期三年。", issued_on=D(2024, 1, 2), published_on=None, effective_on=D(2024, 3, 1))
     assert (result.effective_from, result.expires_on) == (D(2024, 3, 1), D(2027, 2, 28))
+
+
+def test_end_date_of_another_document_in_the_same_sentence() -> None:
+    text = "本办法自2024年1月1日起施行，杭政〔2018〕1号文件自2024年1月1日起废止。"
+    assert _validity(text) == (D(2024, 1, 1), None)

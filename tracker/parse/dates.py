@@ -219,8 +219,10 @@ def validity_from_text(
                     expires.append((score, pos + m.start(), value))
         if score >= 3:  # only the document speaking of itself, naming no other document
             for m in _SELF_END_RE.finditer(sentence):
+                clause_start = max(sentence.rfind("，", 0, m.start()), sentence.rfind(",", 0, m.start())) + 1
+                subject = sentence[clause_start : m.start()].strip()
                 value = parse_date(m.group("d"))
-                if value:
+                if value and (not subject or subject.startswith(("本", "此"))):
                     last_day = value - dt.timedelta(days=1) if m.group("from") or m.group("qi") else value
                     expires.append((score, pos + m.start(), last_day))
         for m in _RELATIVE_RE.finditer(sentence):
