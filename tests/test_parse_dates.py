@@ -90,3 +90,9 @@ def test_effective_date_from_the_page_anchors_a_relative_period() -> None:
 def test_end_date_of_another_document_in_the_same_sentence() -> None:
     text = "本办法自2024年1月1日起施行，杭政〔2018〕1号文件自2024年1月1日起废止。"
     assert _validity(text) == (D(2024, 1, 1), None)
+
+
+def test_validity_of_a_licence_is_not_the_documents() -> None:
+    text = "本办法自2024年1月1日起施行。经审核的许可证有效期为3年。"
+    assert _validity(text) == (D(2024, 1, 1), None)
+    assert _validity("本办法自2024年1月1日起施行。有效期三年。") == (D(2024, 1, 1), D(2026, 12, 31))

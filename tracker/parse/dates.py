@@ -153,7 +153,7 @@ _RUN_UNTIL_RE = re.compile(
 #: `本办法自2029年1月1日起废止` (last valid day: the day before) / `本办法2028年12月31日废止`.
 _SELF_END_RE = re.compile(rf"(?P<from>自|从)?\s*(?:于|至)?\s*(?P<d>{DATE})\s*(?P<qi>起)?\s*(?:自动|同时|即行)?(?:废止|失效|停止执行|不再执行)")
 _RELATIVE_RE = re.compile(
-    r"有效期\s*(?:为|是|暂定为?)?\s*(?P<n>[0-9０-９]{1,2}|[一二两三四五六七八九十]{1,2})\s*(?P<unit>年|个月|个半月)"
+    r"有效期\s*(?:为|是|暂定为?)?\s*(?P<n>[0-9０-９]{1,2}|[一二两三四五六七八九十]{1,2})\s*(?P<unit>年|个月)"
 )
 _SELF_RE = re.compile(r"^(?:本|此|该)|(?:本|此)(?:措施|办法|意见|规定|细则|方案|计划|通知|决定|条例|规则|政策|文件|指引|准则|纲要|公告)")
 _SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+")
@@ -164,6 +164,13 @@ _PUBLISH_EVENTS = {"发布", "公布", "颁布", "公告"}
 class Validity:
     effective_from: dt.date | None = None
     expires_on: dt.date | None = None
+
+
+def _is_own_subject(sentence: str, start: int) -> bool:
+    """The sub-clause before `start` has no subject or is the document itself (本办法…)."""
+    clause_start = max(sentence.rfind("，", 0, start), sentence.rfind(",", 0, start)) + 1
+    subject = sentence[clause_start:start].strip()
+    return not subject or subject.startswith(("本", "此", "该"))
 
 
 def _sentence_score(sentence: str) -> int:
@@ -219,19 +226,14 @@ def validity_from_text(
                     expires.append((score, pos + m.start(), value))
         if score >= 3:  # only the document speaking of itself, naming no other document
             for m in _SELF_END_RE.finditer(sentence):
-                clause_start = max(sentence.rfind("，", 0, m.start()), sentence.rfind(",", 0, m.start())) + 1
-                subject = sentence[clause_start : m.start()].strip()
                 value = parse_date(m.group("d"))
-                if value and (not subject or subject.startswith(("本", "此"))):
+                if value and _is_own_subject(sentence, m.start()):
                     last_day = value - dt.timedelta(days=1) if m.group("from") or m.group("qi") else value
                     expires.append((score, pos + m.start(), last_day))
         for m in _RELATIVE_RE.finditer(sentence):
             n = _cn_int(m.group("n").replace("两", "二"))
-            if n:
-                unit = m.group("unit")
-                years, months = (n, 0) if unit == "年" else (0, n)
-                if unit == "个半月":
-                    months = n
+            if n and _is_own_subject(sentence, m.start()):  # not `许可证有效期为3年`
+                years, months = (n, 0) if m.group("unit") == "年" else (0, n)
                 relative.append((score, pos + m.start(), years, months))
     effective_from = effective_on or _best(effective)
     expires_on = _best(expires)
