@@ -48,7 +48,7 @@ def docs(
 def documents_table(rows: list[tuple[Document, Assessment]]) -> Table:
     table = Table()
     for column in ("id", "status", "title", "文号", "issued", "effective", "expires"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # long Chinese titles wrap instead of being cut
     for d, assessment in rows:
         title = d.title + (" (placeholder)" if d.is_placeholder else "")
         table.add_row(

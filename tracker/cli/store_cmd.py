@@ -323,7 +323,7 @@ def search_command(
             return
         table = Table()
         for column in ("doc", "title", "where", "snippet"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for hit in hits:
             start, end = hit.highlight
             snippet = Text(hit.snippet[:start])
