@@ -95,4 +95,5 @@ def test_end_date_of_another_document_in_the_same_sentence() -> None:
 def test_validity_of_a_licence_is_not_the_documents() -> None:
     text = "本办法自2024年1月1日起施行。经审核的许可证有效期为3年。"
     assert _validity(text) == (D(2024, 1, 1), None)
+    assert _validity("本办法自2024年1月1日起施行。资格证书有效期至2030年12月31日。") == (D(2024, 1, 1), None)
     assert _validity("本办法自2024年1月1日起施行。有效期三年。") == (D(2024, 1, 1), D(2026, 12, 31))

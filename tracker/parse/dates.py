@@ -156,6 +156,7 @@ _RELATIVE_RE = re.compile(
     r"有效期\s*(?:为|是|暂定为?)?\s*(?P<n>[0-9０-９]{1,2}|[一二两三四五六七八九十]{1,2})\s*(?P<unit>年|个月)"
 )
 _SELF_RE = re.compile(r"^(?:本|此|该)|(?:本|此)(?:措施|办法|意见|规定|细则|方案|计划|通知|决定|条例|规则|政策|文件|指引|准则|纲要|公告)")
+_LEADING_MARKER_RE = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+条|[（(]?[一二三四五六七八九十\d]{1,3}[）).．、])\s*")
 _SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+")
 _PUBLISH_EVENTS = {"发布", "公布", "颁布", "公告"}
 
@@ -169,7 +170,7 @@ class Validity:
 def _is_own_subject(sentence: str, start: int) -> bool:
     """The sub-clause before `start` has no subject or is the document itself (本办法…)."""
     clause_start = max(sentence.rfind("，", 0, start), sentence.rfind(",", 0, start)) + 1
-    subject = sentence[clause_start:start].strip()
+    subject = _LEADING_MARKER_RE.sub("", sentence[clause_start:start].strip())
     return not subject or subject.startswith(("本", "此", "该"))
 
 
@@ -205,6 +206,8 @@ def validity_from_text(
             continue
         score, pos = _sentence_score(sentence), sentence_match.start()
         for m in (*_RANGE_RE.finditer(sentence), *_RUN_RANGE_RE.finditer(sentence)):
+            if m.re is _RANGE_RE and not _is_own_subject(sentence, m.start()):
+                continue
             start, end = parse_date(m.group("a")), parse_any_date(m.group("b"))
             if start:
                 effective.append((score, pos + m.start(), start))
@@ -222,7 +225,7 @@ def validity_from_text(
         for regex in (_UNTIL_RE, _RUN_UNTIL_RE):
             for m in regex.finditer(sentence):
                 value = parse_any_date(m.group("b"))
-                if value:
+                if value and (regex is _RUN_UNTIL_RE or _is_own_subject(sentence, m.start())):
                     expires.append((score, pos + m.start(), value))
         if score >= 3:  # only the document speaking of itself, naming no other document
             for m in _SELF_END_RE.finditer(sentence):
