@@ -8,7 +8,11 @@ such as cn2an also rewrites ordinary words (统一 → 统1), which must never h
 Validity phrases give the effective date and the *last valid day*: `有效期至D` → D;
 `有效期从A至B` → A and B; `有效期三年` → the day before the third anniversary of the
 effective date; `自印发之日起施行` → effective on the issue date, `自发布之日起施行` → on the
-publication date (the issue date when the page does not say when it was published).
+publication date (the issue date when the page does not say when it was published);
+`本办法自D起废止` → the day before D. A period or end date counts only when the document
+is the subject of its clause (`本办法…`, or no subject at all): `许可证有效期为3年` and
+`《A》自D起废止` describe something else. Among several candidates, sentences about the
+document itself and naming no other document win.
 """
 
 from __future__ import annotations
