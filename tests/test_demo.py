@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from email import message_from_bytes
+from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
@@ -59,8 +61,16 @@ def test_next_day_shows_the_changed_clause_the_new_repeal_and_their_alerts(demo:
     assert "partial  sample-govcn" in crawl and "HTTP 503" in crawl
 
 
-def test_the_digest_is_rendered_with_the_redline(demo: tuple[str, float, Path]) -> None:
+def test_the_weekly_digest_is_sent_to_a_mail_server_and_kept_as_eml_and_html(demo: tuple[str, float, Path]) -> None:
     digest = section(demo[0], "6.")
+    assert "weekly-email: sent a digest of" in digest
+    match = re.search(r"The mail server received it: (\S+\.eml)  \(HTML part: (\S+\.html)\)", digest)
+    assert match, digest[:500]
+    eml, html = Path(match.group(1)), Path(match.group(2))
+    message = message_from_bytes(eml.read_bytes(), policy=default_policy)
+    assert message["Subject"].startswith("政策动态摘要：") and message["To"] == "policy-team@example.org"
+    page = html.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "杭政办函〔2025〕58号" in page and "300" in page
     assert "To: policy-team@example.org" in digest
     assert "[-500-] {+300+}" in digest
 
@@ -69,8 +79,9 @@ def test_finishes_fast_leaves_nothing_running_and_says_what_next(demo: tuple[str
     stdout, took, output = demo
     assert took < 60
     assert (output / "tracker.db").exists() and (output / "tracker.toml").exists()
-    for url in re.findall(r"^  \w+\s+(http://127\.0\.0\.1:\d+)$", section(stdout, "1."), re.M):
-        port = int(url.rsplit(":", 1)[1])
+    ports = re.findall(r"^  \w+\s+(?:http|smtp)://127\.0\.0\.1:(\d+)", section(stdout, "1."), re.M)
+    assert len(ports) == 4
+    for port in map(int, ports):
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
     tail = stdout.strip().splitlines()[-12:]

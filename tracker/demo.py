@@ -4,8 +4,9 @@ It starts the sample site on free local ports, writes a `tracker.toml` pointing 
 `demo-output/`, and runs the real `tracker` commands one after another, printing each
 command line first so the reader can repeat it: crawl, the documents and their status,
 "the next day" on the site, crawl again, the clause redline, the events, the alerts as the
-console channel sends them and the weekly e-mail digest. Everything it writes stays in the
-output directory; nothing keeps running afterwards.
+console channel sends them and the weekly e-mail digest, sent for real to a local mail
+server that saves it as an .eml file (aiosmtpd, from the dev extras `make demo` installs).
+Everything it writes stays in the output directory; nothing keeps running afterwards.
 """
 
 from __future__ import annotations
@@ -14,12 +15,18 @@ import argparse
 import datetime as dt
 import os
 import shutil
+import socket
 import sys
 from collections.abc import Sequence
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
 import tomli_w
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from sources.registry import validate_source
 from sources.samplesite import SampleSite
@@ -33,7 +40,32 @@ CHANGED_DOCUMENT = "杭政办函〔2025〕58号"
 RULE = "─" * 78
 
 
-def demo_config(site: SampleSite) -> dict[str, Any]:
+class MailSink:
+    """Stands in for the team's mail server on a free local port: each message becomes an .eml file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.saved: list[Path] = []
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> MailSink:
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._controller.stop()
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd hook)
+        path = self.folder / f"digest-{len(self.saved) + 1}.eml"
+        path.write_bytes(envelope.original_content or b"")
+        self.saved.append(path)
+        return "250 OK"
+
+
+def demo_config(site: SampleSite, mail: MailSink) -> dict[str, Any]:
     """tracker.toml for the demo: the three sample sites, a console channel and an e-mail digest."""
     return {
         "tracker": {"timezone": "Asia/Shanghai", "warning_days": 90},
@@ -51,7 +83,9 @@ def demo_config(site: SampleSite) -> dict[str, Any]:
                 "schedule": "0 9 * * MON",
                 "to": "policy-team@example.org",
                 "from": "tracker@example.org",
-                "smtp_host": "smtp.example.org",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": mail.port,
+                "security": "none",
             },
         ],
     }
@@ -85,12 +119,27 @@ class Demo:
             engine.dispose()
         print(f"({report.sent} alert(s) sent, {report.retrying} retrying, {report.dead} dead)", flush=True)
 
+    def show_mail(self, path: Path) -> None:
+        """Print a received e-mail's headers and text part; save its HTML part for a browser."""
+        message = message_from_bytes(path.read_bytes(), policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        html_part, text_part = message.get_body(("html",)), message.get_body(("plain",))
+        html_path = path.with_suffix(".html")
+        if html_part is not None:
+            html_path.write_text(html_part.get_content(), encoding="utf-8")
+        print(f"\nThe mail server received it: {path}  (HTML part: {html_path})\n")
+        for header in ("Subject", "From", "To"):
+            print(f"{header}: {message[header]}")
+        print()
+        print(text_part.get_content() if text_part is not None else "")
+
     def run(self) -> None:
         self.section("1. The sample government site: three sites on free local ports")
-        with SampleSite() as site:
+        with SampleSite() as site, MailSink(self.output) as mail:
             for name, server in site.servers.items():
                 print(f"  {name:<8} {server.base_url}")
-            self.config.write_text(tomli_w.dumps(demo_config(site)), encoding="utf-8")
+            print(f"  {'mail':<8} smtp://127.0.0.1:{mail.port} (keeps what it receives as .eml files)")
+            self.config.write_text(tomli_w.dumps(demo_config(site, mail)), encoding="utf-8")
             print(f"\nconfiguration: {self.config}")
             self.tracker("init")
 
@@ -119,9 +168,11 @@ class Demo:
             print("\nAlerts, as the console channel sends them:")
             self.deliver()
 
-            self.section("6. The weekly e-mail digest (rendered, not sent)")
-            self.tracker("digest", "weekly-email", "--preview")
-        self.section("Done. The sample site is stopped; everything is in " + str(self.output))
+            self.section("6. The weekly e-mail digest")
+            self.tracker("digest", "weekly-email")
+            for path in mail.saved:
+                self.show_mail(path)
+        self.section("Done. The sample site and mail server are stopped; everything is in " + str(self.output))
         print(NEXT_STEPS)
 
 
