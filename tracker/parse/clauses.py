@@ -49,6 +49,7 @@ _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("num_close", re.compile(r"^(?P<n>\d{1,3})\s*[）)]\s*")),
     ("circled", re.compile(rf"^(?P<n>[{_CIRCLED}])\s*")),
 )
+_MARKER_FIRST_CHARS = frozenset("第（(0123456789一二三四五六七八九十百零〇两" + _CIRCLED)
 _CLOSING_RE = re.compile(
     r"^本[\u4e00-\u9fff（）()]{1,12}?(?:(?:自|于|从)[^。]{0,40}(?:施行|实施|执行|生效|试行)|有效期|由[^。]{1,60}解释)"
 )
@@ -103,6 +104,8 @@ class Marker:
 
 def match_marker(text: str) -> Marker | None:
     """The numbering a block starts with, if any (sequence not checked here)."""
+    if not text or text[0] not in _MARKER_FIRST_CHARS:
+        return None
     for kind, regex in _MARKERS:
         match = regex.match(text)
         if match:
