@@ -354,3 +354,13 @@ def test_opening_sentence_ending_with_a_colon_is_preamble_not_addressee() -> Non
         ("序言", "为加快推进本市数字经济发展，提出如下意见："),
         ("一", "强化算力支撑。建设智算中心。"),
     ]
+
+
+def test_notice_whose_text_is_an_attached_pdf_is_still_a_document() -> None:
+    html = (
+        '<html><head><meta name="ArticleTitle" content="杭州市人民政府关于公布第二批杭州市非物质文化遗产名录的通知"></head><body>'
+        '<table><tr><td>文件编号</td><td>杭政函〔2024〕12号</td><td>有效性</td><td>有效</td></tr></table>'
+        '<div id="zoom"><p><a href="/att/2024/名录.pdf">杭州市人民政府关于公布第二批杭州市非物质文化遗产名录的通知.pdf</a></p></div></body></html>'
+    )
+    (doc,) = parse_document(html)
+    assert (doc.doc_number, doc.validity) == ("杭政函〔2024〕12号", "有效")

@@ -41,7 +41,7 @@ class Page:
     fields: dict[str, str] = field(default_factory=dict)  # field key (see LABELS) → value as shown
     meta: dict[str, str] = field(default_factory=dict)  # <meta name> (lower-case) → content
     title_hints: list[str] = field(default_factory=list)  # <h1> and <title> texts, in that order
-    link_share: float = 0.0  # share of the body's text inside links: listing pages are mostly links
+    link_share: float = 0.0  # share of the body's text inside links (0 with few links): listings are mostly links
 
 
 # Labels of metadata tables (gov.cn table.bd1, Hanweb 信息公开) → PolicyDocument field.
@@ -104,6 +104,8 @@ _FURNITURE_RE = re.compile(
 )
 _SIMPLE_SELECTOR_RE = re.compile(r"^(?P<tag>[a-z0-9]*)(?:#(?P<id>[\w-]+)|\.(?P<cls>[\w-]+))$", re.I)
 _MIN_BODY_CHARS = 30
+#: A page with fewer links (a notice whose text is an attached PDF) is never a listing.
+_LISTING_MIN_LINKS = 5
 
 
 def clean_space(text: str) -> str:
@@ -415,11 +417,12 @@ def html_page(html: str) -> Page:
     fields = _labelled_fields(root, body)
     _drop_noise(body)
     body_chars = _text_len(body) or 1
-    link_chars = sum(len(clean_space(text_of(a))) for a in body.iter("a"))
+    links = [len(clean_space(text_of(a))) for a in body.iter("a")]
+    link_share = sum(links) / body_chars if len(links) >= _LISTING_MIN_LINKS else 0.0
     writer = _BlockWriter()
     _walk(body, writer, bold=False)
     writer.flush()
-    return Page(_without_page_furniture(writer.blocks, fields), fields, meta, hints, link_chars / body_chars)
+    return Page(_without_page_furniture(writer.blocks, fields), fields, meta, hints, link_share)
 
 
 def _without_page_furniture(blocks: list[Block], fields: dict[str, str]) -> list[Block]:
