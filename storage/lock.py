@@ -24,7 +24,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.engine import create_engine, normalize_url
+from storage.engine import DatabaseError, create_engine, normalize_url
 from storage.tables import CheckRun, DaemonState, Delivery, Source, utcnow
 
 # A fixed 63-bit key for pg_advisory_lock: every tracker daemon on a database competes for it.
@@ -117,9 +117,10 @@ class AdvisoryLock:
             connection = engine.connect()
             got = connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar()
             connection.commit()
-        except sa.exc.SQLAlchemyError:
+        except sa.exc.SQLAlchemyError as exc:
             engine.dispose()
-            raise
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise DatabaseError(f"cannot take the daemon lock: {reason}") from exc
         if not got:
             connection.close()
             engine.dispose()

@@ -31,7 +31,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from storage.engine import open_database
+from storage.engine import DatabaseError, open_database
 from storage.lock import (
     AdvisoryLock,
     FileLock,
@@ -307,7 +307,7 @@ class Daemon:
         self.work = work
         self.load = load
         self.options = options
-        self.stopping = threading.Event()
+        self._stopping = threading.Event()
         self._signals: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._running: set[str] = set()
         self._sqlite = is_sqlite(db_url)
@@ -407,8 +407,8 @@ class Daemon:
         except LockHeld as exc:
             log.error("another daemon took over; stopping", extra={"reason": str(exc)})
             return False
-        except sa.exc.SQLAlchemyError as exc:
-            log.error("database unreachable; will retry at the next heartbeat", extra={"error": str(exc).splitlines()[0]})
+        except DatabaseError as exc:
+            log.error("database unreachable; will retry at the next heartbeat", extra={"error": str(exc)})
             return True
         log.info("single-instance lock taken again")
         return True
@@ -458,7 +458,7 @@ class Daemon:
     def _execute(self, job_id: str) -> None:
         """Run one job; whatever goes wrong is logged, never raised into the scheduler."""
         job, settings = self._plan.get(job_id), self._settings
-        if job is None or self.stopping.is_set():
+        if job is None or self._stopping.is_set():
             return
         with self._idle:
             self._running.add(job_id)
@@ -538,14 +538,14 @@ class Daemon:
                     started_at=self._started_at,
                     config_path=str(self.config_path),
                     jobs=jobs,
-                    stopped=self.stopping.is_set(),
+                    stopped=self._stopping.is_set(),
                 )
         except sa.exc.SQLAlchemyError as exc:
             log.warning("heartbeat not recorded", extra={"error": str(exc).splitlines()[0]})
 
     def _stop(self, lock: FileLock | AdvisoryLock, code: int) -> int:
         """No new jobs; wait for running ones up to the deadline; abandon the rest; exit with `code`."""
-        self.stopping.set()
+        self._stopping.set()
         self._scheduler.pause()
         deadline = time.monotonic() + self.options.shutdown_timeout
         with self._idle:
