@@ -62,13 +62,13 @@ class DaemonProcess:
     def alerts_printed(self) -> int:
         return self.stdout.read_text(encoding="utf-8").count("── console ──")
 
-    def signal(self, signum: int) -> None:
+    def send_signal(self, signum: int) -> None:
         self.process.send_signal(signum)
 
-    def stop(self) -> tuple[int, float]:
-        """SIGTERM; the exit code and how long the exit took."""
+    def stop(self, signum: int = signal.SIGTERM) -> tuple[int, float]:
+        """SIGTERM (or `signum`); the exit code and how long the exit took."""
         started = time.monotonic()
-        self.signal(signal.SIGTERM)
+        self.send_signal(signum)
         code = self.process.wait(timeout=self.shutdown_timeout + 30)
         return code, time.monotonic() - started
 
@@ -151,7 +151,7 @@ def test_daemon_schedules_reloads_stops_and_restarts_without_repeating(site: Sam
 
         # SIGHUP with a second-level schedule: crawls now follow it.
         write_config(config, site, "every 2s jitter 0s")
-        first.signal(signal.SIGHUP)
+        first.send_signal(signal.SIGHUP)
         wait_for(lambda: bool(first.logged("config reloaded")), "the reload")
         assert first.logged("config reloaded")[0]["changed"] == ["crawl:sample-hz"]
         wait_for(lambda: finished_crawls(engine) >= 4, "crawls every 2 s")
@@ -162,7 +162,7 @@ def test_daemon_schedules_reloads_stops_and_restarts_without_repeating(site: Sam
 
         # A broken file is refused with the key path; the running schedule stays.
         write_config(config, site, "every fortnight")
-        first.signal(signal.SIGHUP)
+        first.send_signal(signal.SIGHUP)
         wait_for(lambda: bool(first.logged("config reload refused, keeping the running schedule")), "the refusal")
         refusal = first.logged("config reload refused, keeping the running schedule")[0]
         assert "source[0].schedule: invalid schedule 'every fortnight'" in refusal["reason"]
@@ -203,10 +203,11 @@ def test_daemon_schedules_reloads_stops_and_restarts_without_repeating(site: Sam
     restarted = DaemonProcess(workdir, db_url, config, "restarted")
     try:
         wait_for(lambda: finished_crawls(engine) >= crawled + 2, "crawls after the restart")
-        code, _took = restarted.stop()
+        code, _took = restarted.stop(signal.SIGINT)
         assert code == 0
     finally:
         restarted.kill()
+    assert restarted.logged("stop requested")[0]["signal"] == "SIGINT"
     assert scalar(engine, "SELECT count(*) FROM event") == events
     assert scalar(engine, "SELECT count(*) FROM delivery") == deliveries
     assert restarted.alerts_printed() == 0
