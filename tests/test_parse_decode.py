@@ -57,3 +57,9 @@ def test_latin1_header_on_a_chinese_page_is_not_trusted() -> None:
 
 def test_wrong_header_falls_back_to_the_meta_declaration() -> None:
     assert decode_bytes(GBK_PAGE.encode("gbk"), "text/html; charset=utf-8") == GBK_PAGE
+
+
+def test_utf8_bytes_under_a_gbk_declaration_are_utf8() -> None:
+    page = '<html><head><meta charset="gbk"></head><body><p>关于印发办法的通知</p></body></html>'
+    assert decode_bytes(page.encode("utf-8")) == page
+    assert decode_bytes(page.encode("utf-8"), "text/html; charset=GB2312") == page

@@ -1,8 +1,9 @@
 """Bytes → text for government pages, whose declared encodings are often missing or wrong.
 
-Order of evidence: byte-order mark, the HTTP `Content-Type` charset, the page's own
-`<meta charset>` / `<meta http-equiv>`, then detection (strict UTF-8 first, because it
-almost never decodes non-UTF-8 Chinese text by accident; then charset-normalizer).
+Order of evidence: byte-order mark; bytes that are valid UTF-8 with a few Chinese
+characters (valid UTF-8 is never produced by GBK text of that length, so a declaration
+saying otherwise is wrong); the HTTP `Content-Type` charset; the page's own
+`<meta charset>` / `<meta http-equiv>`; then detection (charset-normalizer).
 GB2312 and GBK are decoded as GB18030, their superset: pages labelled GB2312 routinely
 contain GBK-only characters. Nothing falls back silently to UTF-8 or Latin-1: bytes that
 decode in no plausible encoding raise `DecodeError`.
@@ -25,6 +26,8 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codec
 #: A declared charset may still be used when only this share of characters is undecodable.
 _TOLERATED_ERRORS = 0.001
 _SINGLE_BYTE_WESTERN = {"iso8859-1", "cp1252", "ascii", "iso8859-15"}
+#: Non-ASCII characters of valid UTF-8 that outweigh any declaration of another charset.
+_UTF8_EVIDENCE = 8
 _BINARY_SIGNATURES = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"GIF8", b"\xff\xd8\xff")
 
 
@@ -69,6 +72,13 @@ def _decode_leniently(data: bytes, encoding: str) -> str | None:
     return None
 
 
+def _strict_utf8(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def decode_bytes(data: bytes, content_type: str | None = None) -> str:
     """Decode a fetched body; raises `DecodeError` with a one-line reason when impossible."""
     if data.startswith(_BINARY_SIGNATURES):
@@ -78,14 +88,15 @@ def decode_bytes(data: bytes, content_type: str | None = None) -> str:
             return data.decode(encoding, errors="replace")
     if b"\x00" in data[:4096]:
         raise DecodeError("binary content (NUL bytes), not a text page")
+    utf8 = _strict_utf8(data)
+    if utf8 is not None and sum(1 for c in utf8 if ord(c) > 0x7F) >= _UTF8_EVIDENCE:
+        return utf8  # GBK text is never valid UTF-8 at this length: the declaration is wrong
     for declared in declared_charsets(data, content_type):
         text = _decode_leniently(data, declared)
         if text is not None:
             return text
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    if utf8 is not None:
+        return utf8
     best = charset_normalizer.from_bytes(data).best()
     if best is None or best.encoding is None:
         raise DecodeError("could not determine the text encoding of the bytes")
