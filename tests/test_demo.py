@@ -84,7 +84,9 @@ def test_finishes_fast_leaves_nothing_running_and_says_what_next(demo: tuple[str
     for port in map(int, ports):
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
-    tail = stdout.strip().splitlines()[-12:]
-    assert any(line.strip().startswith("tracker init") for line in tail)
-    assert any(line.strip().startswith("tracker run") for line in tail)
-    assert any("sources/catalog" in line for line in tail)
+    last = stdout[stdout.rindex("Point it at real sites:") :].splitlines()
+    assert any(line.strip().startswith("tracker init") for line in last)
+    assert any(line.strip().startswith("tracker run") for line in last)
+    catalog = next(line for line in last if "sources/catalog" in line)
+    assert Path(catalog.split(" are in ")[1].rstrip(":")).is_dir()
+    assert "hangzhou-gfxwj.toml" in stdout[stdout.rindex("Point it at real sites:") :]

@@ -28,6 +28,7 @@ import tomli_w
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from sources.catalog import CATALOG_DIR, catalog_files
 from sources.registry import validate_source
 from sources.samplesite import SampleSite
 from storage.engine import open_database
@@ -173,18 +174,23 @@ class Demo:
             for path in mail.saved:
                 self.show_mail(path)
         self.section("Done. The sample site and mail server are stopped; everything is in " + str(self.output))
-        print(NEXT_STEPS)
+        print(next_steps())
 
 
-NEXT_STEPS = """
+def next_steps() -> str:
+    """How to point the tool at real sites, naming the catalog's ready-made sources."""
+    catalog = "  ".join(path.name for path in catalog_files())
+    return f"""
 Point it at real sites:
 
   tracker init                      # writes a commented tracker.toml and creates tracker.db
-  ls sources/catalog/               # ready-made [[source]] tables for real government sites;
-                                    # copy the ones you need into tracker.toml
+  # Ready-made [[source]] tables for real government sites are in {CATALOG_DIR}:
+  #   {catalog}
+  # Copy the ones you need into tracker.toml (each file says what is still unverified).
   tracker crawl                     # one crawl now, with a summary per source
   tracker docs / tracker expiring   # documents and their legal status
   tracker run                       # the daemon: scheduled crawls, daily status sweep, alerts
+  tracker status                    # is it running, what runs next, what is owed
 
 Subscriptions (DingTalk, Feishu, WeCom, Slack, webhook, e-mail) go in tracker.toml too;
 `tracker notify test NAME` sends a sample alert. Running it for real (PostgreSQL, systemd,
