@@ -190,3 +190,9 @@ def test_plans_to_revise_or_repeal_later_are_citations() -> None:
     refs = extract_references(["推动修订《固体废物污染环境防治法》。", "适时废止《C办法》（杭政〔2012〕9号）。"])
     assert refs.amends == [] and refs.repeals == []
     assert _pairs(refs.cites) == [("固体废物污染环境防治法", None), ("C办法", "杭政〔2012〕9号")]
+
+
+def test_issuer_codes_keep_characters_that_are_also_words() -> None:
+    refs = extract_references(["《杭州市脑机接口产业发展扶持办法（试行）》（杭经信〔2023〕45号）同时废止。", "落实经信委〔2020〕1号文件。"])
+    assert _pairs(refs.repeals) == [("杭州市脑机接口产业发展扶持办法（试行）", "杭经信〔2023〕45号")]
+    assert _pairs(refs.cites) == [(None, "经信委〔2020〕1号")]

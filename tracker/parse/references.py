@@ -43,8 +43,10 @@ _UNQUOTED_LEAD_RE = re.compile(
     r"^(?:根据|依据|依照|按照|参照|贯彻落实|贯彻|落实|执行|原|前发的?|此前印发的|此前|同时将?|将|对|现决定|决定|废止|以|经|\d{1,3}[.．、])+"
 )
 _PAREN_AFTER_RE = re.compile(r"\s*[（(]((?:[^（()）]|[（(][^（()）]{0,8}[）)]){0,80})[）)]")  # one nesting level: （浙政发（2015）12号）
-_LEADING_WORDS_RE = re.compile(
-    r"^.*?(?:根据|依据|依照|按照|参照|贯彻|落实|执行|印发|转发|下发|废止|和|及|与|或|、|，|的|以|按|经|原|前发|该|其|日|于|在)"
+# Words that never occur inside an issuer code (杭经信, 浙政办发 …): a greedy match that ran
+# back into the sentence (`根据杭政…`, `年发布的市政府令…`) is cut after the last of them.
+_BREAK_WORDS_RE = re.compile(
+    r"根据|依据|依照|按照|参照|贯彻|落实|执行|印发|转发|下发|废止|前发|的|和|及|与|或|于|在|日|年|以|按|对|将|原|该|其"
 )
 _VERB_RE = re.compile(
     r"(?:同时|予以|即行|一并|自行|相应|均|即|现|决定)?(?:废止|废除|失效|撤销)"
@@ -82,7 +84,8 @@ def _clean_number(raw: str) -> str:
         prefix, rest = number[: bracket.start()], number[bracket.start() :]
         if "中华人民共和国" in prefix:
             return prefix[prefix.index("中华人民共和国") :] + rest
-        trimmed = _LEADING_WORDS_RE.sub("", prefix)
+        breaks = list(_BREAK_WORDS_RE.finditer(prefix))
+        trimmed = prefix[breaks[-1].end() :] if breaks else prefix
         number = (trimmed if trimmed else prefix[-4:]) + rest
     opened = number.count("（") + number.count("(")
     closed = number.count("）") + number.count(")")
