@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from tracker.logging import configure_logging
+from tracker.logging import configure_logging, log_context
 
 
 @pytest.fixture
@@ -40,11 +40,12 @@ def test_text_lines_are_greppable_key_value_pairs(restore_root_logging: object) 
     stream = io.StringIO()
     configure_logging("text", "debug", stream)
     logging.getLogger("tracker.scheduler").warning(
-        "config reload refused", extra={"reason": "source[0].schedule: bad value", "jobs": 3}
+        "config reload refused",
+        extra={"reason": "source[0].schedule: bad value", "jobs": 3, "changed": ["crawl:a", "sweep"], "events": {"status_changed": 2}},
     )
     (line,) = stream.getvalue().splitlines()
     assert " WARNING config reload refused " in line
-    assert line.endswith('reason="source[0].schedule: bad value" jobs=3')
+    assert line.endswith('reason="source[0].schedule: bad value" jobs=3 changed=crawl:a,sweep events=status_changed:2')
 
 
 def test_a_second_configuration_replaces_the_first(restore_root_logging: object) -> None:
@@ -59,3 +60,15 @@ def test_a_second_configuration_replaces_the_first(restore_root_logging: object)
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="json"):
         configure_logging("yaml", "info")
+
+
+def test_httpx_request_lines_become_fetch_events_with_the_job_context(restore_root_logging: object) -> None:
+    stream = io.StringIO()
+    configure_logging("json", "info", stream)
+    with log_context(job="crawl:hz", source="hz"):
+        logging.getLogger("httpx").info('HTTP Request: %s %s "%s %d %s"', "GET", "http://127.0.0.1/a.html", "HTTP/1.1", 304, "Not Modified")
+    logging.getLogger("httpx").info('HTTP Request: %s %s "%s %d %s"', "GET", "http://127.0.0.1/b.html", "HTTP/1.1", 200, "OK")
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert (first["event"], first["method"], first["url"], first["status"]) == ("http request", "GET", "http://127.0.0.1/a.html", 304)
+    assert (first["job"], first["source"]) == ("crawl:hz", "hz")
+    assert "source" not in second

@@ -98,6 +98,8 @@ class TextFormatter(logging.Formatter):
 def _text_value(value: Any) -> str:
     if isinstance(value, (list, tuple, set)):
         text = ",".join(str(item) for item in value)
+    elif isinstance(value, dict):
+        text = ",".join(f"{key}:{item}" for key, item in value.items())
     elif isinstance(value, str):
         text = value
     else:
