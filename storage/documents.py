@@ -272,14 +272,17 @@ def _by_number_then_title(
 ) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]] | None:
     """One indexed condition for "same document number, or same title without a contradicting
     number", and an ordering that puts number matches first."""
-    by_number = Document.doc_number_norm == norm if norm else sa.false()
-    by_title = sa.false()
-    if titles:
-        compatible = sa.true() if norm is None else sa.or_(col(Document.doc_number_norm).is_(None), by_number)
-        by_title = sa.and_(sa.or_(col(Document.title).in_(titles), col(Document.enclosed_title).in_(titles)), compatible)
     if norm is None and not titles:
         return None
-    return sa.or_(by_number, by_title), sa.case((by_number, 0), else_=1)
+    by_number = Document.doc_number_norm == norm if norm else sa.false()
+    candidates = [by_number]
+    if titles:
+        candidates += [col(Document.title).in_(titles), col(Document.enclosed_title).in_(titles)]
+    # A flat OR of indexed columns (so SQLite and PostgreSQL combine the indexes), then the
+    # number check, which every number match passes anyway; written with coalesce so the
+    # planner filters with it instead of scanning every document without a number.
+    compatible = sa.true() if norm is None else sa.func.coalesce(Document.doc_number_norm, norm) == norm
+    return sa.and_(sa.or_(*candidates), compatible), sa.case((by_number, 0), else_=1)
 
 
 def _placeholder_for(session: Session, ref: DocRef, seen_at: dt.datetime) -> Document | None:
@@ -343,18 +346,22 @@ def _sync_relations(session: Session, document: Document, doc: PolicyDocument) -
 
 
 def _resolve_incoming(session: Session, document: Document) -> None:
-    """Point other documents' unresolved references to this one, by number or exact title."""
-    matches = []
-    if document.doc_number_norm:
-        matches.append(Relation.target_doc_number_norm == document.doc_number_norm)
+    """Point other documents' unresolved references to this one, by number or exact title.
+
+    A title match needs the reference to carry no contradicting number. The conditions are
+    written so the planner searches the number and title indexes, not every unresolved
+    reference (most of those are citations of documents never stored).
+    """
+    norm = document.doc_number_norm
     titles = [t for t in (document.title, document.enclosed_title) if t]
-    by_title = col(Relation.target_title).in_(titles)
-    if document.doc_number_norm:
-        by_title = sa.and_(by_title, col(Relation.target_doc_number_norm).is_(None))
-    matches.append(by_title)
+    candidates = [col(Relation.target_title).in_(titles)]
+    if norm:
+        candidates.append(Relation.target_doc_number_norm == norm)
+    compatible = sa.true() if norm is None else sa.func.coalesce(Relation.target_doc_number_norm, norm) == norm
+    unresolved = sa.func.coalesce(Relation.target_document_id, 0) == 0
     session.execute(
         sa.update(Relation)
-        .where(col(Relation.target_document_id).is_(None), Relation.from_document_id != document.id, sa.or_(*matches))
+        .where(sa.or_(*candidates), compatible, unresolved, Relation.from_document_id != document.id)
         .values(target_document_id=document.id)
         .execution_options(synchronize_session="fetch")
     )
