@@ -7,7 +7,8 @@ from tracker.parse.clauses import build_clauses
 
 
 def _clauses(*lines: str, bold: dict[int, str] | None = None):
-    blocks = [Block(line, (bold or {}).get(i, "") and ((bold or {})[i],)) for i, line in enumerate(lines)]
+    bold = bold or {}
+    blocks = [Block(line, (bold[i],) if i in bold else ()) for i, line in enumerate(lines)]
     return build_clauses([(None, blocks)])
 
 
