@@ -89,7 +89,8 @@ def decode_bytes(data: bytes, content_type: str | None = None) -> str:
     if b"\x00" in data[:4096]:
         raise DecodeError("binary content (NUL bytes), not a text page")
     utf8 = _strict_utf8(data)
-    if utf8 is not None and sum(1 for c in utf8 if ord(c) > 0x7F) >= _UTF8_EVIDENCE:
+    # Bytes beyond one per character: a Chinese character takes three in UTF-8.
+    if utf8 is not None and len(data) - len(utf8) >= 2 * _UTF8_EVIDENCE:
         return utf8  # GBK text is never valid UTF-8 at this length: the declaration is wrong
     for declared in declared_charsets(data, content_type):
         text = _decode_leniently(data, declared)
