@@ -266,16 +266,31 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+def crawl_spans(engine: sa.Engine) -> list[tuple[float, float]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(CheckRun.started_at, CheckRun.finished_at).where(CheckRun.finished_at.is_not(None)).order_by(CheckRun.id)
+        ).all()
+    return [(started.timestamp(), finished.timestamp()) for started, finished in rows]
+
+
 def test_daemon_on_postgresql_crawls_delivers_and_keeps_a_second_one_out(
     site: SampleSite, workdir: Path, postgres_url: str
 ) -> None:
     init_database(postgres_url)
     engine = create_engine(postgres_url)
     config = workdir / "tracker.toml"
-    write_config(config, site, "every 2s jitter 0s")
+    write_config(config, site, "every 1s jitter 0s")
+    # Each crawl now takes longer than its interval; PostgreSQL has workers to spare, yet the
+    # source's runs must not overlap.
+    site.server("hanweb").inject(DATAPROXY_PATH, Fault(delay=2.5, times=None))
     daemon = DaemonProcess(workdir, postgres_url, config, "postgres")
     try:
         wait_for(lambda: finished_crawls(engine) >= 2, "two crawls")
+        spans = crawl_spans(engine)
+        assert all(later_start >= earlier_end for (_, earlier_end), (later_start, _) in zip(spans, spans[1:])), spans
+        assert any(line["reason"] == "previous run still going" for line in daemon.logged("run skipped"))
+        site.server("hanweb").clear_faults()
         wait_for(lambda: scalar(engine, "SELECT count(*) FROM delivery WHERE state = 'sent'") > 0, "deliveries")
         # The server ends the lock's session (as a restart would): the daemon takes it again.
         assert terminate_lock_holders(postgres_url) == 1
