@@ -38,6 +38,14 @@ _HTML_RE = re.compile(r"<\s*(?:html|body|table|tr|td|p|div|br)\b", re.IGNORECASE
 _NAME_HEADERS = ("文件名称", "名称", "标题", "文件")
 _NUMBER_HEADERS = ("文号", "字号", "编号")
 _VERDICT_HEADERS = ("清理结果", "处理意见", "清理意见", "处理结果", "清理情况", "结果", "意见")
+# Cheap test run on every page before the table pass: a clean-up notice always has a verdict
+# column, a verdict list heading (废止的规范性文件…) or a numbered verdict section (二、宣布失效).
+_NOTICE_HINT_RE = re.compile(
+    r"清理结果|处理意见|清理意见|处理结果"
+    r"|(?:废止|失效|继续有效|继续施行|修改|保留)的[^。\n<>]{0,10}(?:文件|规章|目录|清单|名单|政策)"
+    r"|[一二三四五六七八九十]+、\s*(?:决定|予以)?(?:废止|宣布失效|失效|继续有效|修改)"
+)
+_NOTICE_WORDS = ("废止", "失效", "继续有效", "继续施行", "修改", "保留", "清理结果", "处理意见", "清理意见", "处理结果")
 _SECTION_RE = re.compile(r"^\s*(?:#+\s*|[一二三四五六七八九十]+、)")
 _MAX_HEADING_CHARS = 40
 _MAX_BARE_HEADING_CHARS = 6
@@ -57,6 +65,8 @@ def cleanup_relations(html_or_text: str, *, title: str | None = None) -> tuple[l
     `title` (the notice's own title) only words the evidence; without it the evidence
     says 清理结果. Text that is not a clean-up notice gives three empty lists.
     """
+    if not _looks_like_notice(html_or_text):
+        return [], [], []
     source = f"《{title}》" if title else "清理结果"
     found: dict[str, list[DocRef]] = {REPEALS: [], CONFIRMS: [], AMENDS: []}
     seen: set[tuple[str, str | None, str | None]] = set()
@@ -66,6 +76,11 @@ def cleanup_relations(html_or_text: str, *, title: str | None = None) -> tuple[l
             seen.add(key)
             found[kind].append(ref)
     return found[REPEALS], found[CONFIRMS], found[AMENDS]
+
+
+def _looks_like_notice(html_or_text: str) -> bool:
+    """Substring test first (fast on large pages), then the hint pattern."""
+    return any(word in html_or_text for word in _NOTICE_WORDS) and _NOTICE_HINT_RE.search(html_or_text) is not None
 
 
 def with_cleanup_relations(doc: PolicyDocument, html_or_text: str) -> PolicyDocument:
