@@ -8,7 +8,6 @@ with exit 0; a restart continues without repeating a single event or delivery.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

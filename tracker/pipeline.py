@@ -88,6 +88,7 @@ def ingest_file(
     *,
     url: str,
     fetched_at: dt.datetime,
+    lifecycle: TrackerSettings = TrackerSettings(),
     subscriptions: Sequence[SubscriptionConfig] = (),
 ) -> list[SaveResult]:
     """Store a local file as a fetched version of the document at `url` (`tracker ingest`)."""
@@ -97,7 +98,13 @@ def ingest_file(
         content_type = "text/markdown"
     with Session(engine, expire_on_commit=False) as session:
         results = store_fetched(
-            session, body, url=url, fetched_at=fetched_at, content_type=content_type, subscriptions=subscriptions
+            session,
+            body,
+            url=url,
+            fetched_at=fetched_at,
+            content_type=content_type,
+            lifecycle=lifecycle,
+            subscriptions=subscriptions,
         )
         session.commit()
     return results

@@ -16,6 +16,9 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
+from sources.registry import validate_source
+from tracker.config import ConfigError, Settings, load_settings
+
 DEFAULT_DATABASE_URL = "sqlite:///./tracker.db"
 DEFAULT_CONFIG_PATH = Path("tracker.toml")
 
@@ -54,6 +57,18 @@ def cli_context(ctx: typer.Context) -> CliContext:
     obj = ctx.find_root().obj
     assert isinstance(obj, CliContext)
     return obj
+
+
+def load_cli_settings(ctx: typer.Context, *, missing_ok: bool = False) -> Settings:
+    """tracker.toml from `--config`, validated (source kinds included), or a one-line error.
+
+    `missing_ok` gives the defaults when the file does not exist, for commands that are
+    useful without any configuration (ingest, sweep, docs).
+    """
+    try:
+        return load_settings(cli_context(ctx).config_path, missing_ok=missing_ok, validate_source=validate_source)
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

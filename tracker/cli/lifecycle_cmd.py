@@ -17,9 +17,9 @@ from storage.engine import DatabaseError, open_database
 from storage.lifecycle import assess_documents, expiring_documents
 from storage.queries import document_json
 from storage.tables import utcnow
-from tracker.cli.app import app, cli_context, console, fail, print_json
+from tracker.cli.app import app, cli_context, console, fail, load_cli_settings, print_json
 from tracker.cli.store_cmd import database_session
-from tracker.config import ConfigError, Settings, TrackerSettings, load_settings
+from tracker.config import TrackerSettings
 from tracker.lifecycle import Assessment
 from tracker.model import Status
 from tracker.pipeline import sweep_statuses
@@ -27,17 +27,9 @@ from tracker.pipeline import sweep_statuses
 AS_OF_HELP = "Date to evaluate statuses on (YYYY-MM-DD; default today in the configured time zone)."
 
 
-def settings_or_fail(ctx: typer.Context) -> Settings:
-    """tracker.toml (defaults when it is missing), or a one-line error naming the key."""
-    try:
-        return load_settings(cli_context(ctx).config_path, missing_ok=True)
-    except ConfigError as exc:
-        fail(str(exc))
-
-
 def lifecycle_settings(ctx: typer.Context) -> TrackerSettings:
     """warning_days, reminder_days and the time zone."""
-    return settings_or_fail(ctx).tracker
+    return load_cli_settings(ctx, missing_ok=True).tracker
 
 
 def as_of_date(value: str | None, settings: TrackerSettings) -> dt.date:
@@ -104,7 +96,7 @@ def sweep(
     json_output: bool = typer.Option(False, "--json", help="Print JSON only."),
 ) -> None:
     """Recompute every document's status; record status changes and expiry reminders once each, and queue their alerts."""
-    settings = settings_or_fail(ctx)
+    settings = load_cli_settings(ctx, missing_ok=True)
     on = as_of_date(as_of, settings.tracker)
     try:
         engine = open_database(cli_context(ctx).db_url)

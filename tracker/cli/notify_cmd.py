@@ -17,9 +17,9 @@ from notifiers.channels import DeliveryError, open_context
 from notifiers.deliveries import STATES, DeliveryNotFound, NotRetryable, get_delivery, list_deliveries, requeue
 from notifiers.sample import send_test
 from storage.engine import DatabaseError, open_database
-from tracker.cli.app import app, cli_context, console, fail, print_json
+from tracker.cli.app import app, cli_context, console, fail, load_cli_settings, print_json
 from tracker.cli.store_cmd import database_session, local_time
-from tracker.config import ConfigError, Settings, load_settings
+from tracker.config import ConfigError
 from tracker.pipeline import dispatch_due, send_digest
 
 notify_app = typer.Typer(help="Try a subscription's channel.", no_args_is_help=True)
@@ -40,17 +40,10 @@ def _engine(ctx: typer.Context) -> Iterator[sa.Engine]:
         engine.dispose()
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    try:
-        return load_settings(cli_context(ctx).config_path)
-    except ConfigError as exc:
-        fail(str(exc))
-
-
 @notify_app.command("test")
 def notify_test(ctx: typer.Context, subscription: str = typer.Argument(..., help="Subscription name from tracker.toml.")) -> None:
     """Send a sample alert through SUBSCRIPTION's channel now and show the platform's verdict."""
-    settings = _settings(ctx)
+    settings = load_cli_settings(ctx)
     try:
         config = settings.subscription(subscription)
     except ConfigError as exc:
@@ -73,7 +66,7 @@ def digest(
     preview: bool = typer.Option(False, "--preview", help="Print the digest instead of sending it."),
 ) -> None:
     """Build and send the digest of everything since the last one (or print it with --preview)."""
-    settings = _settings(ctx)
+    settings = load_cli_settings(ctx)
     if subscription is not None:
         try:
             names = [settings.subscription(subscription).name]
@@ -139,7 +132,7 @@ def deliveries(
 @deliveries_app.command("retry")
 def retry(ctx: typer.Context, delivery_id: int = typer.Argument(..., help="Delivery id (see `tracker deliveries`).")) -> None:
     """Requeue a dead or failed delivery and send what is due now."""
-    settings = _settings(ctx)
+    settings = load_cli_settings(ctx)
     with _engine(ctx) as engine:
         with Session(engine) as session:
             try:

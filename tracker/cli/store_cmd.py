@@ -24,7 +24,7 @@ from storage.events import list_events
 from storage.queries import find_document, suggest_documents, versions_of
 from storage.search import SearchQueryError, search
 from storage.tables import Document, Event
-from tracker.cli.app import app, cli_context, console, fail, print_json
+from tracker.cli.app import app, cli_context, console, fail, load_cli_settings, print_json
 from tracker.model import ClauseChange, ClauseDiff, ParseError
 from tracker.pipeline import ingest_file
 
@@ -121,6 +121,7 @@ def ingest(
     """Store a local file as a fetched version of document URL: parse, save, diff, events."""
     now = dt.datetime.now(dt.timezone.utc)
     fetched_at = parse_when(at, now=now) if at else now
+    settings = load_cli_settings(ctx, missing_ok=True)
     if not path.is_file():
         fail(f"no such file: {path}")
     try:
@@ -128,7 +129,14 @@ def ingest(
     except DatabaseError as exc:
         fail(str(exc))
     try:
-        results = ingest_file(engine, path, url=url, fetched_at=fetched_at)
+        results = ingest_file(
+            engine,
+            path,
+            url=url,
+            fetched_at=fetched_at,
+            lifecycle=settings.tracker,
+            subscriptions=settings.subscriptions,
+        )
     except ParseError as exc:
         fail(f"{path}: {exc}")
     finally:
