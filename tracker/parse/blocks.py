@@ -15,6 +15,7 @@ density: the element whose paragraphs carry the most non-link text. lxml is used
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -103,6 +104,9 @@ _FURNITURE_RE = re.compile(
     r"|扫一扫在手机(?:上)?打开|^(?:打印本页|关闭窗口|返回顶部|打印|关闭|收藏)(?:\s+(?:打印本页|关闭窗口|返回顶部|打印|关闭|收藏))*$"
 )
 _SIMPLE_SELECTOR_RE = re.compile(r"^(?P<tag>[a-z0-9]*)(?:#(?P<id>[\w-]+)|\.(?P<cls>[\w-]+))$", re.I)
+_LABEL_PADDING_RE = re.compile(r"[\s\u00a0\u3000：:]+")
+_LONGEST_LABEL = max(map(len, LABELS))
+_LABEL_PREFIX = 64
 _MIN_BODY_CHARS = 30
 #: A page with fewer links (a notice whose text is an attached PDF) is never a listing.
 _LISTING_MIN_LINKS = 5
@@ -117,7 +121,15 @@ def clean_space(text: str) -> str:
 
 def normalize_label(text: str) -> str:
     """`标　　题：` → `标题`: labels are padded with spaces or U+3000 on gov.cn."""
-    return re.sub(r"[\s\u00a0\u3000：:]+", "", text)
+    return _LABEL_PADDING_RE.sub("", text)
+
+
+def _is_label(text: str) -> bool:
+    """`normalize_label(text) in LABELS`, without normalizing in full a layout cell that holds the whole page:
+    once its first characters leave more than a label's length, it cannot be one."""
+    if len(normalize_label(text[:_LABEL_PREFIX])) > _LONGEST_LABEL:
+        return False
+    return normalize_label(text) in LABELS
 
 
 def is_debris(text: str) -> bool:
@@ -218,6 +230,17 @@ def _find_body(root: etree._Element) -> etree._Element:
     return _by_density(root)
 
 
+@functools.lru_cache(maxsize=1024)
+def _hides(style: str) -> bool:
+    """Cached: pages converted from Word repeat a hundred style strings over thousands of elements."""
+    return bool(_HIDDEN_STYLE_RE.search(style))
+
+
+@functools.lru_cache(maxsize=1024)
+def _emboldens(style: str) -> bool:
+    return bool(_BOLD_STYLE_RE.search(style))
+
+
 def _drop_noise(body: etree._Element) -> None:
     doomed = []
     for el in body.iterdescendants():
@@ -226,7 +249,8 @@ def _drop_noise(body: etree._Element) -> None:
             if isinstance(el, etree._Comment):
                 doomed.append(el)
             continue
-        if tag in _DROP_TAGS or _HIDDEN_STYLE_RE.search(el.get("style") or ""):
+        style = el.get("style")
+        if tag in _DROP_TAGS or (style and _hides(style)):
             doomed.append(el)
             continue
         attrs = f"{el.get('id') or ''} {el.get('class') or ''}"
@@ -286,26 +310,32 @@ class _BlockWriter:
 
 
 def _is_bold(el: etree._Element) -> bool:
-    return _tag(el) in ("b", "strong") or bool(_BOLD_STYLE_RE.search(el.get("style") or ""))
+    if _tag(el) in ("b", "strong"):
+        return True
+    style = el.get("style")
+    return bool(style) and _emboldens(style)
 
 
 def _has_block_children(el: etree._Element) -> bool:
     return any(_tag(d) in _BLOCK_TAGS or _tag(d) == "br" for d in el.iterdescendants())
 
 
-def _is_data_row(row: etree._Element) -> bool:
-    """A row of a real table (several plain cells); single-cell rows of layout tables hold paragraphs."""
+def _data_row(row: etree._Element) -> list[str] | None:
+    """The cell texts of a row of a real table (several plain cells); None for a row of a layout
+    table, whose single cell holds paragraphs (its text is never joined: it can be the whole page)."""
     cells = [cell for cell in row if _tag(cell) in ("td", "th")]
-    filled = [cell for cell in cells if clean_space(text_of(cell))]
-    return len(filled) > 1 and not any(_has_block_children(cell) for cell in cells)
+    if len(cells) < 2 or any(_has_block_children(cell) for cell in cells):
+        return None
+    texts = [clean_space(text_of(cell)) for cell in cells]
+    return texts if sum(1 for text in texts if text) > 1 else None
 
 
 def _walk(el: etree._Element, writer: _BlockWriter, bold: bool) -> None:
     tag = _tag(el)
     if tag == "br":
         writer.flush()
-    elif tag == "tr" and _is_data_row(el):
-        writer.row([clean_space(text_of(cell)) for cell in el if _tag(cell) in ("td", "th")])
+    elif tag == "tr" and (cells := _data_row(el)) is not None:
+        writer.row(cells)
     elif tag and tag not in _DROP_TAGS:
         is_block = tag in _BLOCK_TAGS
         inner_bold = bold or _is_bold(el)
@@ -326,7 +356,7 @@ def _metadata_tables_in(body: etree._Element) -> list[etree._Element]:
     tables = []
     for table in body.iter("table"):
         cells = [cell for row in islice(table.iter("tr"), 8) for cell in row if _tag(cell) in ("td", "th")]
-        if sum(1 for cell in cells if normalize_label(text_of(cell)) in LABELS) >= 3:
+        if sum(1 for cell in cells if _is_label(text_of(cell))) >= 3:
             tables.append(table)
     return tables
 
@@ -355,7 +385,7 @@ def _labelled_fields(root: etree._Element, body: etree._Element) -> dict[str, st
         cells = [c for c in row if _tag(c) in ("td", "th")]
         texts = [clean_space(text_of(c)) for c in cells]
         for i, text in enumerate(texts):
-            if normalize_label(text) in LABELS and i + 1 < len(texts) and normalize_label(texts[i + 1]) not in LABELS:
+            if _is_label(text) and i + 1 < len(texts) and not _is_label(texts[i + 1]):
                 put(text, texts[i + 1])
             elif (match := _LABEL_VALUE_RE.match(text)) and match.group(2):
                 put(match.group(1), _NEXT_LABEL_RE.split(match.group(2))[0])
@@ -376,7 +406,7 @@ def _labelled_fields(root: etree._Element, body: etree._Element) -> dict[str, st
             match = _LABEL_VALUE_RE.match(part)
             if match:
                 put(match.group(1), match.group(2))
-            elif normalize_label(part) in LABELS:
+            elif _is_label(part):
                 sibling = el.getnext()
                 if sibling is not None and sibling not in body_nodes:
                     put(part, text_of(sibling))
