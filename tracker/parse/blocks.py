@@ -161,7 +161,9 @@ def _tag(el: etree._Element) -> str:
 
 
 def text_of(el: etree._Element) -> str:
-    return "".join(el.itertext())
+    """The element's text content, as `"".join(el.itertext())` gives it, serialised by libxml2
+    in one call: several times faster than iterating the subtree in Python."""
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
 def _drop(el: etree._Element) -> None:
