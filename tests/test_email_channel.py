@@ -9,10 +9,10 @@ from typing import Iterator
 import httpx
 import pytest
 
-from notifiers.channels import ChannelContext, DeliveryError, Outgoing, build_channel
+from notifiers.channels import ChannelContext, DeliveryError, Outgoing, build_channel, validate_subscription
 from tests.receivers.samples import INJECTION_TITLE, added_alert, changed_alert, injection_alert, reminder_alert, repealed_alert
 from tests.receivers.smtp import SMTPReceiver
-from tracker.config import ConfigError, SubscriptionConfig, settings_from_dict
+from tracker.config import ConfigError, Settings, SubscriptionConfig, settings_from_dict
 
 START = dt.datetime(2025, 2, 24, 1, 0, tzinfo=dt.timezone.utc)
 END = dt.datetime(2025, 3, 3, 1, 0, tzinfo=dt.timezone.utc)
@@ -96,11 +96,19 @@ def test_missing_options_are_named() -> None:
 
 def test_config_refuses_an_email_subscription_it_could_not_send() -> None:
     base = {"name": "weekly", "channel": "email", "to": "team@example.org", "from": "tracker@example.org"}
-    with pytest.raises(ConfigError, match=r"^tracker.toml: subscription\[0\].smtp_host: is required for channel email$"):
-        settings_from_dict({"subscription": [base]}, path=Path("tracker.toml"))
-    with pytest.raises(ConfigError, match=r"subscription\[0\].security: must be 'starttls', 'ssl' or 'none', got 'tls'"):
-        settings_from_dict({"subscription": [{**base, "smtp_host": "smtp.example.org", "security": "tls"}]})
-    settings = settings_from_dict({"subscription": [{**base, "smtp_host": "smtp.example.org", "send_empty": True}]})
+
+    def load(subscription: dict[str, object]) -> Settings:
+        return settings_from_dict(
+            {"subscription": [subscription]}, path=Path("tracker.toml"), validate_subscription=validate_subscription
+        )
+
+    with pytest.raises(ConfigError, match=r"^tracker.toml: subscription\[0\] \(weekly\): option `smtp_host` is required$"):
+        load(base)
+    with pytest.raises(ConfigError, match=r"subscription\[0\] \(weekly\): option `security` must be one of .*got 'tls'"):
+        load({**base, "smtp_host": "smtp.example.org", "security": "tls"})
+    with pytest.raises(ConfigError, match=r"subscription\[0\] \(weekly\): unknown option\(s\) smtp_hots for channel email"):
+        load({**base, "smtp_host": "smtp.example.org", "smtp_hots": "typo"})
+    settings = load({**base, "smtp_host": "smtp.example.org", "send_empty": True})
     assert settings.subscriptions[0].options["send_empty"] is True
 
 

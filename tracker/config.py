@@ -102,6 +102,7 @@ class Settings:
 
 
 SourceValidator = Callable[[SourceConfig], None]
+SubscriptionValidator = Callable[[SubscriptionConfig], None]
 
 
 def load_settings(
@@ -110,11 +111,13 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     missing_ok: bool = False,
     validate_source: SourceValidator | None = None,
+    validate_subscription: SubscriptionValidator | None = None,
 ) -> Settings:
     """Read and validate `path`. `missing_ok` gives defaults when the file does not exist.
 
-    `validate_source` checks kind-specific options (raise ValueError with a message);
-    errors come back as ConfigError naming the file and `source[i]`.
+    `validate_source` / `validate_subscription` check kind- and channel-specific options
+    (they raise ValueError with a message); errors come back as ConfigError naming the
+    file and `source[i]` / `subscription[i]`.
     """
     if not path.exists():
         if missing_ok:
@@ -126,7 +129,9 @@ def load_settings(
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text: {exc}") from exc
-    return settings_from_dict(raw, path=path, environ=environ, validate_source=validate_source)
+    return settings_from_dict(
+        raw, path=path, environ=environ, validate_source=validate_source, validate_subscription=validate_subscription
+    )
 
 
 def settings_from_dict(
@@ -135,6 +140,7 @@ def settings_from_dict(
     path: Path | None = None,
     environ: Mapping[str, str] | None = None,
     validate_source: SourceValidator | None = None,
+    validate_subscription: SubscriptionValidator | None = None,
 ) -> Settings:
     where = str(path) if path else "config"
     env = os.environ if environ is None else environ
@@ -156,6 +162,12 @@ def settings_from_dict(
                 validate_source(source)
             except ValueError as exc:
                 raise ConfigError(f"{where}: source[{i}] ({source.name}): {exc}") from exc
+    if validate_subscription:
+        for i, subscription in enumerate(subscriptions):
+            try:
+                validate_subscription(subscription)
+            except ValueError as exc:
+                raise ConfigError(f"{where}: subscription[{i}] ({subscription.name}): {exc}") from exc
     return Settings(tracker=tracker, sources=sources, subscriptions=subscriptions, path=path)
 
 
@@ -191,6 +203,16 @@ class _Reader:
             return self.env[name]
 
         return _ENV_RE.sub(replace, value)
+
+    def expand_value(self, key: str, value: Any) -> Any:
+        """`${VAR}` expansion inside option values of any shape (strings, lists, tables)."""
+        if isinstance(value, str):
+            return self.expand(key, value)
+        if isinstance(value, list):
+            return [self.expand_value(key, item) for item in value]
+        if isinstance(value, dict):
+            return {k: self.expand_value(f"{key}.{k}", v) for k, v in value.items()}
+        return value
 
     def string(self, table: Mapping[str, Any], prefix: str, key: str, default: str | None = None) -> str | None:
         value = table.get(key, default)
@@ -239,7 +261,9 @@ class _Reader:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise self.error("tracker.timezone", f"unknown time zone {timezone!r}") from exc
         reminders = table.get("reminder_days", [90, 30, 7])
-        if not isinstance(reminders, list) or not all(isinstance(d, int) and d > 0 for d in reminders):
+        if not isinstance(reminders, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in reminders
+        ):
             raise self.error("tracker.reminder_days", "must be a list of positive whole numbers of days")
         sweep_time = self.string(table, "tracker", "sweep_time", "06:00") or "06:00"
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", sweep_time):
@@ -277,17 +301,8 @@ class _Reader:
             delay=self.number(table, prefix, "delay", 1.0),
             max_pages=int(self.number(table, prefix, "max_pages", 10, minimum=1)),
             enabled=self.boolean(table, prefix, "enabled", True),
-            options={k: self.expand(f"{prefix}.{k}", v) if isinstance(v, str) else v for k, v in options.items()},
+            options={k: self.expand_value(f"{prefix}.{k}", v) for k, v in options.items()},
         )
-
-    def email_options(self, prefix: str, options: Mapping[str, Any]) -> None:
-        """The options an e-mail subscription cannot work without, checked at start."""
-        for key in ("to", "from", "smtp_host"):
-            if not options.get(key):
-                raise self.error(f"{prefix}.{key}", "is required for channel email")
-        security = options.get("security", "starttls")
-        if security not in ("starttls", "ssl", "none"):
-            raise self.error(f"{prefix}.security", f"must be 'starttls', 'ssl' or 'none', got {security!r}")
 
     def subscription(self, index: int, table: Mapping[str, Any], source_names: set[str]) -> SubscriptionConfig:
         prefix = f"subscription[{index}]"
@@ -310,8 +325,6 @@ class _Reader:
             raise self.error(f"{prefix}.sources", f"no source named {', '.join(unknown_sources)}")
         common = {"name", "channel", "url", "secret", "events", "sources", "keywords", "statuses", "mode", "schedule"}
         options = {k: v for k, v in table.items() if k not in common}
-        if channel == "email":
-            self.email_options(prefix, options)
         return SubscriptionConfig(
             name=name,
             channel=channel,
@@ -323,5 +336,5 @@ class _Reader:
             statuses=self.strings(table, prefix, "statuses", STATUSES),
             mode=mode,
             schedule=schedule,
-            options={k: self.expand(f"{prefix}.{k}", v) if isinstance(v, str) else v for k, v in options.items()},
+            options={k: self.expand_value(f"{prefix}.{k}", v) for k, v in options.items()},
         )

@@ -23,9 +23,23 @@ CHANNEL_TYPES: dict[str, type[Channel]] = {
 }
 
 
+def validate_subscription(subscription: SubscriptionConfig) -> None:
+    """The `validate_subscription` hook of `tracker.config.load_settings`: ValueError names the option."""
+    CHANNEL_TYPES[subscription.channel].check_options(subscription.options)
+
+
 def build_channel(subscription: SubscriptionConfig, context: ChannelContext) -> Channel:
     """The channel for a subscription; ValueError names a missing or invalid option."""
     return CHANNEL_TYPES[subscription.channel](subscription, context)
 
 
-__all__ = ["Channel", "ChannelContext", "DeliveryError", "Outgoing", "build_channel", "open_context", "CHANNEL_TYPES"]
+__all__ = [
+    "Channel",
+    "ChannelContext",
+    "DeliveryError",
+    "Outgoing",
+    "build_channel",
+    "open_context",
+    "validate_subscription",
+    "CHANNEL_TYPES",
+]

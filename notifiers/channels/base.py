@@ -8,12 +8,14 @@ the body, not only the status.
 
 from __future__ import annotations
 
+import abc
+
 import datetime as dt
 import email.utils
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterator, TextIO
+from typing import Any, Callable, ClassVar, Iterator, Mapping, TextIO
 
 import httpx
 
@@ -45,6 +47,9 @@ class Outgoing:
     period_end: dt.datetime | None = None
 
 
+COMMON_OPTIONS = frozenset({"send_empty"})  # read by the dispatcher for digests of any channel
+
+
 @dataclass
 class ChannelContext:
     """Shared resources handed to channels: HTTP client, renderer, clock, console stream."""
@@ -56,17 +61,31 @@ class ChannelContext:
     smtp_timeout: float = 30.0
 
 
-class Channel:
-    """Base of the channel classes; subclasses set `kind` and implement `send`."""
+class Channel(abc.ABC):
+    """Base of the channel classes; subclasses set `kind` and implement `send`.
+
+    `known_options` lists the channel-specific `[[subscription]]` keys, so a typo in
+    tracker.toml is an error at start instead of an option silently ignored.
+    """
 
     kind: ClassVar[str]
+    known_options: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, subscription: SubscriptionConfig, context: ChannelContext) -> None:
         self.subscription = subscription
         self.context = context
 
+    @abc.abstractmethod
     def send(self, outgoing: Outgoing) -> None:
-        raise NotImplementedError
+        """Deliver one message; raise DeliveryError (retryable or not) when the platform refuses it."""
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        """ValueError naming the first option this channel does not know or cannot use."""
+        unknown = sorted(set(options) - cls.known_options - COMMON_OPTIONS)
+        if unknown:
+            known = ", ".join(sorted(cls.known_options | COMMON_OPTIONS))
+            raise ValueError(f"unknown option(s) {', '.join(unknown)} for channel {cls.kind} (known: {known})")
 
     def option(self, key: str, default: Any = None) -> Any:
         return self.subscription.options.get(key, default)

@@ -27,6 +27,7 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
 
 class DingTalkChannel(Channel):
     kind = "dingtalk"
+    known_options = frozenset({"keyword"})
 
     def send(self, outgoing: Outgoing) -> None:
         url = self.require_url()

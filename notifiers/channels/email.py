@@ -90,6 +90,14 @@ class EmailOptions:
 
 class EmailChannel(Channel):
     kind = "email"
+    known_options = frozenset(
+        {"to", "from", "from_name", "smtp_host", "smtp_port", "smtp_user", "smtp_password", "security", "ca_file"}
+    )
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        super().check_options(options)
+        EmailOptions.parse(options)
 
     def __init__(self, subscription: SubscriptionConfig, context: ChannelContext) -> None:
         super().__init__(subscription, context)

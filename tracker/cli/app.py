@@ -16,8 +16,10 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
+from notifiers.channels import validate_subscription
 from sources.registry import validate_source
 from tracker.config import ConfigError, Settings, load_settings
+from tracker.scheduler import plan_jobs
 
 DEFAULT_DATABASE_URL = "sqlite:///./tracker.db"
 DEFAULT_CONFIG_PATH = Path("tracker.toml")
@@ -59,14 +61,27 @@ def cli_context(ctx: typer.Context) -> CliContext:
     return obj
 
 
+def load_validated_settings(path: Path, *, missing_ok: bool = False) -> Settings:
+    """tracker.toml with every check the daemon would make: source kinds, channel options, schedules.
+
+    The same checks for every command, so a typo fails at `tracker crawl` as it would at
+    `tracker run`, with the file and key in the message (ConfigError).
+    """
+    settings = load_settings(
+        path, missing_ok=missing_ok, validate_source=validate_source, validate_subscription=validate_subscription
+    )
+    plan_jobs(settings, dispatch_every=1.0)
+    return settings
+
+
 def load_cli_settings(ctx: typer.Context, *, missing_ok: bool = False) -> Settings:
-    """tracker.toml from `--config`, validated (source kinds included), or a one-line error.
+    """`load_validated_settings` for `--config`, or a one-line error and exit 2.
 
     `missing_ok` gives the defaults when the file does not exist, for commands that are
     useful without any configuration (ingest, sweep, docs).
     """
     try:
-        return load_settings(cli_context(ctx).config_path, missing_ok=missing_ok, validate_source=validate_source)
+        return load_validated_settings(cli_context(ctx).config_path, missing_ok=missing_ok)
     except ConfigError as exc:
         fail(str(exc))
 

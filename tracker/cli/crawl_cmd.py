@@ -9,21 +9,13 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from sqlmodel import Session, col, select
 
-from sources.registry import validate_source
 from storage.engine import DatabaseError, open_database
 from storage.tables import CheckRun, Source
-from tracker.cli.app import app, cli_context, console, err_console, fail, print_json
-from tracker.config import ConfigError, Settings, load_settings
+from tracker.cli.app import app, cli_context, console, err_console, fail, load_cli_settings, print_json
+from tracker.config import ConfigError, Settings
 from tracker.pipeline import SourceRun, crawl, select_sources
 
 _FAILED_OUTCOMES = ("failed", "blocked")
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    try:
-        return load_settings(cli_context(ctx).config_path, validate_source=validate_source)
-    except ConfigError as exc:
-        fail(str(exc))
 
 
 def _describe(run: SourceRun) -> str:
@@ -41,7 +33,7 @@ def crawl_command(
     json_output: bool = typer.Option(False, "--json", help="Print the per-source results as JSON."),
 ) -> None:
     """Run sources now: fetch what is new or changed, store versions, record events."""
-    settings = _settings(ctx)
+    settings = load_cli_settings(ctx)
     try:
         configs = select_sources(settings, sources or ())
     except ConfigError as exc:
@@ -108,7 +100,7 @@ def sources_command(
     json_output: bool = typer.Option(False, "--json", help="Machine output on stdout."),
 ) -> None:
     """Configured sources with their health: last run, outcome, consecutive failures, last error."""
-    settings = _settings(ctx)
+    settings = load_cli_settings(ctx)
     try:
         engine = open_database(cli_context(ctx).db_url)
     except DatabaseError as exc:

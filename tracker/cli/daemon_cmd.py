@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from sources.registry import validate_source
 from storage.engine import DatabaseError, open_database
 from storage.lock import LockHeld
-from tracker.cli.app import app, cli_context, console, fail, print_json
-from tracker.config import ConfigError, load_settings
+from tracker.cli.app import app, cli_context, console, fail, load_cli_settings, load_validated_settings, print_json
+from tracker.config import ConfigError
 from tracker.logging import LOG_FORMATS, LOG_LEVELS, configure_logging
 from tracker.scheduler import Daemon, DaemonOptions, daemon_status, run_planned_job
 
@@ -39,7 +37,7 @@ def run_command(
         db_url=context.db_url,
         config_path=context.config_path,
         work=run_planned_job,
-        load=partial(load_settings, validate_source=validate_source),
+        load=load_validated_settings,
         options=DaemonOptions(
             dispatch_every=dispatch_every, heartbeat_every=heartbeat_every, shutdown_timeout=shutdown_timeout
         ),
@@ -55,10 +53,10 @@ def run_command(
 def status_command(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Machine output.")) -> None:
     """Is the daemon running; next and last run per source; deliveries still owed."""
     context = cli_context(ctx)
+    settings = load_cli_settings(ctx, missing_ok=True)
     try:
-        settings = load_settings(context.config_path, missing_ok=True)
         engine = open_database(context.db_url)
-    except (ConfigError, DatabaseError) as exc:
+    except DatabaseError as exc:
         fail(str(exc))
     try:
         report = daemon_status(engine, settings)

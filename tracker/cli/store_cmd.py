@@ -40,11 +40,15 @@ timezone = "Asia/Shanghai"
 warning_days = 90
 reminder_days = [90, 30, 7]
 
+# Ready-made sources for real sites are in sources/catalog/*.toml; copy a table here.
 # [[source]]
-# name = "hz-gfxwj"
-# kind = "listing"
+# name = "hz-gfxwj"                  # 杭州市人民政府 规范性文件 (Hanweb CMS, read by column id)
+# kind = "hanweb"
 # start_urls = ["https://www.hangzhou.gov.cn/col/col1229063387/index.html"]
-# item = "ul.list li a"
+# allowed_hosts = ["www.hangzhou.gov.cn"]
+# api = "jpaas"
+# column_id = "1229063387"
+# site_id = "149"
 # schedule = "every 6h"
 
 # [[subscription]]

@@ -1,0 +1,68 @@
+"""tracker.toml validation: every mistake fails at start with the file, the key and what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from storage.engine import init_database
+from tracker.cli import app
+from tracker.config import ConfigError, settings_from_dict
+
+
+def run(config: Path, db: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["--db", f"sqlite:///{db}", "--config", str(config), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            '[[subscription]]\nname = "s"\nchannel = "slack"\nurl = "https://hooks.example.org/x"\nkeyword = "脑机"\n',
+            "subscription[0] (s): unknown option(s) keyword for channel slack (known: send_empty)",
+        ),
+        (
+            '[[subscription]]\nname = "s"\nchannel = "dingtalk"\nurl = "https://oapi.example.org/x"\nevnets = ["document_added"]\n',
+            "subscription[0] (s): unknown option(s) evnets for channel dingtalk (known: keyword, send_empty)",
+        ),
+        (
+            '[[source]]\nname = "docs"\nkind = "files"\npaths = ["."]\nschedule = "every 6 hours"\n',
+            "source[0].schedule: invalid schedule 'every 6 hours'",
+        ),
+        (
+            '[[subscription]]\nname = "d"\nchannel = "console"\nmode = "digest"\nschedule = "0 9 * *"\n',
+            "subscription[0].schedule: invalid schedule '0 9 * *'",
+        ),
+        ("[tracker]\nreminder_days = [true]\n", "tracker.reminder_days: must be a list of positive whole numbers of days"),
+    ],
+)
+def test_config_mistakes_stop_every_command_with_one_line(tmp_path: Path, toml: str, message: str) -> None:
+    config = tmp_path / "tracker.toml"
+    config.write_text(toml, encoding="utf-8")
+    init_database(f"sqlite:///{tmp_path / 't.db'}")
+    for command in (["docs"], ["sweep"], ["crawl"], ["status"]):
+        code, out, err = run(config, tmp_path / "t.db", *command)
+        assert code == 2, command
+        assert out == ""
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {config}: ") and message in lines[0], (command, err)
+
+
+def test_secrets_are_expanded_inside_option_lists() -> None:
+    settings = settings_from_dict(
+        {
+            "subscription": [
+                {"name": "m", "channel": "email", "to": ["${TEAM}", "boss@example.org"], "from": "t@example.org", "smtp_host": "h"}
+            ]
+        },
+        environ={"TEAM": "team@example.org"},
+    )
+    assert settings.subscriptions[0].options["to"] == ["team@example.org", "boss@example.org"]
+    with pytest.raises(ConfigError, match=r"subscription\[0\]\.to: environment variable TEAM is not set"):
+        settings_from_dict(
+            {"subscription": [{"name": "m", "channel": "email", "to": ["${TEAM}"], "from": "t@example.org", "smtp_host": "h"}]},
+            environ={},
+        )
