@@ -153,10 +153,12 @@ class _Paragraph:
     length: int
     open_parens: int
     has_punctuation: bool
+    ends_signature: bool  # a signature date or a note: the line after it starts something new
 
     @classmethod
     def start(cls, block: Block) -> _Paragraph:
-        paragraph = cls(block, [], [], 0, 0, False)
+        text = block.text
+        paragraph = cls(block, [], [], 0, 0, False, is_date_only(text) or bool(_NOTE_RE.match(text)))
         paragraph.add(block)
         return paragraph
 
@@ -166,7 +168,8 @@ class _Paragraph:
         self.bolds.extend(block.bolds)
         self.length += len(text)
         self.open_parens += text.count("（") + text.count("(") - text.count("）") - text.count(")")
-        self.has_punctuation = self.has_punctuation or any(c in text for c in "。，,；;")
+        if not self.has_punctuation:
+            self.has_punctuation = any(c in text for c in "。，,；;")
 
     def block(self) -> Block:
         if len(self.pieces) == 1:
@@ -201,8 +204,8 @@ def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
     """
     paragraphs: list[_Paragraph] = []
     for block in blocks:
-        before = paragraphs[-2].first.text if len(paragraphs) > 1 and len(paragraphs[-2].pieces) == 1 else ""
-        after_signature = bool(before) and (is_date_only(before) or bool(_NOTE_RE.match(before)))
+        before = paragraphs[-2] if len(paragraphs) > 1 else None
+        after_signature = before is not None and len(before.pieces) == 1 and before.ends_signature
         if paragraphs and not after_signature and _continues(paragraphs[-1], block):
             paragraphs[-1].add(block)
         else:
