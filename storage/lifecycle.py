@@ -53,6 +53,40 @@ _STATUS_UPDATES = sa.Table(
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
+# Changed rows up to this many are updated one statement each (executemany): the per-document
+# refresh changes one to three rows, where creating and dropping the temporary table costs more.
+_ROW_BY_ROW_UPDATES = 20
+
+# The statements every save runs are built once, with expanding IN parameters: building and
+# cache-keying a fresh statement per call costs several times more than executing it.
+_IDS = sa.bindparam("ids", expanding=True)
+_DOCUMENT_DATES = sa.select(
+    Document.id,
+    sa.func.coalesce(Document.enclosed_title, Document.title),
+    Document.doc_number,
+    Document.issued_on,
+    Document.published_on,
+    Document.effective_from,
+    Document.expires_on,
+    Document.validity,
+    Document.is_placeholder,
+    *(getattr(Document, name) for name in _STATUS_FIELDS),
+)
+_DOCUMENT_DATES_BY_ID = _DOCUMENT_DATES.where(col(Document.id).in_(_IDS))
+_INCOMING = sa.select(Relation.target_document_id, Relation.from_document_id, Relation.kind, Relation.evidence).where(
+    col(Relation.target_document_id).is_not(None),
+    col(Relation.kind).in_(LIFECYCLE_RELATION_KINDS),
+    Relation.target_document_id != Relation.from_document_id,
+)
+_INCOMING_BY_TARGET = _INCOMING.where(col(Relation.target_document_id).in_(_IDS))
+_AFFECTED = sa.union(
+    sa.select(Relation.target_document_id).where(
+        col(Relation.from_document_id).in_(_IDS),
+        col(Relation.kind).in_(LIFECYCLE_RELATION_KINDS),
+        col(Relation.target_document_id).is_not(None),
+    ),
+    sa.select(Document.id).where(col(Document.status_by_document_id).in_(_IDS)),
+)
 
 
 @dataclass
@@ -111,13 +145,7 @@ def refresh_statuses(
     if not ids:
         return SweepResult(on)
     session.flush()
-    targets = sa.select(Relation.target_document_id).where(
-        col(Relation.from_document_id).in_(ids),
-        col(Relation.kind).in_(LIFECYCLE_RELATION_KINDS),
-        col(Relation.target_document_id).is_not(None),
-    )
-    decided = sa.select(Document.id).where(col(Document.status_by_document_id).in_(ids))
-    ids.update(session.execute(targets.union(decided)).scalars())
+    ids.update(session.connection().execute(_AFFECTED, {"ids": list(ids)}).scalars())
     return _apply(session, on, ids, occurred_at, warning_days, ())
 
 
@@ -186,22 +214,11 @@ def _apply(
 def _load_documents(
     session: Session, ids: Collection[int] | None
 ) -> tuple[dict[int, DatedDocument], dict[int, _Stored]]:
-    query = sa.select(
-        Document.id,
-        sa.func.coalesce(Document.enclosed_title, Document.title),
-        Document.doc_number,
-        Document.issued_on,
-        Document.published_on,
-        Document.effective_from,
-        Document.expires_on,
-        Document.validity,
-        Document.is_placeholder,
-        *(getattr(Document, name) for name in _STATUS_FIELDS),
-    )
     documents: dict[int, DatedDocument] = {}
     stored: dict[int, _Stored] = {}
+    connection = session.connection()
     for chunk in _chunks(ids):
-        rows = session.connection().execute(query if chunk is None else query.where(col(Document.id).in_(chunk))).all()
+        rows = (connection.execute(_DOCUMENT_DATES) if chunk is None else connection.execute(_DOCUMENT_DATES_BY_ID, {"ids": chunk})).all()
         for row in rows:
             documents[row.id] = DatedDocument(*row[:8])
             status = StoredStatus(row.status, assessed=row.status_reason is not None)
@@ -213,14 +230,10 @@ def _load_incoming(
     session: Session, target_ids: Collection[int] | None, documents: dict[int, DatedDocument]
 ) -> dict[int, list[IncomingRelation]]:
     """Relations that can change a status, grouped by target; the documents they come from are loaded too."""
-    query = sa.select(Relation.target_document_id, Relation.from_document_id, Relation.kind, Relation.evidence).where(
-        col(Relation.target_document_id).is_not(None),
-        col(Relation.kind).in_(LIFECYCLE_RELATION_KINDS),
-        Relation.target_document_id != Relation.from_document_id,
-    )
     rows = []
+    connection = session.connection()
     for chunk in _chunks(target_ids):
-        rows.extend(session.connection().execute(query if chunk is None else query.where(col(Relation.target_document_id).in_(chunk))))
+        rows.extend(connection.execute(_INCOMING) if chunk is None else connection.execute(_INCOMING_BY_TARGET, {"ids": chunk}))
     missing = {row[1] for row in rows} - documents.keys()
     by_id = {**documents, **_load_documents(session, missing)[0]} if missing else documents
     incoming: dict[int, list[IncomingRelation]] = defaultdict(list)
@@ -229,24 +242,38 @@ def _load_incoming(
     return incoming
 
 
+_DOCUMENT_TABLE = Document.__table__  # type: ignore[attr-defined]
+_UPDATE_ONE_STATUS = (
+    sa.update(_DOCUMENT_TABLE)
+    .where(_DOCUMENT_TABLE.c.id == sa.bindparam("doc_id"))
+    .values({name: sa.bindparam(name) for name in _STATUS_FIELDS})
+)
+_UPDATE_FROM_STATUS_UPDATES = (
+    sa.update(_DOCUMENT_TABLE)
+    .where(_DOCUMENT_TABLE.c.id == _STATUS_UPDATES.c.id, _DOCUMENT_TABLE.c.id.in_(sa.select(_STATUS_UPDATES.c.id)))
+    .values({name: _STATUS_UPDATES.c[name] for name in _STATUS_FIELDS})
+)
+
+
 def _write(session: Session, updates: list[dict[str, object]]) -> None:
-    """Changed rows go to a temporary table in one executemany, then one UPDATE … FROM.
+    """Changed rows go to a temporary table in one executemany, then one UPDATE … FROM;
+    a handful of rows are updated directly.
 
     A row-by-row UPDATE of `document` is twice as slow on SQLite (its foreign-key checks
-    run per statement). Loaded Document objects forget their stale status fields.
+    run per statement). The redundant IN makes SQLite drive the join from the temporary
+    table, which has no statistics; otherwise it scans every document to update a few.
+    Loaded Document objects forget their stale status fields.
     """
     if not updates:
         return
     connection = session.connection()
-    _STATUS_UPDATES.create(connection)
-    connection.execute(sa.insert(_STATUS_UPDATES), updates)
-    document = Document.__table__  # type: ignore[attr-defined]
-    connection.execute(
-        sa.update(document)
-        .where(document.c.id == _STATUS_UPDATES.c.id)
-        .values({name: _STATUS_UPDATES.c[name] for name in _STATUS_FIELDS})
-    )
-    _STATUS_UPDATES.drop(connection)
+    if len(updates) <= _ROW_BY_ROW_UPDATES:
+        connection.execute(_UPDATE_ONE_STATUS, [{"doc_id": row["id"], **row} for row in updates])
+    else:
+        _STATUS_UPDATES.create(connection)
+        connection.execute(sa.insert(_STATUS_UPDATES), updates)
+        connection.execute(_UPDATE_FROM_STATUS_UPDATES)
+        _STATUS_UPDATES.drop(connection)
     changed = {row["id"] for row in updates}
     for instance in list(session.identity_map.values()):
         if isinstance(instance, Document) and instance.id in changed:
