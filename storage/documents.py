@@ -9,6 +9,7 @@ events and outbox deliveries) — is stored entirely or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import zlib
@@ -17,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.events import record_event
 from storage.search import index_document
@@ -62,9 +64,19 @@ def version_raw(version: Version) -> bytes | None:
     return zlib.decompress(version.raw) if version.raw is not None else None
 
 
+# The lookups every save runs are built once with bound parameters: building and cache-keying
+# a fresh statement per call costs several times more than running it.
+_LATEST_VERSION = (
+    select(Version).where(Version.document_id == sa.bindparam("document_id")).order_by(col(Version.number).desc()).limit(1)
+)
+_DOCUMENT_BY_URL = select(Document).where(Document.url == sa.bindparam("url"))
+_RELATIONS_FROM = select(Relation).where(Relation.from_document_id == sa.bindparam("document_id"))
+_CLAUSE_TABLE = ClauseRow.__table__  # type: ignore[attr-defined]
+_INSERT_CLAUSES = sa.insert(_CLAUSE_TABLE).returning(_CLAUSE_TABLE.c.id, sort_by_parameter_order=True)
+
+
 def latest_version(session: Session, document_id: int) -> Version | None:
-    query = select(Version).where(Version.document_id == document_id).order_by(col(Version.number).desc()).limit(1)
-    return session.exec(query).first()
+    return session.exec(_LATEST_VERSION, params={"document_id": document_id}).first()
 
 
 def load_version_document(session: Session, version: Version) -> PolicyDocument:
@@ -116,7 +128,7 @@ def save_version(
 ) -> SaveResult:
     """Store a fetched document: a new version when its content changed, else only `touch`."""
     digest = content_hash(doc)
-    document = session.exec(select(Document).where(Document.url == url)).first()
+    document = session.exec(_DOCUMENT_BY_URL, params={"url": url}).first()
     previous = latest_version(session, document.id) if document is not None and document.id is not None else None
     if document is not None and previous is not None and previous.content_hash == digest:
         touch(session, document, seen_at=fetched_at, etag=etag, last_modified=last_modified)
@@ -171,7 +183,7 @@ def save_version(
 
 
 def _insert_clauses(session: Session, version_id: int, clauses: list[Clause]) -> list[int]:
-    """One multi-row INSERT, then the ids in clause order (the ORM would insert row by row)."""
+    """One multi-row INSERT returning the ids in clause order (the ORM would insert row by row)."""
     if not clauses:
         return []
     rows = [
@@ -185,9 +197,7 @@ def _insert_clauses(session: Session, version_id: int, clauses: list[Clause]) ->
         }
         for ordinal, clause in enumerate(clauses)
     ]
-    session.connection().execute(sa.insert(ClauseRow.__table__), rows)  # type: ignore[attr-defined]
-    query = select(ClauseRow.id).where(ClauseRow.version_id == version_id).order_by(col(ClauseRow.ordinal))
-    return [clause_id for clause_id in session.exec(query) if clause_id is not None]
+    return list(session.connection().execute(_INSERT_CLAUSES, rows).scalars())
 
 
 _TEXT_FIELDS = (
@@ -248,40 +258,62 @@ def _titles(doc: PolicyDocument) -> list[str]:
 
 def _claim_placeholder(session: Session, doc: PolicyDocument) -> Document | None:
     """The placeholder another document created for this one, found by number, then by title."""
-    match = _by_number_then_title(doc.doc_number_normalized, _titles(doc))
-    if match is None:
+    norm, titles = doc.doc_number_normalized, _titles(doc)
+    if norm is None and not titles:
         return None
-    condition, preference = match
-    query = select(Document).where(col(Document.is_placeholder).is_(True), condition)
-    return session.exec(query.order_by(preference, col(Document.id)).limit(1)).first()
+    query = _placeholder_query(_NumberUse.of(norm), bool(titles))
+    return session.exec(query, params={"norm": norm, "titles": titles}).first()
 
 
 def _find_target(session: Session, ref: DocRef, exclude_id: int) -> Document | None:
     """The stored document a reference names: by normalised number, else by exact title."""
-    match = _by_number_then_title(ref.doc_number_normalized, [ref.title] if ref.title else [])
-    if match is None:
-        return None
-    condition, preference = match
-    query = select(Document).where(Document.id != exclude_id, condition)
-    order = (preference, col(Document.is_placeholder), col(Document.id))
-    return session.exec(query.order_by(*order).limit(1)).first()
-
-
-def _by_number_then_title(
-    norm: str | None, titles: list[str]
-) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]] | None:
-    """One indexed condition for "same document number, or same title without a contradicting
-    number", and an ordering that puts number matches first."""
+    norm, titles = ref.doc_number_normalized, [ref.title] if ref.title else []
     if norm is None and not titles:
         return None
-    by_number = Document.doc_number_norm == norm if norm else sa.false()
+    query = _target_query(_NumberUse.of(norm), bool(titles))
+    return session.exec(query, params={"norm": norm, "titles": titles, "exclude_id": exclude_id}).first()
+
+
+@functools.cache
+def _placeholder_query(number: _NumberUse, has_titles: bool) -> SelectOfScalar[Document]:
+    condition, preference = _by_number_then_title(number, has_titles)
+    query = select(Document).where(col(Document.is_placeholder).is_(True), condition)
+    return query.order_by(preference, col(Document.id)).limit(1)
+
+
+@functools.cache
+def _target_query(number: _NumberUse, has_titles: bool) -> SelectOfScalar[Document]:
+    condition, preference = _by_number_then_title(number, has_titles)
+    query = select(Document).where(Document.id != sa.bindparam("exclude_id"), condition)
+    return query.order_by(preference, col(Document.is_placeholder), col(Document.id)).limit(1)
+
+
+@dataclass(frozen=True)
+class _NumberUse:
+    """How a normalised number takes part in a lookup: a non-empty one is matched, and any
+    number, even an empty one, rules out rows carrying a different number."""
+
+    match: bool
+    check: bool
+
+    @classmethod
+    def of(cls, norm: str | None) -> _NumberUse:
+        return cls(match=bool(norm), check=norm is not None)
+
+
+def _by_number_then_title(number: _NumberUse, has_titles: bool) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
+    """One indexed condition for "same document number (`:norm`), or same title (`:titles`)
+    without a contradicting number", and an ordering that puts number matches first."""
+    norm = sa.bindparam("norm", type_=sa.String)
+    by_number = Document.doc_number_norm == norm if number.match else sa.false()
     candidates = [by_number]
-    if titles:
+    if has_titles:
+        titles = sa.bindparam("titles", expanding=True, type_=sa.String)
         candidates += [col(Document.title).in_(titles), col(Document.enclosed_title).in_(titles)]
     # A flat OR of indexed columns (so SQLite and PostgreSQL combine the indexes), then the
     # number check, which every number match passes anyway; written with coalesce so the
     # planner filters with it instead of scanning every document without a number.
-    compatible = sa.true() if norm is None else sa.func.coalesce(Document.doc_number_norm, norm) == norm
+    compatible = sa.func.coalesce(Document.doc_number_norm, norm) == norm if number.check else sa.true()
     return sa.and_(sa.or_(*candidates), compatible), sa.case((by_number, 0), else_=1)
 
 
@@ -290,7 +322,7 @@ def _placeholder_for(session: Session, ref: DocRef, seen_at: dt.datetime) -> Doc
     if not key:
         return None
     url = PLACEHOLDER_SCHEME + key
-    existing = session.exec(select(Document).where(Document.url == url)).first()
+    existing = session.exec(_DOCUMENT_BY_URL, params={"url": url}).first()
     if existing is not None:
         return existing
     placeholder = Document(
@@ -316,7 +348,7 @@ def _sync_relations(session: Session, document: Document, doc: PolicyDocument) -
     assert document.id is not None
     existing = {
         _relation_key(r.kind, r.target_doc_number_norm, r.target_title): r
-        for r in session.exec(select(Relation).where(Relation.from_document_id == document.id))
+        for r in session.exec(_RELATIONS_FROM, params={"document_id": document.id})
     }
     wanted: dict[tuple[str, str | None, str | None], DocRef] = {}
     for kind in RELATION_KINDS:
@@ -354,15 +386,22 @@ def _resolve_incoming(session: Session, document: Document) -> None:
     """
     norm = document.doc_number_norm
     titles = [t for t in (document.title, document.enclosed_title) if t]
-    candidates = [col(Relation.target_title).in_(titles)]
-    if norm:
+    session.execute(_resolve_statement(_NumberUse.of(norm)), {"norm": norm, "titles": titles, "document_id": document.id})
+
+
+@functools.cache
+def _resolve_statement(number: _NumberUse) -> sa.Update:
+    norm = sa.bindparam("norm", type_=sa.String)
+    document_id = sa.bindparam("document_id", type_=sa.Integer)
+    candidates = [col(Relation.target_title).in_(sa.bindparam("titles", expanding=True, type_=sa.String))]
+    if number.match:
         candidates.append(Relation.target_doc_number_norm == norm)
-    compatible = sa.true() if norm is None else sa.func.coalesce(Relation.target_doc_number_norm, norm) == norm
+    compatible = sa.func.coalesce(Relation.target_doc_number_norm, norm) == norm if number.check else sa.true()
     unresolved = sa.func.coalesce(Relation.target_document_id, 0) == 0
-    session.execute(
+    return (
         sa.update(Relation)
-        .where(sa.or_(*candidates), compatible, unresolved, Relation.from_document_id != document.id)
-        .values(target_document_id=document.id)
+        .where(sa.or_(*candidates), compatible, unresolved, Relation.from_document_id != document_id)
+        .values(target_document_id=document_id)
         .execution_options(synchronize_session="fetch")
     )
 
