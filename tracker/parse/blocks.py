@@ -245,6 +245,11 @@ def _emboldens(style: str) -> bool:
     return bool(_BOLD_STYLE_RE.search(style))
 
 
+@functools.lru_cache(maxsize=1024)
+def _names_noise(id_and_class: str) -> bool:
+    return bool(_NOISE_ATTR_RE.search(id_and_class))
+
+
 def _drop_noise(body: etree._Element) -> None:
     doomed = []
     for el in body.iterdescendants():
@@ -257,8 +262,8 @@ def _drop_noise(body: etree._Element) -> None:
         if tag in _DROP_TAGS or (style and _hides(style)):
             doomed.append(el)
             continue
-        attrs = f"{el.get('id') or ''} {el.get('class') or ''}"
-        if attrs.strip() and _NOISE_ATTR_RE.search(attrs):
+        el_id, el_class = el.get("id"), el.get("class")
+        if (el_id or el_class) and _names_noise(f"{el_id or ''} {el_class or ''}"):
             doomed.append(el)
     for el in doomed:
         _drop(el)
@@ -283,7 +288,7 @@ class _BlockWriter:
         if not self._runs:
             self._heading = False
             return
-        text = clean_space("".join(t for t, _ in self._runs))
+        text = clean_space("".join([t for t, _ in self._runs]))
         if text and not is_debris(text):
             self.blocks.append(Block(text, self._bold_runs(), self._heading))
         self._runs = []
@@ -313,8 +318,8 @@ class _BlockWriter:
             self.blocks.append(Block(text, table=True))
 
 
-def _is_bold(el: etree._Element) -> bool:
-    if _tag(el) in ("b", "strong"):
+def _is_bold(el: etree._Element, tag: str) -> bool:
+    if tag in ("b", "strong"):
         return True
     style = el.get("style")
     return bool(style) and _emboldens(style)
@@ -342,7 +347,7 @@ def _walk(el: etree._Element, writer: _BlockWriter, bold: bool) -> None:
         writer.row(cells)
     elif tag and tag not in _DROP_TAGS:
         is_block = tag in _BLOCK_TAGS
-        inner_bold = bold or _is_bold(el)
+        inner_bold = bold or _is_bold(el, tag)
         if is_block:
             writer.flush()
         if tag in _HEADING_TAGS:
