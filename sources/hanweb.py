@@ -148,7 +148,7 @@ def _refs_from_markup(markup: str, base_url: str, allowed_hosts: tuple[str, ...]
     entries = soup.select("li") or [soup]
     refs = []
     for entry in entries:
-        link = entry.select_one("a[href]")
+        link = entry.find("a", href=True)
         if link is None:
             continue
         url = urldefrag(urljoin(base_url, str(link["href"]).strip())).url

@@ -64,7 +64,7 @@ def extract_listing(
     date_selector = config.options.get("date")
     refs: dict[str, DocumentRef] = {}
     for element in soup.select(config.options["item"]):
-        link = element if element.name == "a" else element.select_one("a[href]")
+        link = element if element.name == "a" else element.find("a", href=True)
         if link is None or not link.get("href"):
             continue
         url = urldefrag(urljoin(base_url, str(link["href"]).strip())).url
@@ -86,7 +86,7 @@ def page_next(soup: BeautifulSoup, base_url: str, config: SourceConfig, allowed_
         return None
     link = soup.select_one(selector)
     if link is None or link.name != "a":
-        link = link.select_one("a[href]") if link is not None else None
+        link = link.find("a", href=True) if link is not None else None
     if link is None or not link.get("href"):
         return None
     url = urldefrag(urljoin(base_url, str(link["href"]).strip())).url
