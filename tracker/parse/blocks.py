@@ -221,16 +221,16 @@ def _find_body(root: etree._Element) -> etree._Element:
         if (el_id and el_id in _BODY_IDS) or (el_class and not _BODY_CLASSES.isdisjoint(el_class.split())):
             candidates.append(el)
     for tag, el_id, el_class in _BODY_RULES:
-        matches = [
-            el
+        sized = [
+            (el, _text_len(el))
             for el in candidates
             if (tag is None or el.tag == tag)
             and (el_id is None or el.get("id") == el_id)
             and (el_class is None or el_class in (el.get("class") or "").split())
-            and _text_len(el) >= _MIN_BODY_CHARS
         ]
+        matches = [(el, length) for el, length in sized if length >= _MIN_BODY_CHARS]
         if matches:
-            return max(matches, key=_text_len)
+            return max(matches, key=lambda match: match[1])[0]
     return _by_density(root)
 
 
