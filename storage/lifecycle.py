@@ -268,7 +268,8 @@ def _write(session: Session, updates: list[dict[str, object]]) -> None:
         return
     connection = session.connection()
     if len(updates) <= _ROW_BY_ROW_UPDATES:
-        connection.execute(_UPDATE_ONE_STATUS, [{"doc_id": row["id"], **row} for row in updates])
+        rows = [{"doc_id": row["id"], **{name: row[name] for name in _STATUS_FIELDS}} for row in updates]
+        connection.execute(_UPDATE_ONE_STATUS, rows)
     else:
         _STATUS_UPDATES.create(connection)
         connection.execute(sa.insert(_STATUS_UPDATES), updates)
