@@ -266,8 +266,8 @@ def _claim_placeholder(session: Session, doc: PolicyDocument) -> Document | None
     return session.exec(query, params={"norm": norm, "titles": titles}).first()
 
 
-def _find_target(session: Session, ref: DocRef, exclude_id: int) -> Document | None:
-    """The stored document a reference names: by normalised number, else by exact title."""
+def _find_target(session: Session, ref: DocRef, exclude_id: int) -> int | None:
+    """The id of the stored document a reference names: by normalised number, else by exact title."""
     norm, titles = ref.doc_number_normalized, [ref.title] if ref.title else []
     if norm is None and not titles:
         return None
@@ -283,9 +283,9 @@ def _placeholder_query(number: _NumberUse, has_titles: bool) -> SelectOfScalar[D
 
 
 @functools.cache
-def _target_query(number: _NumberUse, has_titles: bool) -> SelectOfScalar[Document]:
+def _target_query(number: _NumberUse, has_titles: bool) -> SelectOfScalar[int | None]:
     condition, preference = _by_number_then_title(number, has_titles)
-    query = select(Document).where(Document.id != sa.bindparam("exclude_id"), condition)
+    query = select(Document.id).where(Document.id != sa.bindparam("exclude_id"), condition)
     return query.order_by(preference, col(Document.is_placeholder), col(Document.id)).limit(1)
 
 
@@ -370,10 +370,11 @@ def _sync_relations(session: Session, document: Document, doc: PolicyDocument) -
             )
         relation.evidence = ref.evidence
         if relation.target_document_id is None:
-            target = _find_target(session, ref, document.id)
-            if target is None and key[0] in PLACEHOLDER_KINDS:
-                target = _placeholder_for(session, ref, document.last_seen)
-            relation.target_document_id = target.id if target is not None else None
+            target_id = _find_target(session, ref, document.id)
+            if target_id is None and key[0] in PLACEHOLDER_KINDS:
+                placeholder = _placeholder_for(session, ref, document.last_seen)
+                target_id = placeholder.id if placeholder is not None else None
+            relation.target_document_id = target_id
         session.add(relation)
     session.flush()
 
