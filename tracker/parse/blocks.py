@@ -99,10 +99,12 @@ _NEXT_LABEL_RE = re.compile(r"\s+[\u4e00-\u9fff]{2,6}\s*[：:]")
 _DATE_SOURCE_RE = re.compile(r"^(?P<date>(?:19|20)\d{2}[-年./]\d{1,2}[-月./]\d{1,2}日?)\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*来源")
 _INFO_LABELS = "|".join(sorted({*LABELS, "来源", "信息来源", "浏览次数", "点击数", "访问量", "作者", "阅读次数"}, key=len, reverse=True))
 _INFO_LINE_RE = re.compile(rf"^(?:{_INFO_LABELS})\s*[：:]")
-_FURNITURE_RE = re.compile(
-    r"^(?:【[^】]{1,8}】\s*)+$|^(?:字号|字体)\s*[：:]?\s*[【\[]?\s*[大中小](?:\s*[】\]]?\s*[【\[]?\s*[大中小])*\s*[】\]]?$"
-    r"|扫一扫在手机(?:上)?打开|^(?:打印本页|关闭窗口|返回顶部|打印|关闭|收藏)(?:\s+(?:打印本页|关闭窗口|返回顶部|打印|关闭|收藏))*$"
+#: Whole widget lines; the QR-code prompt (`扫一扫在手机打开`) anywhere in a line is furniture too.
+_FURNITURE_LINE_RE = re.compile(
+    r"(?:【[^】]{1,8}】\s*)+$|(?:字号|字体)\s*[：:]?\s*[【\[]?\s*[大中小](?:\s*[】\]]?\s*[【\[]?\s*[大中小])*\s*[】\]]?$"
+    r"|(?:打印本页|关闭窗口|返回顶部|打印|关闭|收藏)(?:\s+(?:打印本页|关闭窗口|返回顶部|打印|关闭|收藏))*$"
 )
+_QR_PROMPT_RE = re.compile(r"扫一扫在手机(?:上)?打开")
 _SIMPLE_SELECTOR_RE = re.compile(r"^(?P<tag>[a-z0-9]*)(?:#(?P<id>[\w-]+)|\.(?P<cls>[\w-]+))$", re.I)
 _LABEL_PADDING_RE = re.compile(r"[\s\u00a0\u3000：:]+")
 _LONGEST_LABEL = max(map(len, LABELS))
@@ -469,7 +471,7 @@ def _without_page_furniture(blocks: list[Block], fields: dict[str, str]) -> list
     the top of the body (`发布时间：… 来源：… 浏览次数：…`), keeping the labelled values."""
     kept = []
     for index, block in enumerate(blocks):
-        if _FURNITURE_RE.search(block.text):
+        if _FURNITURE_LINE_RE.match(block.text) or _QR_PROMPT_RE.search(block.text):
             continue
         dated_source = _DATE_SOURCE_RE.match(block.text)
         if dated_source and index < 8 and not kept:
