@@ -8,6 +8,7 @@ nothing else; errors are one line on stderr with exit code 2, never a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,14 @@ def _global_options(
     config: Path = typer.Option(DEFAULT_CONFIG_PATH, "--config", help="Path of tracker.toml."),
 ) -> None:
     ctx.obj = CliContext(db_url=db, config_path=config)
+    _honour_columns()
+
+
+def _honour_columns() -> None:
+    """Rich reads COLUMNS once, at import; read it again for each invocation of the app."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        console.width = err_console.width = int(columns)
 
 
 def cli_context(ctx: typer.Context) -> CliContext:

@@ -117,7 +117,7 @@ def render_document(
     ]
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
-    table.add_column()
+    table.add_column(overflow="fold")  # evidence sentences wrap whole, never cut with …
     for label, value in fields:
         if value:
             table.add_row(label, value)
