@@ -43,7 +43,7 @@ def test_config_mistakes_stop_every_command_with_one_line(tmp_path: Path, toml: 
     config = tmp_path / "tracker.toml"
     config.write_text(toml, encoding="utf-8")
     init_database(f"sqlite:///{tmp_path / 't.db'}")
-    for command in (["docs"], ["sweep"], ["crawl"], ["status"]):
+    for command in (["docs"], ["sweep"], ["crawl"], ["sources"]):
         code, out, err = run(config, tmp_path / "t.db", *command)
         assert code == 2, command
         assert out == ""

@@ -10,8 +10,8 @@ from rich.table import Table
 
 from storage.engine import DatabaseError, open_database
 from storage.lock import LockHeld
-from tracker.cli.app import app, cli_context, console, fail, load_cli_settings, load_validated_settings, print_json
-from tracker.config import ConfigError
+from tracker.cli.app import app, cli_context, console, fail, load_validated_settings, print_json
+from tracker.config import ConfigError, load_settings
 from tracker.logging import LOG_FORMATS, LOG_LEVELS, configure_logging
 from tracker.scheduler import Daemon, DaemonOptions, daemon_status, run_planned_job
 
@@ -53,10 +53,12 @@ def run_command(
 def status_command(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Machine output.")) -> None:
     """Is the daemon running; next and last run per source; deliveries still owed."""
     context = cli_context(ctx)
-    settings = load_cli_settings(ctx, missing_ok=True)
     try:
+        # Structure only, not kind options or schedules: status must still answer while a
+        # bad edit of tracker.toml waits and the daemon keeps running on its previous config.
+        settings = load_settings(context.config_path, missing_ok=True)
         engine = open_database(context.db_url)
-    except DatabaseError as exc:
+    except (ConfigError, DatabaseError) as exc:
         fail(str(exc))
     try:
         report = daemon_status(engine, settings)
