@@ -16,7 +16,7 @@ challenge never reaches storage as a version of the document.
 from __future__ import annotations
 
 import asyncio
-import email.utils
+import datetime as dt
 import random
 import time
 from dataclasses import dataclass, field
@@ -29,6 +29,7 @@ from tracker.config import DEFAULT_USER_AGENT
 from tracker.model import DecodeError, NotADocumentError, PageKind
 from tracker.parse.decode import decode_bytes
 from tracker.parse.pagekind import detect_non_document
+from tracker.retry_after import retry_after_seconds
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 522, 523, 524})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -132,22 +133,6 @@ def host_allowed(url: str, allowed_hosts: tuple[str, ...]) -> bool:
         if host == allowed.lstrip(".") or (allowed.startswith(".") and host.endswith(allowed)):
             return True
     return False
-
-
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """`Retry-After` as seconds to wait: delta-seconds or an HTTP date; None when absent or invalid."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 class HttpClient:
@@ -276,7 +261,7 @@ class HttpClient:
                     return fetched
                 if attempt >= self.policy.retries:
                     raise FetchError(url, f"HTTP {fetched.status} after {attempt + 1} attempts", fetched.status)
-                wait = retry_after_seconds(fetched.headers.get("retry-after"))
+                wait = retry_after_seconds(fetched.headers.get("retry-after"), dt.datetime.now(dt.timezone.utc))
                 if wait is not None:
                     if wait > self.policy.max_retry_after:
                         raise FetchError(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import time
 from typing import Iterator
 
 import pytest
 
-from sources.http import BlockedError, FetchError, HttpClient, HttpPolicy, RequestStats, host_allowed, retry_after_seconds
+from sources.http import BlockedError, FetchError, HttpClient, HttpPolicy, RequestStats, host_allowed
 from sources.samplesite.server import Fault, Request, Response, SiteServer
 
 FAST = HttpPolicy(timeout=0.3, attempt_deadline=2.0, retries=2, backoff=0.01, default_delay=0)
@@ -184,16 +183,6 @@ def test_user_agent_names_the_tool(server: SiteServer) -> None:
     fetch(server.base_url + "/page", HttpPolicy(user_agent="policy-tracker/test (+ops@example.org)", default_delay=0))
 
     assert seen == ["policy-tracker/test (+ops@example.org)"]
-
-
-def test_retry_after_forms() -> None:
-    now = time.time()
-    http_date = email.utils.formatdate(now + 30, usegmt=True)
-
-    assert retry_after_seconds("120") == 120.0
-    assert 28 <= (retry_after_seconds(http_date, now) or 0) <= 31
-    assert retry_after_seconds("soon") is None
-    assert retry_after_seconds(None) is None
 
 
 def test_host_allowed_matches_exact_hosts_and_dot_prefixed_domains() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import abc
 
 import datetime as dt
-import email.utils
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from notifiers.alert import Alert
 from notifiers.escape import one_line
 from notifiers.render import Chunk, Renderer, pack
 from tracker.config import SubscriptionConfig
+from tracker.retry_after import retry_after_seconds
 
 
 class DeliveryError(Exception):
@@ -96,22 +96,6 @@ class Channel(abc.ABC):
         return self.subscription.url
 
 
-def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return max((when - now).total_seconds(), 0.0)
-
-
 def post(
     client: httpx.Client, url: str, *, now: dt.datetime, content: bytes, headers: dict[str, str], params: dict[str, str] | None = None
 ) -> httpx.Response:
@@ -132,7 +116,7 @@ def post(
     reason = response.text.strip()[:300] or response.reason_phrase
     status = response.status_code
     if status == 429:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"), now)
         raise DeliveryError(f"HTTP 429 rate limited: {reason}", code="429", retryable=True, retry_after=retry_after)
     retryable = status >= 500 or status == 408
     raise DeliveryError(f"HTTP {status}: {reason}", code=str(status), retryable=retryable)
