@@ -10,15 +10,19 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+import sqlalchemy as sa
 import typer
 from rich.console import Console
 
 from notifiers.channels import validate_subscription
 from sources.registry import validate_source
+from storage.engine import DatabaseError, open_database
 from tracker.config import ConfigError, Settings, load_settings
 from tracker.scheduler import plan_jobs
 
@@ -93,6 +97,19 @@ def load_cli_settings(ctx: typer.Context, *, missing_ok: bool = False) -> Settin
         return load_validated_settings(cli_context(ctx).config_path, missing_ok=missing_ok)
     except ConfigError as exc:
         fail(str(exc))
+
+
+@contextmanager
+def database_engine(ctx: typer.Context) -> Iterator[sa.Engine]:
+    """The `--db` database for one command, disposed afterwards; a one-line error when it cannot be used."""
+    try:
+        engine = open_database(cli_context(ctx).db_url)
+    except DatabaseError as exc:
+        fail(str(exc))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -9,9 +9,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from sqlmodel import Session, col, select
 
-from storage.engine import DatabaseError, open_database
 from storage.tables import CheckRun, Source
-from tracker.cli.app import app, cli_context, console, err_console, fail, load_cli_settings, print_json
+from tracker.cli.app import app, console, database_engine, err_console, fail, load_cli_settings, print_json
 from tracker.config import ConfigError, Settings
 from tracker.pipeline import SourceRun, crawl, select_sources
 
@@ -40,17 +39,11 @@ def crawl_command(
         fail(str(exc))
     if not configs:
         fail(f"{settings.path}: no enabled [[source]] to crawl")
-    try:
-        engine = open_database(cli_context(ctx).db_url)
-    except DatabaseError as exc:
-        fail(str(exc))
-    try:
+    with database_engine(ctx) as engine:
         if json_output:
             runs = crawl(engine, settings, [c.name for c in configs])
         else:
             runs = _crawl_with_progress(engine, settings, [c.name for c in configs])
-    finally:
-        engine.dispose()
     if json_output:
         print_json({"sources": [run.to_json() for run in runs]})
     else:
@@ -101,21 +94,14 @@ def sources_command(
 ) -> None:
     """Configured sources with their health: last run, outcome, consecutive failures, last error."""
     settings = load_cli_settings(ctx)
-    try:
-        engine = open_database(cli_context(ctx).db_url)
-    except DatabaseError as exc:
-        fail(str(exc))
-    try:
-        with Session(engine) as session:
-            rows = {row.name: row for row in session.exec(select(Source))}
-            last_checks = {
-                name: session.exec(
-                    select(CheckRun).where(CheckRun.source_id == row.id).order_by(col(CheckRun.started_at).desc()).limit(1)
-                ).first()
-                for name, row in rows.items()
-            }
-    finally:
-        engine.dispose()
+    with database_engine(ctx) as engine, Session(engine) as session:
+        rows = {row.name: row for row in session.exec(select(Source))}
+        last_checks = {
+            name: session.exec(
+                select(CheckRun).where(CheckRun.source_id == row.id).order_by(col(CheckRun.started_at).desc()).limit(1)
+            ).first()
+            for name, row in rows.items()
+        }
     entries = [_health(config.name, config.kind, config.enabled, rows.get(config.name), last_checks.get(config.name), config.options) for config in settings.sources]
     if json_output:
         print_json({"sources": entries})

@@ -8,9 +8,9 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from storage.engine import DatabaseError, open_database
+from storage.engine import DatabaseError
 from storage.lock import LockHeld
-from tracker.cli.app import app, cli_context, console, fail, load_validated_settings, print_json
+from tracker.cli.app import app, cli_context, console, database_engine, fail, load_validated_settings, print_json
 from tracker.config import ConfigError, load_settings
 from tracker.logging import LOG_FORMATS, LOG_LEVELS, configure_logging
 from tracker.scheduler import Daemon, DaemonOptions, daemon_status, run_planned_job
@@ -52,18 +52,14 @@ def run_command(
 @app.command("status")
 def status_command(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Machine output.")) -> None:
     """Is the daemon running; next and last run per source; deliveries still owed."""
-    context = cli_context(ctx)
     try:
         # Structure only, not kind options or schedules: status must still answer while a
         # bad edit of tracker.toml waits and the daemon keeps running on its previous config.
-        settings = load_settings(context.config_path, missing_ok=True)
-        engine = open_database(context.db_url)
-    except (ConfigError, DatabaseError) as exc:
+        settings = load_settings(cli_context(ctx).config_path, missing_ok=True)
+    except ConfigError as exc:
         fail(str(exc))
-    try:
+    with database_engine(ctx) as engine:
         report = daemon_status(engine, settings)
-    finally:
-        engine.dispose()
     if as_json:
         print_json(report)
         return

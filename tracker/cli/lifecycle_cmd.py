@@ -13,11 +13,10 @@ import typer
 from rich.table import Table
 from sqlmodel import Session
 
-from storage.engine import DatabaseError, open_database
 from storage.lifecycle import assess_documents, expiring_documents
 from storage.queries import document_json
 from storage.tables import utcnow
-from tracker.cli.app import app, cli_context, console, fail, load_cli_settings, print_json
+from tracker.cli.app import app, console, database_engine, fail, load_cli_settings, print_json
 from tracker.cli.store_cmd import database_session
 from tracker.config import TrackerSettings
 from tracker.lifecycle import Assessment
@@ -98,14 +97,8 @@ def sweep(
     """Recompute every document's status; record status changes and expiry reminders once each, and queue their alerts."""
     settings = load_cli_settings(ctx, missing_ok=True)
     on = as_of_date(as_of, settings.tracker)
-    try:
-        engine = open_database(cli_context(ctx).db_url)
-    except DatabaseError as exc:
-        fail(str(exc))
-    try:
+    with database_engine(ctx) as engine:
         result = sweep_statuses(engine, settings.tracker, on, occurred_at=utcnow(), subscriptions=settings.subscriptions)
-    finally:
-        engine.dispose()
     events = [{"id": e.id, "kind": e.kind, "document_id": e.document_id, "payload": e.payload} for e in result.events]
     if json_output:
         print_json({"as_of": on.isoformat(), "assessed": result.assessed, "updated": result.updated, "events": events})

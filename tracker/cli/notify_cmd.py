@@ -6,18 +6,14 @@ Thin wrappers: the work is in `tracker.pipeline` (dispatch, digests) and `notifi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-import sqlalchemy as sa
 import typer
 from sqlmodel import Session
 
 from notifiers.channels import DeliveryError, open_context
 from notifiers.deliveries import STATES, DeliveryNotFound, NotRetryable, get_delivery, list_deliveries, requeue
 from notifiers.sample import send_test
-from storage.engine import DatabaseError, open_database
-from tracker.cli.app import app, cli_context, console, fail, load_cli_settings, print_json
+from tracker.cli.app import app, console, database_engine, fail, load_cli_settings, print_json
 from tracker.cli.store_cmd import database_session, local_time
 from tracker.config import ConfigError
 from tracker.pipeline import dispatch_due, send_digest
@@ -26,18 +22,6 @@ notify_app = typer.Typer(help="Try a subscription's channel.", no_args_is_help=T
 app.add_typer(notify_app, name="notify")
 deliveries_app = typer.Typer(help="The outbox: deliveries and their state; retry dead ones.")
 app.add_typer(deliveries_app, name="deliveries")
-
-
-@contextmanager
-def _engine(ctx: typer.Context) -> Iterator[sa.Engine]:
-    try:
-        engine = open_database(cli_context(ctx).db_url)
-    except DatabaseError as exc:
-        fail(str(exc))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 @notify_app.command("test")
@@ -77,7 +61,7 @@ def digest(
         if not names:
             fail(f"{settings.path}: no subscription has mode = \"digest\"")
     failed = []
-    with _engine(ctx) as engine:
+    with database_engine(ctx) as engine:
         for name in names:
             try:
                 result = send_digest(engine, settings, name, preview=preview)
@@ -133,7 +117,7 @@ def deliveries(
 def retry(ctx: typer.Context, delivery_id: int = typer.Argument(..., help="Delivery id (see `tracker deliveries`).")) -> None:
     """Requeue a dead or failed delivery and send what is due now."""
     settings = load_cli_settings(ctx)
-    with _engine(ctx) as engine:
+    with database_engine(ctx) as engine:
         with Session(engine) as session:
             try:
                 requeue(session, delivery_id)

@@ -19,12 +19,12 @@ from rich.text import Text
 from sqlmodel import Session
 
 from storage.documents import VersionNotFound, diff_versions
-from storage.engine import DatabaseError, init_database, open_database
+from storage.engine import DatabaseError, init_database
 from storage.events import list_events
 from storage.queries import find_document, suggest_documents, versions_of
 from storage.search import SearchQueryError, search
 from storage.tables import Document, Event
-from tracker.cli.app import app, cli_context, console, fail, load_cli_settings, print_json
+from tracker.cli.app import app, cli_context, console, database_engine, fail, load_cli_settings, print_json
 from tracker.model import ClauseChange, ClauseDiff, ParseError
 from tracker.pipeline import ingest_file
 
@@ -61,15 +61,8 @@ reminder_days = [90, 30, 7]
 @contextmanager
 def database_session(ctx: typer.Context) -> Iterator[Session]:
     """A session on the configured database, or a one-line error telling what to do."""
-    try:
-        engine = open_database(cli_context(ctx).db_url)
-    except DatabaseError as exc:
-        fail(str(exc))
-    try:
-        with Session(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
+    with database_engine(ctx) as engine, Session(engine) as session:
+        yield session
 
 
 def document_or_fail(session: Session, ref: str) -> Document:
@@ -128,23 +121,18 @@ def ingest(
     settings = load_cli_settings(ctx, missing_ok=True)
     if not path.is_file():
         fail(f"no such file: {path}")
-    try:
-        engine = open_database(cli_context(ctx).db_url)
-    except DatabaseError as exc:
-        fail(str(exc))
-    try:
-        results = ingest_file(
-            engine,
-            path,
-            url=url,
-            fetched_at=fetched_at,
-            lifecycle=settings.tracker,
-            subscriptions=settings.subscriptions,
-        )
-    except ParseError as exc:
-        fail(f"{path}: {exc}")
-    finally:
-        engine.dispose()
+    with database_engine(ctx) as engine:
+        try:
+            results = ingest_file(
+                engine,
+                path,
+                url=url,
+                fetched_at=fetched_at,
+                lifecycle=settings.tracker,
+                subscriptions=settings.subscriptions,
+            )
+        except ParseError as exc:
+            fail(f"{path}: {exc}")
     rows = []
     for result in results:
         outcome = "added" if result.created else "changed" if result.changed else "unchanged"
