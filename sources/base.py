@@ -139,6 +139,17 @@ class Source(abc.ABC):
         )
 
 
+def check_url_pattern(config: SourceConfig) -> None:
+    """The optional `url_pattern` option must be a valid regular expression (ValueError otherwise)."""
+    pattern = option(config, "url_pattern", str)
+    if pattern is None:
+        return
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"url_pattern is not a valid regular expression: {exc}") from exc
+
+
 def effective_allowed_hosts(config: SourceConfig) -> tuple[str, ...]:
     """`allowed_hosts`, or the hosts of `start_urls` when none are configured."""
     if config.allowed_hosts:

@@ -19,7 +19,7 @@ import re
 from typing import Any, AsyncIterator
 from urllib.parse import parse_qsl, urlencode, urldefrag, urljoin, urlsplit, urlunsplit
 
-from sources.base import DocumentRef, ListingPage, Source, option, parse_date
+from sources.base import DocumentRef, ListingPage, Source, check_url_pattern, option, parse_date
 from sources.http import FetchError, host_allowed
 from tracker.config import SourceConfig
 
@@ -38,12 +38,7 @@ class GovcnSource(Source):
         if option(config, "page_size", int, 20) < 1:
             raise ValueError("page_size must be at least 1")
         option(config, "list_path", str)
-        pattern = option(config, "url_pattern", str)
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"url_pattern is not a valid regular expression: {exc}") from exc
+        check_url_pattern(config)
 
     async def pages(self) -> AsyncIterator[ListingPage]:
         page_size = int(self.config.options.get("page_size", 20))

@@ -15,7 +15,7 @@ from urllib.parse import urldefrag, urljoin
 import soupsieve
 from bs4 import BeautifulSoup, Tag
 
-from sources.base import DocumentRef, ListingPage, Source, option, parse_date
+from sources.base import DocumentRef, ListingPage, Source, check_url_pattern, option, parse_date
 from sources.http import host_allowed
 from tracker.config import SourceConfig
 
@@ -33,12 +33,7 @@ class ListingSource(Source):
             selector = option(config, key, str, required=key == "item")
             if selector is not None:
                 _check_selector(key, selector)
-        pattern = option(config, "url_pattern", str)
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"url_pattern is not a valid regular expression: {exc}") from exc
+        check_url_pattern(config)
 
     async def pages(self) -> AsyncIterator[ListingPage]:
         seen: set[str] = set()

@@ -176,6 +176,8 @@ def test_files_kind_crawls_a_folder_incrementally(tmp_path: Path, seed_paths: di
         ({"kind": "listing", "start_urls": ["ftp://x.gov.cn/"], "item": "li a"}, "start_urls: 'ftp://x.gov.cn/' is not an http(s) URL"),
         ({"kind": "listing", "start_urls": ["https://x.gov.cn/"], "item": "li a", "revisit": "never"}, "revisit must be one of listed, changed"),
         ({"kind": "govcn", "start_urls": ["https://x.gov.cn/"], "page_size": 0}, "page_size must be at least 1"),
+        ({"kind": "govcn", "start_urls": ["https://x.gov.cn/"], "url_pattern": "content_(\\d+"}, "url_pattern is not a valid regular expression"),
+        ({"kind": "listing", "start_urls": ["https://x.gov.cn/"], "item": "li a", "url_pattern": "[art"}, "url_pattern is not a valid regular expression"),
         ({"kind": "files", "paths": ["/no/such/folder"]}, "paths: /no/such/folder does not exist"),
         ({"kind": "listing", "start_urls": ["https://x.gov.cn/"], "item": "li a", "verified": "no"}, "verified must be a bool, got 'no'"),
     ],
