@@ -29,6 +29,7 @@ EVENT_KINDS = (
 CHANNELS = ("email", "slack", "dingtalk", "feishu", "wecom", "webhook", "console")
 SOURCE_KINDS = ("listing", "hanweb", "govcn", "files")
 STATUSES = ("not_yet_effective", "in_force", "expiring", "expired", "repealed")
+MAX_PARSE_WORKERS = 4
 DEFAULT_USER_AGENT = "policy-tracker/0.1 (+https://github.com/policy-tracker; polite government-policy monitor)"
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -47,10 +48,18 @@ class TrackerSettings:
     user_agent: str = DEFAULT_USER_AGENT
     sweep_time: str = "06:00"
     removal_after_runs: int = 3
+    parse_workers: int | None = None  # None: one fewer than the CPUs, at most MAX_PARSE_WORKERS
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def parser_processes(self) -> int:
+        """How many worker processes parse fetched pages during a crawl (0: in the crawler)."""
+        if self.parse_workers is not None:
+            return self.parse_workers
+        return min(MAX_PARSE_WORKERS, (os.cpu_count() or 1) - 1)
 
 
 @dataclass(frozen=True)
@@ -253,7 +262,7 @@ class _Reader:
         return value
 
     def tracker(self, table: Mapping[str, Any]) -> TrackerSettings:
-        known = {"timezone", "warning_days", "reminder_days", "user_agent", "sweep_time", "removal_after_runs"}
+        known = {"timezone", "warning_days", "reminder_days", "user_agent", "sweep_time", "removal_after_runs", "parse_workers"}
         self.no_unknown(table, "tracker", known)
         timezone = self.string(table, "tracker", "timezone", "Asia/Shanghai") or "Asia/Shanghai"
         try:
@@ -275,7 +284,14 @@ class _Reader:
             user_agent=self.string(table, "tracker", "user_agent", DEFAULT_USER_AGENT) or DEFAULT_USER_AGENT,
             sweep_time=sweep_time,
             removal_after_runs=int(self.number(table, "tracker", "removal_after_runs", 3, minimum=1)),
+            parse_workers=self.parse_workers(table),
         )
+
+    def parse_workers(self, table: Mapping[str, Any]) -> int | None:
+        workers = table.get("parse_workers")
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 0 <= workers <= 64):
+            raise self.error("tracker.parse_workers", f"must be a whole number from 0 to 64, got {workers!r}")
+        return workers
 
     def no_unknown(self, table: Mapping[str, Any], prefix: str, known: set[str]) -> None:
         unknown = set(table) - known

@@ -76,6 +76,10 @@ class NotADocumentError(ParseError):
         self.kind = kind
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[NotADocumentError], tuple[PageKind, str]]:
+        # Raised in parser worker processes and unpickled in the crawler.
+        return (type(self), (self.kind, self.reason))
+
 
 @dataclass(frozen=True)
 class DocRef:

@@ -1,10 +1,12 @@
-"""The one place that wires the edges together: parse → store → diff → events, one transaction each.
+"""The one place that wires the edges together: parse → store → diff → events.
 
-Every fetched body goes through `store_fetched`, which runs inside the caller's session and
-never commits; the entry points here (`ingest_file`, …) own the unit of work and commit
-once, so a fetched page is stored completely — versions, clauses, relations, events and
-whatever later steps add — or not at all. New steps (lifecycle status events, outbox
-deliveries) belong in `store_fetched`, after the documents are saved.
+Every fetched body is parsed by `parse_page` and saved by `save_parsed` (`store_fetched`
+does both), which run inside the caller's session and never commit; the entry points here
+own the unit of work. `ingest_file` commits once per page; the crawler commits a batch of
+pages at once, each under its own savepoint. Either way a fetched page is stored
+completely — versions, clauses, relations, events and whatever later steps add — or not at
+all. New steps (lifecycle status events, outbox deliveries) belong in `save_parsed`, after
+the documents are saved.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import mimetypes
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, ClassVar, Sequence, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -34,7 +41,21 @@ from notifiers.dispatcher import DigestResult, Dispatcher, DispatchReport
 from notifiers.outbox import enqueue
 from storage.tables import Source as SourceRow
 from tracker.config import Settings, SourceConfig, SubscriptionConfig, TrackerSettings
-from tracker.model import NotADocumentError, PageKind, ParseError
+from tracker.model import NotADocumentError, PageKind, ParseError, PolicyDocument
+
+
+def parse_page(body: bytes, *, url: str, content_type: str | None = None) -> list[PolicyDocument]:
+    """The documents of one fetched page, each with its own URL (`<url>`, `<url>#2`, …).
+
+    Pure and picklable both ways, so the crawler runs it in worker processes. Raises the
+    parser's errors (NotADocumentError, DecodeError, ParseError).
+    """
+    return with_page_urls(parse_document(body, url=url, content_type=content_type), url)
+
+
+def with_page_urls(documents: Sequence[PolicyDocument], url: str) -> list[PolicyDocument]:
+    """The second and later documents of a compilation page get `<url>#2`, `<url>#3`, …."""
+    return [document.replace(url=url if index == 0 else f"{url}#{index + 1}") for index, document in enumerate(documents)]
 
 
 def store_fetched(
@@ -52,21 +73,50 @@ def store_fetched(
 ) -> list[SaveResult]:
     """Parse a fetched body and save each document in it (a page may hold several).
 
-    Raises the parser's errors (NotADocumentError, DecodeError, ParseError) before anything
-    is written. The second and later documents of one page get `<url>#2`, `<url>#3`, ….
+    The parser's errors are raised before anything is written; see `save_parsed` for the rest.
+    """
+    return save_parsed(
+        session,
+        parse_page(body, url=url, content_type=content_type),
+        body=body,
+        fetched_at=fetched_at,
+        content_type=content_type,
+        source_id=source_id,
+        etag=etag,
+        last_modified=last_modified,
+        lifecycle=lifecycle,
+        subscriptions=subscriptions,
+    )
+
+
+def save_parsed(
+    session: Session,
+    documents: Sequence[PolicyDocument],
+    *,
+    body: bytes,
+    fetched_at: dt.datetime,
+    content_type: str | None = None,
+    source_id: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    lifecycle: TrackerSettings = TrackerSettings(),
+    subscriptions: Sequence[SubscriptionConfig] = (),
+) -> list[SaveResult]:
+    """Save the documents `parse_page` found in `body`, each as a version at its own URL.
+
     Statuses are then recomputed as of the fetch date (`lifecycle`: time zone, warning
     window) for each saved document and every document it repeals, amends or confirms.
     Every event recorded is routed to `subscriptions` (Delivery rows, same session).
     """
-    documents = parse_document(body, url=url, content_type=content_type)
     results = []
-    for index, document in enumerate(documents):
-        document_url = url if index == 0 else f"{url}#{index + 1}"
+    for document in documents:
+        if document.url is None:
+            raise ValueError("save_parsed needs each document's URL (parse_page sets it)")
         results.append(
             save_version(
                 session,
-                document.replace(url=document_url),
-                url=document_url,
+                document,
+                url=document.url,
                 raw=body,
                 fetched_at=fetched_at,
                 source_id=source_id,
@@ -128,7 +178,7 @@ def sweep_statuses(
     return result
 
 
-# ── Crawling: sources → store_fetched, one transaction per document ──────────────────────
+# ── Crawling: sources → parse → store, in batches ────────────────────────────────────────
 #
 # `crawl` runs configured sources concurrently over one polite HTTP client. A source walks
 # its listing page by page; an item is fetched when it is new, when its listing entry
@@ -138,10 +188,15 @@ def sweep_statuses(
 # the walk covered is fetched again: 404/410 counts a missing run, and after
 # `removal_after_runs` of them it becomes `document_removed`. Nothing one document does can
 # stop the others; a source's result is a CheckRun row and its health on the Source row.
+#
+# Three kinds of work overlap so a first crawl uses every core: the event loop fetches,
+# worker processes parse (`[tracker] parse_workers`), and one database thread runs every
+# statement of the crawl in order, saving parsed pages in batches (`_BatchWriter`).
 
 _GONE_STATUSES = (404, 410)
 _MAX_ERROR_DETAILS = 100
 _RUN_COUNTERS = ("pages", "documents", "new", "changed", "unchanged", "removed", "blocked", "errors")
+_MAX_BATCH = 50
 
 
 @dataclass
@@ -216,15 +271,27 @@ async def crawl_async(
     progress: CrawlProgress | None = None,
 ) -> list[SourceRun]:
     policy = policy or HttpPolicy(user_agent=settings.tracker.user_agent)
+    database = _Database(engine)
+    try:
+        source_ids = await database.run(_source_ids, engine, configs)
+        parser = _Parser(settings.tracker.parser_processes)
+        writer = _BatchWriter(database, settings)
+        async with HttpClient(policy) as client:
+            crawls = [
+                _SourceCrawl(database, parser, writer, config, source_ids[config.name], client, settings, progress).run()
+                for config in configs
+            ]
+            return list(await asyncio.gather(*crawls))
+    finally:
+        database.close()
+
+
+def _source_ids(engine: sa.Engine, configs: Sequence[SourceConfig]) -> dict[str, int]:
     with Session(engine, expire_on_commit=False) as session:
-        source_ids = {name: row.id for name, row in upsert_sources(session, configs).items()}
+        rows = upsert_sources(session, configs)
         session.commit()
-    async with HttpClient(policy) as client:
-        crawls = [
-            _SourceCrawl(engine, config, source_ids[config.name], client, settings, progress).run()
-            for config in configs
-        ]
-        return list(await asyncio.gather(*crawls))
+    ids = {name: row.id for name, row in rows.items()}
+    return {name: id_ for name, id_ in ids.items() if id_ is not None}
 
 
 def upsert_sources(session: Session, configs: Sequence[SourceConfig]) -> dict[str, SourceRow]:
@@ -250,20 +317,159 @@ def upsert_sources(session: Session, configs: Sequence[SourceConfig]) -> dict[st
     return rows
 
 
+_T = TypeVar("_T")
+
+
+class _Database:
+    """The crawl's one database thread: every statement of a crawl runs there, in order.
+
+    SQLite takes one writer at a time; with a single thread the crawl's own statements never
+    wait on each other's locks, and the event loop keeps fetching while they run.
+    """
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-db")
+
+    async def run(self, function: Callable[..., _T], *args: Any) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(function, *args))
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+
+
+class _Parser:
+    """Parses fetched pages in worker processes, or in the crawler itself when there are none.
+
+    The pool is shared by every crawl of the process (the daemon runs many) and started on
+    first use, so a crawl that only meets 304s starts no process. A worker that dies takes
+    its page with it (a parse error) and the next page gets a fresh pool.
+    """
+
+    _pools: ClassVar[dict[int, ProcessPoolExecutor]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+
+    async def parse(self, body: bytes, *, url: str, content_type: str | None) -> list[PolicyDocument]:
+        if self.processes == 0:
+            return parse_page(body, url=url, content_type=content_type)
+        pool = self._pool()
+        job = functools.partial(parse_document, body, url=url, content_type=content_type)
+        try:
+            documents = await asyncio.get_running_loop().run_in_executor(pool, job)
+        except BrokenProcessPool as exc:
+            with self._lock:
+                if self._pools.get(self.processes) is pool:
+                    del self._pools[self.processes]
+            raise ParseError("the parser process stopped while parsing this page") from exc
+        return with_page_urls(documents, url)
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            pool = self._pools.get(self.processes)
+            if pool is None:
+                pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+                self._pools[self.processes] = pool
+            return pool
+
+
+@dataclass
+class _PageToSave:
+    url: str
+    fetched: Fetched
+    documents: list[PolicyDocument]
+    fetched_at: dt.datetime
+    source_id: int
+    outcome: asyncio.Future[list[SaveResult]]
+
+
+class _BatchWriter:
+    """Saves parsed pages on the database thread, as many as are waiting in one transaction.
+
+    Each page is saved under its own savepoint, so a page that fails is rolled back alone
+    and reported; the batch commits together. A page is reported stored only once its batch
+    has committed; a crash loses at most the batch in flight, whose pages are not stored and
+    are therefore fetched again by the next run. While one batch is written the next one
+    gathers, so batches grow exactly when writing is the bottleneck.
+    """
+
+    def __init__(self, database: _Database, settings: Settings) -> None:
+        self.database = database
+        self.settings = settings
+        self._waiting: list[_PageToSave] = []
+        self._draining: asyncio.Task[None] | None = None
+
+    async def save(
+        self, source_id: int, url: str, fetched: Fetched, documents: list[PolicyDocument], fetched_at: dt.datetime
+    ) -> list[SaveResult]:
+        outcome: asyncio.Future[list[SaveResult]] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_PageToSave(url, fetched, documents, fetched_at, source_id, outcome))
+        if self._draining is None or self._draining.done():
+            self._draining = asyncio.create_task(self._drain())
+        return await outcome
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:_MAX_BATCH], self._waiting[_MAX_BATCH:]
+            try:
+                outcomes = await self.database.run(self._write, batch)
+            except Exception as exc:  # the commit failed: nothing of the batch is stored
+                outcomes = [exc] * len(batch)
+            for page, outcome in zip(batch, outcomes):
+                if isinstance(outcome, Exception):
+                    page.outcome.set_exception(outcome)
+                else:
+                    page.outcome.set_result(outcome)
+
+    def _write(self, batch: list[_PageToSave]) -> list[list[SaveResult] | Exception]:
+        outcomes: list[list[SaveResult] | Exception] = []
+        with Session(self.database.engine, expire_on_commit=False) as session:
+            for page in batch:
+                try:
+                    with session.begin_nested():
+                        outcomes.append(
+                            save_parsed(
+                                session,
+                                page.documents,
+                                body=page.fetched.content,
+                                fetched_at=page.fetched_at,
+                                content_type=page.fetched.content_type,
+                                source_id=page.source_id,
+                                etag=page.fetched.etag,
+                                last_modified=page.fetched.last_modified,
+                                lifecycle=self.settings.tracker,
+                                subscriptions=self.settings.subscriptions,
+                            )
+                        )
+                except Exception as exc:  # one page's failure is its own; the batch goes on
+                    outcomes.append(exc)
+            session.commit()
+        return outcomes
+
+
 class _SourceCrawl:
-    """One run of one source: walk, fetch, store, look for removals, record the outcome."""
+    """One run of one source: walk, fetch, store, look for removals, record the outcome.
+
+    Methods ending in `_now` touch the database and run on the database thread.
+    """
 
     def __init__(
         self,
-        engine: sa.Engine,
+        database: _Database,
+        parser: _Parser,
+        writer: _BatchWriter,
         config: SourceConfig,
-        source_id: int | None,
+        source_id: int,
         client: HttpClient,
         settings: Settings,
         progress: CrawlProgress | None,
     ) -> None:
-        assert source_id is not None
-        self.engine = engine
+        self.database = database
+        self.engine = database.engine
+        self.parser = parser
+        self.writer = writer
         self.config = config
         self.source_id = source_id
         self.settings = settings
@@ -280,10 +486,7 @@ class _SourceCrawl:
             self.progress(self.result)
 
     async def run(self) -> SourceRun:
-        with Session(self.engine, expire_on_commit=False) as session:
-            check = CheckRun(source_id=self.source_id, started_at=self.started)
-            session.add(check)
-            session.commit()
+        check_id = await self.database.run(self._start_check_now)
         listing_failed = False
         try:
             walked = await self._walk()
@@ -306,7 +509,7 @@ class _SourceCrawl:
                 listing_failed = True
         self.result.outcome = self._outcome(listing_failed)
         self._changed()
-        self._finish(check.id)
+        await self.database.run(self._finish_now, check_id)
         return self.result
 
     @property
@@ -321,6 +524,13 @@ class _SourceCrawl:
             return "blocked"
         return "partial" if run.errors or run.blocked else "ok"
 
+    def _start_check_now(self) -> int | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            check = CheckRun(source_id=self.source_id, started_at=self.started)
+            session.add(check)
+            session.commit()
+            return check.id
+
     async def _walk(self) -> tuple[bool, dt.date | None, set[str]]:
         """Walk the listing; returns (walked to the end, oldest listed date seen, URLs seen)."""
         seen: set[str] = set()
@@ -332,22 +542,24 @@ class _SourceCrawl:
             dates = [ref.date for ref in refs if ref.date is not None]
             if dates:
                 oldest = min([*dates, oldest] if oldest else dates)
-            fresh = self._remember_listing(refs)
+            fresh = await self.database.run(self._remember_listing_now, refs)
             self._changed()
             revisit = refs if self.source.revisit == "listed" else [ref for ref in refs if ref.url in fresh]
             skipped = [ref.url for ref in refs if ref not in revisit]
             if skipped:
-                self._touch_unfetched(skipped)
-            known = self._known([ref.url for ref in revisit])
+                await self.database.run(self._touch_unfetched_now, skipped)
+                self.result.documents += len(skipped)
+                self.result.unchanged += len(skipped)
+            known = await self.database.run(self._known_now, [ref.url for ref in revisit])
             await asyncio.gather(*(self._process(ref.url, known.get(ref.url)) for ref in revisit))
-            self._touch_not_modified()
+            await self._record_not_modified()
             if page.last:
                 return True, oldest, seen
             if not fresh and self.source.incremental:
                 break
         return False, oldest, seen
 
-    def _remember_listing(self, refs: list[DocumentRef]) -> set[str]:
+    def _remember_listing_now(self, refs: list[DocumentRef]) -> set[str]:
         """Record the listing entries; return the URLs that are new or changed since last time.
 
         Core statements rather than ORM objects: on an unchanged page this is two SELECTs and
@@ -393,7 +605,7 @@ class _SourceCrawl:
             session.commit()
         return fresh
 
-    def _touch_unfetched(self, urls: list[str]) -> None:
+    def _touch_unfetched_now(self, urls: list[str]) -> None:
         with Session(self.engine) as session:
             session.execute(
                 sa.update(Document)
@@ -401,10 +613,8 @@ class _SourceCrawl:
                 .values(last_seen=self.started, missing_runs=0)
             )
             session.commit()
-        self.result.documents += len(urls)
-        self.result.unchanged += len(urls)
 
-    def _known(self, urls: list[str]) -> dict[str, _Known]:
+    def _known_now(self, urls: list[str]) -> dict[str, _Known]:
         """Stored documents among `urls` with their latest validators, in one query."""
         if not urls:
             return {}
@@ -419,11 +629,13 @@ class _SourceCrawl:
         with Session(self.engine) as session:
             return {url: _Known(id_, etag, last_modified) for id_, url, etag, last_modified in session.exec(query)}
 
-    def _touch_not_modified(self) -> None:
-        """Record the 304s of a page in one transaction: last_seen, and validators if the server changed them."""
+    async def _record_not_modified(self) -> None:
         batch, self._not_modified = self._not_modified, []
-        if not batch:
-            return
+        if batch:
+            await self.database.run(self._touch_not_modified_now, batch)
+
+    def _touch_not_modified_now(self, batch: list[tuple[_Known, Fetched]]) -> None:
+        """Record a page's 304s in one transaction: last_seen, and validators if the server changed them."""
         seen_at = utcnow()
         with Session(self.engine) as session:
             session.execute(
@@ -447,7 +659,8 @@ class _SourceCrawl:
             self.result.error(url, exc.reason, blocked=True)
         except FetchError as exc:
             if unlisted and known is not None and exc.status in _GONE_STATUSES:
-                self._missing(known, url, exc.status)
+                if await self.database.run(self._missing_now, known, url, exc.status):
+                    self.result.removed += 1
             else:
                 self.result.error(url, exc.reason)
         else:
@@ -456,26 +669,14 @@ class _SourceCrawl:
                 self.result.documents += 1
                 self.result.unchanged += 1
             else:
-                self._store(url, fetched)
+                await self._store(url, fetched)
         self._changed()
 
-    def _store(self, url: str, fetched: Fetched) -> None:
+    async def _store(self, url: str, fetched: Fetched) -> None:
         fetched_at = utcnow()
         try:
-            with Session(self.engine, expire_on_commit=False) as session:
-                results = store_fetched(
-                    session,
-                    fetched.content,
-                    url=url,
-                    fetched_at=fetched_at,
-                    content_type=fetched.content_type,
-                    source_id=self.source_id,
-                    etag=fetched.etag,
-                    last_modified=fetched.last_modified,
-                    lifecycle=self.settings.tracker,
-                    subscriptions=self.settings.subscriptions,
-                )
-                session.commit()
+            documents = await self.parser.parse(fetched.content, url=url, content_type=fetched.content_type)
+            results = await self.writer.save(self.source_id, url, fetched, documents, fetched_at)
         except NotADocumentError as exc:
             self.result.error(url, exc.reason, blocked=exc.kind in (PageKind.CHALLENGE, PageKind.JS_SHELL))
             return
@@ -499,31 +700,38 @@ class _SourceCrawl:
 
     async def _check_unlisted(self, complete: bool, oldest: dt.date | None, seen: set[str]) -> None:
         """Fetch again the documents the walk should have listed but did not."""
+        candidates = await self.database.run(self._unlisted_now, complete, oldest, seen)
+        known = await self.database.run(self._known_now, candidates)
+        await asyncio.gather(*(self._process(url, known.get(url), unlisted=True) for url in candidates))
+        await self._record_not_modified()
+
+    def _unlisted_now(self, complete: bool, oldest: dt.date | None, seen: set[str]) -> list[str]:
         with Session(self.engine) as session:
             query = (
                 select(ListingEntry.url, ListingEntry.listed_on)
                 .join(Document, col(Document.url) == col(ListingEntry.url))
                 .where(ListingEntry.source_id == self.source_id, col(Document.gone_at).is_(None))
             )
-            candidates = [
+            return [
                 url
                 for url, listed_on in session.exec(query)
                 if url not in seen and (complete or (oldest is not None and listed_on is not None and listed_on >= oldest))
             ]
-        known = self._known(candidates)
-        await asyncio.gather(*(self._process(url, known.get(url), unlisted=True) for url in candidates))
-        self._touch_not_modified()
 
-    def _missing(self, known: _Known, url: str, status: int | None) -> None:
-        """One more run without the document; at the threshold it is removed (event + gone_at)."""
+    def _missing_now(self, known: _Known, url: str, status: int | None) -> bool:
+        """One more run without the document; at the threshold it is removed (event + gone_at).
+
+        Returns whether it was removed now.
+        """
         now = utcnow()
+        removed = False
         with Session(self.engine, expire_on_commit=False) as session:
             document = session.get(Document, known.document_id)
             assert document is not None
             document.missing_runs += 1
             if document.missing_runs >= self.settings.tracker.removal_after_runs and document.gone_at is None:
                 document.gone_at = now
-                removed = record_event(
+                event = record_event(
                     session,
                     kind="document_removed",
                     dedupe_key=f"document_removed:{document.id}:{now.isoformat()}",
@@ -538,12 +746,13 @@ class _SourceCrawl:
                         "missing_runs": document.missing_runs,
                     },
                 )
-                enqueue(session, [removed], self.settings.subscriptions)
-                self.result.removed += 1
+                enqueue(session, [event], self.settings.subscriptions)
+                removed = True
             session.add(document)
             session.commit()
+        return removed
 
-    def _finish(self, check_id: int | None) -> None:
+    def _finish_now(self, check_id: int | None) -> None:
         run, finished = self.result, utcnow()
         failing = run.outcome in ("failed", "blocked")
         with Session(self.engine, expire_on_commit=False) as session:
