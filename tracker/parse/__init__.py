@@ -61,6 +61,7 @@ __all__ = [
 
 #: Above this share of linked text the "body" is a listing of other pages, not a document.
 _LISTING_LINK_SHARE = 0.6
+_DECREE_ORGAN_RE = re.compile(r"^(?:中华人民共和国)?(?P<organ>[\u4e00-\u9fff]{2,20})令\s*第")
 
 
 def parse_document(
@@ -145,7 +146,7 @@ def _titles(layout: Layout, declared: str | None, hint: str | None) -> tuple[str
     title = declared or body_title or hint or enclosed
     if not enclosed and body_title and title and body_title != title:
         name = enclosed_name(title)
-        if name and re.sub(r"\s+", "", name) == re.sub(r"\s+", "", body_title):
+        if name and "".join(name.split()) == "".join(body_title.split()):
             enclosed = body_title
     return title, enclosed
 
@@ -159,7 +160,7 @@ def _issuer(
     for signature in layout.signatures[:1]:
         if signature.issuer:
             return signature.issuer
-    decree = re.match(r"^(?:中华人民共和国)?(?P<organ>[\u4e00-\u9fff]{2,20})令\s*第", doc_number or "")
+    decree = _DECREE_ORGAN_RE.match(doc_number or "")
     if decree and is_organ(decree.group("organ")):
         return decree.group("organ")
     from_title = issuer_from_title(title)

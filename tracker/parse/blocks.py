@@ -107,7 +107,11 @@ _FURNITURE_LINE_RE = re.compile(
 _QR_PROMPT_RE = re.compile(r"扫一扫在手机(?:上)?打开")
 _SIMPLE_SELECTOR_RE = re.compile(r"^(?P<tag>[a-z0-9]*)(?:#(?P<id>[\w-]+)|\.(?P<cls>[\w-]+))$", re.I)
 _LABEL_PADDING_RE = re.compile(r"[\s\u00a0\u3000：:]+")
+#: Splits `发布时间：2024-01-05 来源：中国政府网` before each further label.
+_LABEL_SPLIT_RE = re.compile(r"(?<=\S)\s+(?=[\u4e00-\u9fff]{2,6}\s*[：:])")
 _LONGEST_LABEL = max(map(len, LABELS))
+#: The longest `_DEBRIS_RE` match once spaces are collapsed (`第 123 页 , 共 123 页`): longer lines are text.
+_DEBRIS_MAX_CHARS = 17
 _LABEL_PREFIX = 64
 _MIN_BODY_CHARS = 30
 #: A page with fewer links (a notice whose text is an attached PDF) is never a listing.
@@ -291,7 +295,7 @@ class _BlockWriter:
             self._heading = False
             return
         text = clean_space("".join([t for t, _ in self._runs]))
-        if text and not is_debris(text):
+        if text and (len(text) > _DEBRIS_MAX_CHARS or not is_debris(text)):
             self.blocks.append(Block(text, self._bold_runs(), self._heading))
         self._runs = []
         self._heading = False
@@ -413,7 +417,7 @@ def _labelled_fields(root: etree._Element, body: etree._Element) -> dict[str, st
         dated_source = _DATE_SOURCE_RE.match(text)
         if dated_source:
             put("发布时间", dated_source.group("date"))
-        for part in re.split(r"(?<=\S)\s+(?=[\u4e00-\u9fff]{2,6}\s*[：:])", text):
+        for part in _LABEL_SPLIT_RE.split(text):
             match = _LABEL_VALUE_RE.match(part)
             if match:
                 put(match.group(1), match.group(2))
@@ -479,7 +483,7 @@ def _without_page_furniture(blocks: list[Block], fields: dict[str, str]) -> list
             continue
         label = _INFO_LINE_RE.match(block.text)
         if label and index < 8 and not kept:
-            for part in re.split(r"(?<=\S)\s+(?=[\u4e00-\u9fff]{2,6}\s*[：:])", block.text):
+            for part in _LABEL_SPLIT_RE.split(block.text):
                 match = _LABEL_VALUE_RE.match(part)
                 key = LABELS.get(normalize_label(match.group(1))) if match else None
                 if key and key != "doc_number" and key not in fields and match.group(2).strip():
@@ -507,6 +511,10 @@ _HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _URL_ONLY_RE = re.compile(r"^(?:<?https?://\S+>?\s*)+$", re.I)
 _SOURCE_SECTION_RE = re.compile(r"^(?:原文链接|原文地址|来源链接|参考链接|相关链接|原文|来源|信息来源|参考资料|链接)[：:]?$")
 _TABLE_RULE_RE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")
+_QUOTE_LEAD_RE = re.compile(r"^>\s?")
+_BULLET_LEAD_RE = re.compile(r"^[-*+]\s+(?!\d)")
+_STRAY_BOLD_RE = re.compile(r"(?<!\*)\*\*(?!\*)")
+_HTML_START_RE = re.compile(r"<(?:html|body|head|!doctype)\b")
 
 
 def _front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -538,8 +546,8 @@ def _markdown_lines(text: str) -> Iterator[tuple[str, bool]]:
                 continue
         elif skipping_level:
             continue
-        line = re.sub(r"^>\s?", "", line)
-        line = re.sub(r"^[-*+]\s+(?!\d)", "", line)
+        line = _QUOTE_LEAD_RE.sub("", line)
+        line = _BULLET_LEAD_RE.sub("", line)
         if line.startswith("|") and line.endswith("|"):
             line = " ".join(cell.strip() for cell in line.strip("|").split("|"))
         yield line, bool(heading)
@@ -555,7 +563,7 @@ def text_page(text: str) -> Page:
             continue
         bolds = tuple(clean_space(a or b) for a, b in _MD_BOLD_RE.findall(line) if clean_space(a or b))
         plain = clean_space(_MD_BOLD_RE.sub(lambda m: m.group(1) or m.group(2), line))
-        plain = re.sub(r"(?<!\*)\*\*(?!\*)", "", plain)
+        plain = _STRAY_BOLD_RE.sub("", plain)
         if plain and not is_debris(plain):
             blocks.append(Block(plain, bolds, heading))
     fields = {"title": clean_space(front["title"])} if front.get("title") else {}
@@ -567,7 +575,7 @@ def looks_like_html(text: str, content_type: str | None = None) -> bool:
     head = text.lstrip("\ufeff \t\r\n")[:4096].lower()
     if content_type and "html" in content_type.lower() and not head.startswith("---"):
         return True
-    if re.search(r"<(?:html|body|head|!doctype)\b", head):
+    if _HTML_START_RE.search(head):
         return True
     if not head.startswith("<") or head.startswith(("<http://", "<https://")):
         return False

@@ -49,13 +49,25 @@ _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("num_close", re.compile(r"^(?P<n>\d{1,3})\s*[）)]\s*")),
     ("circled", re.compile(rf"^(?P<n>[{_CIRCLED}])\s*")),
 )
-_MARKER_FIRST_CHARS = frozenset("第（(0123456789一二三四五六七八九十百零〇两" + _CIRCLED)
+#: The marker kinds a block's first character can start, in `_MARKERS` order.
+_MARKERS_BY_FIRST_CHAR: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    char: tuple((kind, regex) for kind, regex in _MARKERS if kind in kinds)
+    for chars, kinds in (
+        ("第", ("part", "chapter", "section", "article")),
+        ("（(", ("cn_paren", "num_paren")),
+        ("0123456789", ("num", "num_close")),
+        ("一二三四五六七八九十百零〇两", ("cn",)),
+        (_CIRCLED, ("circled",)),
+    )
+    for char in chars
+}
 _CLOSING_RE = re.compile(
     r"^本[\u4e00-\u9fff（）()]{1,12}?(?:(?:自|于|从)[^。]{0,40}(?:施行|实施|执行|生效|试行)|有效期|由[^。]{1,60}解释)"
 )
 _SENTENCE_END = "。；;！!？?"
 _LIST_INTRO_RE = re.compile(r"(?:下列|如下|以下|包括|是指|为)[^：:]*[：:]$")
 _LEAD_SENTENCE_RE = re.compile(r"^([^。；;！!？?，,：:]{2,24})[。．]")
+_LETTER_SPACING_RE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
 def cn_to_int(text: str) -> int | None:
@@ -79,19 +91,22 @@ def cn_to_int(text: str) -> int | None:
     return total + current
 
 
+_LABELS = {
+    "part": "第{}部分",
+    "chapter": "第{}章",
+    "section": "第{}节",
+    "article": "第{}条",
+    "cn": "{}",
+    "cn_paren": "（{}）",
+    "num": "{}.",
+    "num_paren": "（{}）",
+    "num_close": "{}）",
+    "circled": "{}",
+}
+
+
 def _label(kind: str, raw: str) -> str:
-    return {
-        "part": f"第{raw}部分",
-        "chapter": f"第{raw}章",
-        "section": f"第{raw}节",
-        "article": f"第{raw}条",
-        "cn": raw,
-        "cn_paren": f"（{raw}）",
-        "num": f"{raw}.",
-        "num_paren": f"（{raw}）",
-        "num_close": f"{raw}）",
-        "circled": raw,
-    }[kind]
+    return _LABELS[kind].format(raw)
 
 
 @dataclass(frozen=True)
@@ -104,9 +119,8 @@ class Marker:
 
 def match_marker(text: str) -> Marker | None:
     """The numbering a block starts with, if any (sequence not checked here)."""
-    if not text or text[0] not in _MARKER_FIRST_CHARS:
-        return None
-    for kind, regex in _MARKERS:
+    markers = _MARKERS_BY_FIRST_CHAR.get(text[:1], ())
+    for kind, regex in markers:
         match = regex.match(text)
         if match:
             number = cn_to_int(match.group("n"))
@@ -130,7 +144,7 @@ class _Draft:
 
 def _strip_heading(text: str) -> str:
     """Heading without closing punctuation or the spaces of `总　则`-style letter spacing."""
-    text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", text)
+    text = _LETTER_SPACING_RE.sub("", text)
     return text.strip().rstrip("。．.：:；;").strip()
 
 

@@ -50,6 +50,8 @@ _SECTION_RE = re.compile(r"^\s*(?:#+\s*|[一二三四五六七八九十]+、)")
 _MAX_HEADING_CHARS = 40
 _MAX_BARE_HEADING_CHARS = 6
 _MAX_ITEM_REST_CHARS = 12
+_EMPTY_PARENS_RE = re.compile(r"[（(]\s*[)）]")
+_PIPE_RULE_CELL_RE = re.compile(r":?-{2,}:?")
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ def _html_rows(table: Tag) -> list[list[str]]:
 
 
 def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u3000", " ")).strip()
+    return " ".join(text.split())  # U+3000 is whitespace too
 
 
 def _columns(row: list[str]) -> _Columns | None:
@@ -238,7 +240,7 @@ def _title(text: str, doc_number: str | None) -> str:
         return quoted.group(1).strip()
     if doc_number:
         text = text.replace(doc_number, "")
-    text = re.sub(r"[（(]\s*[)）]", "", text)
+    text = _EMPTY_PARENS_RE.sub("", text)
     return _NUMBERING_RE.sub("", text).strip(" 。；;，,")
 
 
@@ -250,7 +252,7 @@ def _from_lines(lines: Iterable[str], source: str) -> Iterator[tuple[str, DocRef
         text = line.strip()
         if text.startswith("|"):
             cells = [_clean(cell) for cell in text.strip("|").split("|")]
-            if not all(re.fullmatch(r":?-{2,}:?", cell) for cell in cells if cell):
+            if not all(_PIPE_RULE_CELL_RE.fullmatch(cell) for cell in cells if cell):
                 table.append(cells)
             continue
         if table:

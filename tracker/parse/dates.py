@@ -40,6 +40,9 @@ MONTH = rf"(?:{_AR}{{4}}|{_CN}{{4}})\s*年\s*(?:{_AR}{{1,2}}|{_CN_SMALL}{{1,3}})
 YEAR_END = rf"(?:{_AR}{{4}}|{_CN}{{4}})\s*年\s*(?:底|末)"
 
 _DATE_RE = re.compile(DATE)
+#: Every date form ends in 日 or a digit: a cheap test that rules out most blocks before the regex.
+_DATE_LAST_CHARS = frozenset("日0123456789０１２３４５６７８９")
+_SPACE_OR_PAREN_RE = re.compile(r"[\s（）()]")
 _PARTS_RE = re.compile(r"(\S+?)\s*[年\-－./／]\s*(\S+?)\s*[月\-－./／]\s*(\S+?)\s*日?$")
 _MONTH_PARTS_RE = re.compile(r"(\S+?)\s*年\s*(\S+?)\s*月$")
 
@@ -81,7 +84,7 @@ def _make_date(year: int | None, month: int | None, day: int | None) -> dt.date 
 
 def parse_date(span: str) -> dt.date | None:
     """One date span in any supported form → date; None when it is not a real date."""
-    match = _PARTS_RE.match(re.sub(r"\s+", "", span))
+    match = _PARTS_RE.match("".join(span.split()))
     if not match:
         return None
     return _make_date(_year(match.group(1)), _cn_int(match.group(2)), _cn_int(match.group(3)))
@@ -89,7 +92,7 @@ def parse_date(span: str) -> dt.date | None:
 
 def parse_month_end(span: str) -> dt.date | None:
     """`2028年12月` → 2028-12-31 (last day of that month); `2027年底` → 2027-12-31."""
-    compact = re.sub(r"\s+", "", span)
+    compact = "".join(span.split())
     if compact.endswith(("年底", "年末")):
         return _make_date(_year(compact[:-2]), 12, 31)
     match = _MONTH_PARTS_RE.match(compact)
@@ -117,7 +120,12 @@ def find_dates(text: str) -> list[tuple[int, int, dt.date]]:
 
 def is_date_only(text: str) -> bool:
     """A block that is nothing but a date (a signature date line), parentheses allowed."""
-    stripped = re.sub(r"[\s（）()]", "", text)
+    tail = text.rstrip()
+    while tail and tail[-1] in "（）()":
+        tail = tail[:-1].rstrip()
+    if not tail or tail[-1] not in _DATE_LAST_CHARS:
+        return False
+    stripped = _SPACE_OR_PAREN_RE.sub("", text)
     match = _DATE_RE.fullmatch(stripped)
     return bool(match and parse_date(match.group(0)))
 
@@ -163,6 +171,8 @@ _SELF_RE = re.compile(r"^(?:本|此|该)|(?:本|此)(?:措施|办法|意见|规�
 _LEADING_MARKER_RE = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+条|[（(]?[一二三四五六七八九十\d]{1,3}[）).．、])\s*")
 _SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+")
 _PUBLISH_EVENTS = {"发布", "公布", "颁布", "公告"}
+_ENDS_OTHER_RE = re.compile(r"废止|停止执行|失效|不再执行")
+_ACT_WORD_RE = re.compile(r"施行|实施|执行|生效|试行|启用")
 
 
 @dataclass(frozen=True)
@@ -182,7 +192,7 @@ def _sentence_score(sentence: str) -> int:
     score = 2 if _SELF_RE.search(sentence.strip()) else 0
     if "《" not in sentence:
         score += 1
-    if re.search(r"废止|停止执行|失效|不再执行", sentence) and "《" in sentence:
+    if "《" in sentence and _ENDS_OTHER_RE.search(sentence):
         score -= 3
     return score
 
@@ -206,7 +216,7 @@ def validity_from_text(
     relative: list[tuple[int, int, int, int]] = []  # score, position, years, months
     for sentence_match in _SENTENCE_RE.finditer(text):
         sentence = sentence_match.group(0)
-        if "有效期" not in sentence and not re.search(r"施行|实施|执行|生效|试行|启用", sentence):
+        if "有效期" not in sentence and not _ACT_WORD_RE.search(sentence):
             continue
         score, pos = _sentence_score(sentence), sentence_match.start()
         for m in (*_RANGE_RE.finditer(sentence), *_RUN_RANGE_RE.finditer(sentence)):

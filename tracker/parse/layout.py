@@ -52,6 +52,12 @@ _ISSUE_NOTE_RE = re.compile(r"^[（(][^（()）]{0,60}?(?:19|20)\d{2}\s*年[^（
 _COLLECTION_RE = re.compile(r"汇编|选编|文件集")  # the heading of a compilation page, not a document title
 _MASTHEAD_RE = re.compile(r"^[\u4e00-\u9fff、\s]{2,40}文件$")
 _MAX_TITLE_LINES = 5
+_DATE_RE = re.compile(DATE)
+_ORGAN_SPLIT_RE = re.compile(r"[\s、]+")
+_TITLE_WRAP_RE = re.compile(r"(?<=[\u4e00-\u9fff“”《》（）])\s+(?=[\u4e00-\u9fff“”《》（）])")
+_SPACE_OR_PAREN_RE = re.compile(r"[（()）\s]")
+#: Every `_NOTE_RE` match starts with one of these or ends in 印发: a cheap test before the regex.
+_NOTE_STARTS = ("（", "(", "抄送", "抄报", "主送", "公开方式", "公开属性")
 
 
 @dataclass
@@ -62,12 +68,12 @@ class Signature:
     @property
     def issuer(self) -> str | None:
         lines = [line for line in self.issuer_lines if not _SIGNATORY_RE.match(line)]
-        organs = [part for line in lines for part in re.split(r"[\s、]+", line) if part]
+        organs = [part for line in lines for part in _ORGAN_SPLIT_RE.split(line) if part]
         return "、".join(organs) or None
 
     @property
     def date(self) -> dt.date | None:
-        match = re.search(DATE, self.date_text)
+        match = _DATE_RE.search(self.date_text)
         return parse_date(match.group(0)) if match else None
 
 
@@ -88,11 +94,13 @@ class Layout:
 def join_title(lines: list[str]) -> str:
     """Title lines → one title; spaces between two CJK characters are line-wrap artefacts."""
     text = "".join(line.strip() for line in lines)
-    return re.sub(r"(?<=[\u4e00-\u9fff“”《》（）])\s+(?=[\u4e00-\u9fff“”《》（）])", "", text).strip()
+    return _TITLE_WRAP_RE.sub("", text).strip()
 
 
 def standalone_number(text: str) -> str | None:
     """The 文号 when a block is nothing but a 文号 (optionally labelled)."""
+    if "号" not in text:  # every 文号 ends in 号
+        return None
     candidate = _NUMBER_LABEL_RE.sub("", text).strip()
     match = DOC_NUMBER_RE.fullmatch(candidate)
     return candidate if match else None
@@ -108,7 +116,12 @@ def is_title_like(block: Block) -> bool:
         return False
     if _DECREE_NUMBER_RE.match(text) or _COLLECTION_RE.search(text):
         return False
-    return not _NOTE_RE.match(text)
+    return not _is_note(text)
+
+
+def _is_note(text: str) -> bool:
+    """`（此件公开发布）`, `抄送：…`, `2024年1月5日印发`: a note, not text of the document."""
+    return (text.startswith(_NOTE_STARTS) or text.endswith(("印发", "印发\n"))) and bool(_NOTE_RE.match(text))
 
 
 def _is_addressee(text: str) -> bool:
@@ -133,13 +146,13 @@ def header_starts(blocks: list[Block]) -> list[int]:
             j -= 1
         if j == i or (starts and j <= starts[-1] + 2):
             continue
-        title = re.sub(r"\s+", "", join_title([b.text for b in blocks[j:i]]))
+        title = "".join(join_title([b.text for b in blocks[j:i]]).split())
         if starts and wrapped and title.startswith(wrapped):
             continue
         if not _has_body(blocks, i + 1):  # a title/number pair in a list, not a document
             continue
         starts.append(j)
-        wrapped = re.sub(r"\s+", "", enclosed_name(title) or "") or None
+        wrapped = "".join((enclosed_name(title) or "").split()) or None
     return starts
 
 
@@ -158,7 +171,7 @@ class _Paragraph:
     @classmethod
     def start(cls, block: Block) -> _Paragraph:
         text = block.text
-        paragraph = cls(block, [], [], 0, 0, False, is_date_only(text) or bool(_NOTE_RE.match(text)))
+        paragraph = cls(block, [], [], 0, 0, False, is_date_only(text) or _is_note(text))
         paragraph.add(block)
         return paragraph
 
@@ -192,7 +205,7 @@ def _continues(previous: _Paragraph, block: Block) -> bool:
         return False
     if match_marker(head.text) and (previous.length < 25 or not previous.has_punctuation):
         return False
-    if match_marker(b) or _ATTACHMENT_RE.match(b) or is_date_only(b) or _NOTE_RE.match(b):
+    if match_marker(b) or _ATTACHMENT_RE.match(b) or is_date_only(b) or _is_note(b):
         return False
     return not (len(b) <= 40 and _is_organ_line(b))
 
@@ -240,7 +253,7 @@ def _is_organ_line(text: str) -> bool:
         return True
     if len(text) > 60 or not _ORGAN_LINE_RE.match(text) or match_marker(text):
         return False
-    return all(is_organ(part) for part in re.split(r"[\s、]+", text.strip()) if part)
+    return all(is_organ(part) for part in _ORGAN_SPLIT_RE.split(text.strip()) if part)
 
 
 def enclosed_name(title: str | None) -> str | None:
@@ -254,7 +267,7 @@ def enclosed_name(title: str | None) -> str | None:
 def analyse(blocks: list[Block], known_title: str | None = None, fallback_title: str | None = None) -> Layout:
     """Split one document's blocks into header, wrapper, main text, signatures, attachments."""
     layout = Layout()
-    blocks = [b for b in blocks if not _NOTE_RE.match(b.text)]
+    blocks = [b for b in blocks if not _is_note(b.text)]
     i = 0
     # 版头 `XX人民政府办公室文件`, or the heading of a compilation page
     while i < len(blocks) and i < 2 and (_MASTHEAD_RE.match(blocks[i].text) or _COLLECTION_RE.search(blocks[i].text)):
@@ -271,12 +284,12 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
             blocks[i].text
         ):
             layout.decree = True
-            layout.doc_number = layout.title_lines[-1] + re.sub(r"[（()）\s]", "", blocks[i].text)
+            layout.doc_number = layout.title_lines[-1] + _SPACE_OR_PAREN_RE.sub("", blocks[i].text)
             i += 1
     if i < len(blocks) and layout.doc_number is None and _PROMULGATION_RE.match(blocks[i].text):
         numbers = find_doc_numbers(blocks[i].text)
         layout.doc_number = numbers[0][2] if numbers else None
-        dates = re.search(DATE, blocks[i].text)
+        dates = _DATE_RE.search(blocks[i].text)
         layout.promulgated_on = parse_date(dates.group(0)) if dates else None
     if i < len(blocks) and _is_addressee(blocks[i].text):
         layout.addressee = blocks[i].text
@@ -299,7 +312,7 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
         if label and label.group("rest"):  # `附件：X办法` names the measure that follows
             layout.enclosed_title_lines.append(label.group("rest").strip("《》 "))
             j += 1
-            if j < len(body) and re.sub(r"\s+", "", body[j].text) == re.sub(r"\s+", "", label.group("rest").strip("《》 ")):
+            if j < len(body) and "".join(body[j].text.split()) == "".join(label.group("rest").strip("《》 ").split()):
                 j += 1
         while j < len(body) and len(layout.enclosed_title_lines) < _MAX_TITLE_LINES:
             block = body[j]
@@ -357,16 +370,16 @@ def _remove_signatures(blocks: list[Block]) -> tuple[list[Block], list[tuple[int
 
 def _wrapper_split(body: list[Block], signatures: list[tuple[int, Signature]], title: str | None) -> int | None:
     """Where the issued measure starts after the notice (or decree) text, if it is printed here."""
-    name = re.sub(r"\s+", "", enclosed_name(title) or "")
+    name = "".join((enclosed_name(title) or "").split())
     signed_at = signatures[0][0] if signatures else 0
     for position in range(min(len(body), 40)):
         block = body[position]
-        compact = re.sub(r"\s+", "", block.text)
+        compact = "".join(block.text.split())
         if name and compact and (compact == name or (is_title_like(block) and name.startswith(compact) and len(compact) >= 6)):
             if position > 0 or not signatures:
                 return position
         label = _ATTACHMENT_RE.match(block.text)
-        if name and label and position >= signed_at > 0 and re.sub(r"\s+", "", label.group("rest")).strip("《》") == name:
+        if name and label and position >= signed_at > 0 and "".join(label.group("rest").split()).strip("《》") == name:
             return position  # `附件：X办法` after the signature, then the measure itself
     if signatures:
         position = signatures[0][0]

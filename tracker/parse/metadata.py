@@ -27,6 +27,8 @@ _TITLE_SPLIT_RE = re.compile(r"\s*(?:_|\||｜|\s-\s|——\s)\s*")
 _PUBLISHED_META = ("pubdate", "firstpublishedtime", "publishdate", "article:published_time", "dc.date", "publishtime")
 _TITLE_NUMBER_RE = re.compile(rf"\s*[（(]\s*(?P<number>{DOC_NUMBER})\s*[）)]\s*$")
 _NONE_VALUES = {"无", "暂无", "-", "—", "/", "空"}
+_DIGIT_RE = re.compile(r"[0-9０-９]")
+_ISSUER_SPLIT_RE = re.compile(r"[\s、，,；;]+")
 
 
 def field_date(value: str | None) -> dt.date | None:
@@ -46,7 +48,7 @@ def field_text(value: str | None) -> str | None:
 
 def field_doc_number(value: str | None) -> str | None:
     value = field_text(value)
-    if not value or not re.search(r"[0-9０-９]", value):
+    if not value or not _DIGIT_RE.search(value):
         return None
     match = DOC_NUMBER_RE.search(value)
     return match.group(0).strip() if match else value
@@ -57,7 +59,7 @@ def field_issuer(value: str | None) -> str | None:
     value = field_text(value)
     if not value:
         return None
-    parts = [p for p in re.split(r"[\s、，,；;]+", value) if p]
+    parts = [p for p in _ISSUER_SPLIT_RE.split(value) if p]
     if len(parts) > 1 and all(is_organ(p) for p in parts):
         return "、".join(parts)
     return value

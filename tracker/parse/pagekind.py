@@ -42,7 +42,7 @@ def visible_text(html: str) -> str:
     """Rough visible text of a page (scripts, styles, comments and tags removed)."""
     text = _TAG_RE.sub(" ", _INVISIBLE_RE.sub(" ", html))
     text = _ENTITY_RE.sub(" ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())
 
 
 def detect_non_document(html: str, status_code: int | None = None) -> NotADocumentError | None:

@@ -67,6 +67,16 @@ _PARTIAL_RE = re.compile(r"第[一二三四五六七八九十百零〇\d]+(?:条
 _LIST_INTRO_RE = re.compile(
     r"(?:(?:下列|以下|如下).{0,20}(?:废止|失效|停止执行|不再执行)|(?:废止|宣布失效|停止执行|不再执行)(?:下列|以下|如下)).{0,12}[：:]\s*$"
 )
+#: Every `_LIST_INTRO_RE` match holds one of these verbs: paragraphs without any skip the regex.
+_LIST_INTRO_VERBS = ("废止", "失效", "停止执行", "不再执行")
+_NUMBER_BRACKET_RE = re.compile(r"[〔\[［(（【〖]|令|公告")
+_TRAILING_CLOSE_RE = re.compile(r"[）)]$")
+_LEADING_OPEN_RE = re.compile(r"^[（(]")
+_LEADING_JOINER_RE = re.compile(r"^[和及与、，,\s]+")
+_VERB_LEAD_RE = re.compile(r"\s*(?:了|下列|以下|如下)?\s*[：:]?\s*")
+_CHAIN_GAP_RE = re.compile(r"\s*(?:、|，|,|和|及|与|以及)\s*")
+_NAMES_ONLY_FILLER_RE = re.compile(r"[\s、，,和及与原前发的以下文件：:]")
+_LIST_ITEM_FILLER_RE = re.compile(r"[\s\d（）().．、，,；;。和及与原前发的以下文件：:一二三四五六七八九十]")
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,7 @@ class _Found:
 def _clean_number(raw: str) -> str:
     """A 文号 as written, minus words a greedy match took from the sentence before it."""
     number = raw.strip()
-    bracket = re.search(r"[〔\[［(（【〖]|令|公告", number)
+    bracket = _NUMBER_BRACKET_RE.search(number)
     if bracket:
         prefix, rest = number[: bracket.start()], number[bracket.start() :]
         if "中华人民共和国" in prefix:
@@ -90,9 +100,9 @@ def _clean_number(raw: str) -> str:
     opened = number.count("（") + number.count("(")
     closed = number.count("）") + number.count(")")
     if closed > opened:
-        number = re.sub(r"[）)]$", "", number)
+        number = _TRAILING_CLOSE_RE.sub("", number)
     elif opened > closed:
-        number = re.sub(r"^[（(]", "", number)
+        number = _LEADING_OPEN_RE.sub("", number)
     return number.strip()
 
 
@@ -133,7 +143,7 @@ def _references(sentence: str) -> list[_Found]:
         start = max(0, end - 80)
         start = max([start, *(i + 1 for i in range(start, end) if sentence[i] in _TITLE_STOP)])
         start = max([start, *(b for a, b in taken if start < b <= end)])
-        raw = re.sub(r"^[和及与、，,\s]+", "", sentence[start:end])
+        raw = _LEADING_JOINER_RE.sub("", sentence[start:end])
         title = _UNQUOTED_LEAD_RE.sub("", raw)
         if len(title) < 6 or not _UNQUOTED_TITLE_RE.search(title):
             continue
@@ -165,7 +175,7 @@ def _acted_on(sentence: str, refs: list[_Found], verb_re: re.Pattern[str], parti
     chosen: list[_Found] = []
     for verb in verbs:
         after = masked[verb.end() :]
-        lead = re.match(r"\s*(?:了|下列|以下|如下)?\s*[：:]?\s*", after)
+        lead = _VERB_LEAD_RE.match(after)
         lead_end = verb.end() + (lead.end() if lead else 0)
         for ref in refs:
             if ref in chosen:
@@ -201,7 +211,7 @@ def _chained(masked: str, refs: list[_Found], ref: _Found, lead_end: int) -> boo
         if other.start < lead_end:
             continue
         gap = masked[position : other.start]
-        if other.start != lead_end and not re.fullmatch(r"\s*(?:、|，|,|和|及|与|以及)\s*", gap):
+        if other.start != lead_end and not _CHAIN_GAP_RE.fullmatch(gap):
             return False
         if other is ref:
             return True
@@ -216,14 +226,14 @@ def _names_only(clause: str, refs: list[_Found], offset: int) -> bool:
         a, b = ref.start - offset, ref.end - offset
         if 0 <= a and b <= len(clause):
             rest = rest[:a] + rest[b:]
-    return len(re.sub(r"[\s、，,和及与原前发的以下文件：:]", "", rest)) <= 4
+    return len(_NAMES_ONLY_FILLER_RE.sub("", rest)) <= 4
 
 
 def _is_list_item(paragraph: str) -> bool:
     """`1.《L办法》（杭政〔2010〕1号）`: a line that names documents and (almost) nothing else."""
     refs = _references(paragraph)
     rest = _strip_refs(paragraph, refs)
-    return bool(refs) and len(re.sub(r"[\s\d（）().．、，,；;。和及与原前发的以下文件：:一二三四五六七八九十]", "", rest)) <= 4
+    return bool(refs) and len(_LIST_ITEM_FILLER_RE.sub("", rest)) <= 4
 
 
 def _strip_refs(text: str, refs: list[_Found]) -> str:
@@ -246,7 +256,7 @@ class References:
 def _key(ref: DocRef) -> str:
     if ref.doc_number:
         return "#" + normalize_doc_number(ref.doc_number)
-    return "《" + re.sub(r"\s+", "", ref.title or "")
+    return "《" + "".join((ref.title or "").split())
 
 
 def _dedupe(refs: Iterable[DocRef]) -> list[DocRef]:
@@ -254,7 +264,7 @@ def _dedupe(refs: Iterable[DocRef]) -> list[DocRef]:
     result: dict[str, DocRef] = {}
     for ref in refs:
         key = _key(ref)
-        title_key = "《" + re.sub(r"\s+", "", ref.title or "")
+        title_key = "《" + "".join((ref.title or "").split())
         if ref.doc_number and title_key in result and ref.title:
             del result[title_key]
         if not ref.doc_number and any(r.title == ref.title for r in result.values() if r.title):
@@ -270,9 +280,9 @@ def _dedupe(refs: Iterable[DocRef]) -> list[DocRef]:
 
 def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) -> References:
     """Repeals and citations in the document's paragraphs; `own` = its own titles and number."""
-    own_keys = {re.sub(r"\s+", "", o) for o in own if o}
+    own_keys = {"".join(o.split()) for o in own if o}
     own_numbers = {normalize_doc_number(o) for o in own if o and DOC_NUMBER_RE.fullmatch(o.strip())}
-    aliases = {m.group(1) for p in paragraphs for m in _ALIAS_RE.finditer(p)}
+    aliases = {m.group(1) for p in paragraphs if "简称" in p for m in _ALIAS_RE.finditer(p)}
     repeals: list[DocRef] = []
     amends: list[DocRef] = []
     cites: list[DocRef] = []
@@ -281,17 +291,18 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
     def is_own(ref: DocRef) -> bool:
         if ref.doc_number:  # an earlier document of the same title has another number
             return normalize_doc_number(ref.doc_number) in own_numbers
-        return bool(ref.title and (re.sub(r"\s+", "", ref.title) in own_keys or ref.title in aliases))
+        return bool(ref.title and ("".join(ref.title.split()) in own_keys or ref.title in aliases))
 
     for paragraph in paragraphs:
         if list_evidence and not _is_list_item(paragraph):
             list_evidence = None
         paragraph_refs = 0
+        history_note = _HISTORY_NOTE_RE.match(paragraph.strip())
         for _, sentence in _sentences(paragraph):
             refs = _references(sentence) if "《" in sentence or "号" in sentence else []
             paragraph_refs += len(refs)
             evidence = sentence.strip()
-            if _HISTORY_NOTE_RE.match(paragraph.strip()):
+            if history_note:
                 repealed, amended = [], []
             elif list_evidence:
                 repealed, amended = refs, []
@@ -313,7 +324,7 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
                     cites.append(ref)
         if list_evidence and paragraph_refs == 0:
             list_evidence = None
-        if _LIST_INTRO_RE.search(_mask_titles(paragraph)):
+        if _is_list_intro(paragraph):
             list_evidence = paragraph.strip()
     repeals = _dedupe(repeals)
     amends = [a for a in _dedupe(amends) if not _known(a, repeals)]
@@ -321,6 +332,13 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
     return References(repeals, cites, amends)
 
 
+def _is_list_intro(paragraph: str) -> bool:
+    """`下列文件同时废止：` — the paragraphs after it list repealed documents."""
+    if not any(verb in paragraph for verb in _LIST_INTRO_VERBS) or ("：" not in paragraph and ":" not in paragraph):
+        return False
+    return bool(_LIST_INTRO_RE.search(_mask_titles(paragraph)))
+
+
 def _known(ref: DocRef, among: list[DocRef]) -> bool:
-    keys = {_key(r) for r in among} | {"《" + re.sub(r"\s+", "", r.title) for r in among if r.title}
-    return _key(ref) in keys or bool(ref.title and "《" + re.sub(r"\s+", "", ref.title) in keys)
+    keys = {_key(r) for r in among} | {"《" + "".join(r.title.split()) for r in among if r.title}
+    return _key(ref) in keys or bool(ref.title and "《" + "".join(ref.title.split()) in keys)
