@@ -14,7 +14,7 @@ import hashlib
 import json
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -47,6 +47,31 @@ class SaveResult:
     created: bool  # the document had no version before
     changed: bool  # a new version of a known document
     events: list[Event] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """A parsed document with what saving it derives from its content, worked out ahead.
+
+    This is the pure, CPU-bound share of a save (hashing, compressing the fetched body), so
+    the crawler does it in its parser processes and leaves the database thread only the
+    writing. `compressed_raw` is the page's body as `compress_raw` made it; a compilation
+    page's documents share it.
+    """
+
+    document: PolicyDocument
+    content_hash: str
+    compressed_raw: bytes
+    clause_hashes: tuple[str, ...]
+
+
+def prepare_document(doc: PolicyDocument, raw: bytes, *, compressed_raw: bytes | None = None) -> PreparedDocument:
+    return PreparedDocument(
+        document=doc,
+        content_hash=content_hash(doc),
+        compressed_raw=compress_raw(raw) if compressed_raw is None else compressed_raw,
+        clause_hashes=tuple(hashlib.sha256(clause.text.encode("utf-8")).hexdigest() for clause in doc.clauses),
+    )
 
 
 def content_hash(doc: PolicyDocument) -> str:
@@ -128,7 +153,31 @@ def save_version(
     content_type: str | None = None,
 ) -> SaveResult:
     """Store a fetched document: a new version when its content changed, else only `touch`."""
-    digest = content_hash(doc)
+    return save_prepared(
+        session,
+        prepare_document(doc, raw),
+        url=url,
+        fetched_at=fetched_at,
+        source_id=source_id,
+        etag=etag,
+        last_modified=last_modified,
+        content_type=content_type,
+    )
+
+
+def save_prepared(
+    session: Session,
+    prepared: PreparedDocument,
+    *,
+    url: str,
+    fetched_at: dt.datetime,
+    source_id: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    content_type: str | None = None,
+) -> SaveResult:
+    """`save_version` for a document prepared beforehand (`prepare_document`)."""
+    doc, digest = prepared.document, prepared.content_hash
     document = session.exec(_DOCUMENT_BY_URL, params={"url": url}).first()
     previous = latest_version(session, document.id) if document is not None and document.id is not None else None
     if document is not None and previous is not None and previous.content_hash == digest:
@@ -156,7 +205,7 @@ def save_version(
         content_hash=digest,
         doc_metadata=_snapshot(doc),
         text=doc.text,
-        raw=compress_raw(raw),
+        raw=prepared.compressed_raw,
         content_type=content_type,
         etag=etag,
         last_modified=last_modified,
@@ -165,7 +214,7 @@ def save_version(
     session.add(version)
     session.flush()
     assert version.id is not None
-    clause_ids = _insert_clauses(session, version.id, doc.clauses)
+    clause_ids = _insert_clauses(session, version.id, doc.clauses, prepared.clause_hashes)
 
     _sync_relations(session, document, doc)
     _resolve_incoming(session, document)
@@ -183,7 +232,7 @@ def save_version(
     )
 
 
-def _insert_clauses(session: Session, version_id: int, clauses: list[Clause]) -> list[int]:
+def _insert_clauses(session: Session, version_id: int, clauses: list[Clause], hashes: Sequence[str]) -> list[int]:
     """One multi-row INSERT returning the ids in clause order (the ORM would insert row by row)."""
     if not clauses:
         return []
@@ -194,9 +243,9 @@ def _insert_clauses(session: Session, version_id: int, clauses: list[Clause]) ->
             "path": clause.path,
             "heading": clause.heading,
             "text": clause.text,
-            "text_hash": hashlib.sha256(clause.text.encode("utf-8")).hexdigest(),
+            "text_hash": text_hash,
         }
-        for ordinal, clause in enumerate(clauses)
+        for ordinal, (clause, text_hash) in enumerate(zip(clauses, hashes, strict=True))
     ]
     return list(session.connection().execute(_INSERT_CLAUSES, rows).scalars())
 

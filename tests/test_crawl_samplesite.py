@@ -16,7 +16,7 @@ from sources.samplesite.sites import DATAPROXY_PATH, GOVCN_SEARCH_PATH
 from storage.engine import init_database, open_database
 from storage.tables import CheckRun, Document, Event, Relation, Source, Version
 from tracker.config import Settings, settings_from_dict
-from tracker.model import PolicyDocument
+from storage.documents import PreparedDocument
 from tracker.pipeline import SourceRun, crawl
 
 POLICY = HttpPolicy(timeout=0.5, attempt_deadline=2.0, retries=2, backoff=0.01, default_delay=0)
@@ -242,8 +242,8 @@ def test_a_document_that_breaks_the_pipeline_is_recorded_and_the_rest_stored(
     real = tracker.pipeline.save_parsed
     broken = site.url("listing", "/mh-xxgk-cms/website/mh_xxgk/xxgk_qzf_zcwj/content/b68e0793-4ff7-4ad5-8d27-79928a5fb0eb.htm")
 
-    def save_or_fail(session: Session, documents: list[PolicyDocument], **kwargs: object) -> object:
-        if documents[0].url == broken:
+    def save_or_fail(session: Session, documents: list[PreparedDocument], **kwargs: object) -> object:
+        if documents[0].document.url == broken:
             raise KeyError("unexpected layout")
         return real(session, documents, **kwargs)  # type: ignore[arg-type]
 

@@ -1,8 +1,8 @@
 """The one place that wires the edges together: parse → store → diff → events.
 
-Every fetched body is parsed by `parse_page` and saved by `save_parsed` (`store_fetched`
-does both), which run inside the caller's session and never commit; the entry points here
-own the unit of work. `ingest_file` commits once per page; the crawler commits a batch of
+Every fetched body is parsed and prepared by `prepare_page` (pure: the crawler runs it in
+worker processes) and saved by `save_parsed` (`store_fetched` does both), which runs inside
+the caller's session and never commits; the entry points here own the unit of work. `ingest_file` commits once per page; the crawler commits a batch of
 pages at once, each under its own savepoint. Either way a fetched page is stored
 completely — versions, clauses, relations, events and whatever later steps add — or not at
 all. New steps (lifecycle status events, outbox deliveries) belong in `save_parsed`, after
@@ -27,7 +27,7 @@ from typing import Any, Callable, ClassVar, Sequence, TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from storage.documents import SaveResult, save_version
+from storage.documents import PreparedDocument, SaveResult, compress_raw, prepare_document, save_prepared
 from tracker.parse import parse_document
 from sources.base import DocumentRef
 from sources.http import BlockedError, Fetched, FetchError, HttpClient, HttpPolicy, RequestStats
@@ -47,15 +47,20 @@ from tracker.model import NotADocumentError, PageKind, ParseError, PolicyDocumen
 def parse_page(body: bytes, *, url: str, content_type: str | None = None) -> list[PolicyDocument]:
     """The documents of one fetched page, each with its own URL (`<url>`, `<url>#2`, …).
 
-    Pure and picklable both ways, so the crawler runs it in worker processes. Raises the
-    parser's errors (NotADocumentError, DecodeError, ParseError).
+    Raises the parser's errors (NotADocumentError, DecodeError, ParseError).
     """
-    return with_page_urls(parse_document(body, url=url, content_type=content_type), url)
-
-
-def with_page_urls(documents: Sequence[PolicyDocument], url: str) -> list[PolicyDocument]:
-    """The second and later documents of a compilation page get `<url>#2`, `<url>#3`, …."""
+    documents = parse_document(body, url=url, content_type=content_type)
     return [document.replace(url=url if index == 0 else f"{url}#{index + 1}") for index, document in enumerate(documents)]
+
+
+def prepare_page(body: bytes, *, url: str, content_type: str | None = None) -> list[PreparedDocument]:
+    """`parse_page`, then the rest of the pure work of saving (hashes, the compressed body).
+
+    Pure and picklable both ways, so the crawler runs it in its parser processes.
+    """
+    documents = parse_page(body, url=url, content_type=content_type)
+    compressed = compress_raw(body)
+    return [prepare_document(document, body, compressed_raw=compressed) for document in documents]
 
 
 def store_fetched(
@@ -77,8 +82,7 @@ def store_fetched(
     """
     return save_parsed(
         session,
-        parse_page(body, url=url, content_type=content_type),
-        body=body,
+        prepare_page(body, url=url, content_type=content_type),
         fetched_at=fetched_at,
         content_type=content_type,
         source_id=source_id,
@@ -91,9 +95,8 @@ def store_fetched(
 
 def save_parsed(
     session: Session,
-    documents: Sequence[PolicyDocument],
+    documents: Sequence[PreparedDocument],
     *,
-    body: bytes,
     fetched_at: dt.datetime,
     content_type: str | None = None,
     source_id: int | None = None,
@@ -102,22 +105,22 @@ def save_parsed(
     lifecycle: TrackerSettings = TrackerSettings(),
     subscriptions: Sequence[SubscriptionConfig] = (),
 ) -> list[SaveResult]:
-    """Save the documents `parse_page` found in `body`, each as a version at its own URL.
+    """Save the documents `prepare_page` found in a fetched page, each at its own URL.
 
     Statuses are then recomputed as of the fetch date (`lifecycle`: time zone, warning
     window) for each saved document and every document it repeals, amends or confirms.
     Every event recorded is routed to `subscriptions` (Delivery rows, same session).
     """
     results = []
-    for document in documents:
-        if document.url is None:
+    for prepared in documents:
+        url = prepared.document.url
+        if url is None:
             raise ValueError("save_parsed needs each document's URL (parse_page sets it)")
         results.append(
-            save_version(
+            save_prepared(
                 session,
-                document,
-                url=document.url,
-                raw=body,
+                prepared,
+                url=url,
                 fetched_at=fetched_at,
                 source_id=source_id,
                 etag=etag,
@@ -352,19 +355,18 @@ class _Parser:
     def __init__(self, processes: int) -> None:
         self.processes = processes
 
-    async def parse(self, body: bytes, *, url: str, content_type: str | None) -> list[PolicyDocument]:
+    async def prepare(self, body: bytes, *, url: str, content_type: str | None) -> list[PreparedDocument]:
         if self.processes == 0:
-            return parse_page(body, url=url, content_type=content_type)
+            return prepare_page(body, url=url, content_type=content_type)
         pool = self._pool()
-        job = functools.partial(parse_document, body, url=url, content_type=content_type)
+        job = functools.partial(prepare_page, body, url=url, content_type=content_type)
         try:
-            documents = await asyncio.get_running_loop().run_in_executor(pool, job)
+            return await asyncio.get_running_loop().run_in_executor(pool, job)
         except BrokenProcessPool as exc:
             with self._lock:
                 if self._pools.get(self.processes) is pool:
                     del self._pools[self.processes]
             raise ParseError("the parser process stopped while parsing this page") from exc
-        return with_page_urls(documents, url)
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -379,7 +381,7 @@ class _Parser:
 class _PageToSave:
     url: str
     fetched: Fetched
-    documents: list[PolicyDocument]
+    documents: list[PreparedDocument]
     fetched_at: dt.datetime
     source_id: int
     outcome: asyncio.Future[list[SaveResult]]
@@ -402,7 +404,7 @@ class _BatchWriter:
         self._draining: asyncio.Task[None] | None = None
 
     async def save(
-        self, source_id: int, url: str, fetched: Fetched, documents: list[PolicyDocument], fetched_at: dt.datetime
+        self, source_id: int, url: str, fetched: Fetched, documents: list[PreparedDocument], fetched_at: dt.datetime
     ) -> list[SaveResult]:
         outcome: asyncio.Future[list[SaveResult]] = asyncio.get_running_loop().create_future()
         self._waiting.append(_PageToSave(url, fetched, documents, fetched_at, source_id, outcome))
@@ -433,7 +435,6 @@ class _BatchWriter:
                             save_parsed(
                                 session,
                                 page.documents,
-                                body=page.fetched.content,
                                 fetched_at=page.fetched_at,
                                 content_type=page.fetched.content_type,
                                 source_id=page.source_id,
@@ -675,7 +676,7 @@ class _SourceCrawl:
     async def _store(self, url: str, fetched: Fetched) -> None:
         fetched_at = utcnow()
         try:
-            documents = await self.parser.parse(fetched.content, url=url, content_type=fetched.content_type)
+            documents = await self.parser.prepare(fetched.content, url=url, content_type=fetched.content_type)
             results = await self.writer.save(self.source_id, url, fetched, documents, fetched_at)
         except NotADocumentError as exc:
             self.result.error(url, exc.reason, blocked=exc.kind in (PageKind.CHALLENGE, PageKind.JS_SHELL))
