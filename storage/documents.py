@@ -98,7 +98,9 @@ _LATEST_VERSION = (
 _DOCUMENT_BY_URL = select(Document).where(Document.url == sa.bindparam("url"))
 _RELATIONS_FROM = select(Relation).where(Relation.from_document_id == sa.bindparam("document_id"))
 _CLAUSE_TABLE = ClauseRow.__table__  # type: ignore[attr-defined]
-_INSERT_CLAUSES = sa.insert(_CLAUSE_TABLE).returning(_CLAUSE_TABLE.c.id, sort_by_parameter_order=True)
+# Not `sort_by_parameter_order`: on SQLite that makes SQLAlchemy insert row by row; the
+# ordinal that comes back with each id puts them in order instead.
+_INSERT_CLAUSES = sa.insert(_CLAUSE_TABLE).returning(_CLAUSE_TABLE.c.id, _CLAUSE_TABLE.c.ordinal)
 
 
 def latest_version(session: Session, document_id: int) -> Version | None:
@@ -233,7 +235,7 @@ def save_prepared(
 
 
 def _insert_clauses(session: Session, version_id: int, clauses: list[Clause], hashes: Sequence[str]) -> list[int]:
-    """One multi-row INSERT returning the ids in clause order (the ORM would insert row by row)."""
+    """One multi-row INSERT; the ids in clause order (the ORM would insert row by row)."""
     if not clauses:
         return []
     rows = [
@@ -247,7 +249,8 @@ def _insert_clauses(session: Session, version_id: int, clauses: list[Clause], ha
         }
         for ordinal, (clause, text_hash) in enumerate(zip(clauses, hashes, strict=True))
     ]
-    return list(session.connection().execute(_INSERT_CLAUSES, rows).scalars())
+    inserted = session.connection().execute(_INSERT_CLAUSES, rows).all()
+    return [clause_id for clause_id, _ordinal in sorted(inserted, key=lambda row: row.ordinal)]
 
 
 _TEXT_FIELDS = (

@@ -105,17 +105,36 @@ def save_parsed(
     lifecycle: TrackerSettings = TrackerSettings(),
     subscriptions: Sequence[SubscriptionConfig] = (),
 ) -> list[SaveResult]:
-    """Save the documents `prepare_page` found in a fetched page, each at its own URL.
+    """Save the documents `prepare_page` found in a fetched page, each at its own URL, then `settle` them."""
+    results = save_documents(
+        session,
+        documents,
+        fetched_at=fetched_at,
+        content_type=content_type,
+        source_id=source_id,
+        etag=etag,
+        last_modified=last_modified,
+    )
+    settle(session, results, fetched_at=fetched_at, lifecycle=lifecycle, subscriptions=subscriptions)
+    return results
 
-    Statuses are then recomputed as of the fetch date (`lifecycle`: time zone, warning
-    window) for each saved document and every document it repeals, amends or confirms.
-    Every event recorded is routed to `subscriptions` (Delivery rows, same session).
-    """
+
+def save_documents(
+    session: Session,
+    documents: Sequence[PreparedDocument],
+    *,
+    fetched_at: dt.datetime,
+    content_type: str | None = None,
+    source_id: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> list[SaveResult]:
+    """The versions, clauses, relations and save events of one page's documents, without `settle`."""
     results = []
     for prepared in documents:
         url = prepared.document.url
         if url is None:
-            raise ValueError("save_parsed needs each document's URL (parse_page sets it)")
+            raise ValueError("save_documents needs each document's URL (parse_page sets it)")
         results.append(
             save_prepared(
                 session,
@@ -128,11 +147,28 @@ def save_parsed(
                 content_type=content_type,
             )
         )
+    return results
+
+
+def settle(
+    session: Session,
+    results: Sequence[SaveResult],
+    *,
+    fetched_at: dt.datetime,
+    lifecycle: TrackerSettings = TrackerSettings(),
+    subscriptions: Sequence[SubscriptionConfig] = (),
+) -> None:
+    """What follows saving: statuses and the outbox.
+
+    Statuses are recomputed as of the fetch date (`lifecycle`: time zone, warning window)
+    for each saved document and every document it repeals, amends or confirms. Every event
+    recorded, by the saves and by the status changes, is routed to `subscriptions`
+    (Delivery rows, same session).
+    """
     saved = [result.document.id for result in results if result.version is not None and result.document.id is not None]
     on = fetched_at.astimezone(lifecycle.tz).date()
     refreshed = refresh_statuses(session, saved, on, occurred_at=fetched_at, warning_days=lifecycle.warning_days)
     enqueue(session, [event for result in results for event in result.events] + refreshed.events, subscriptions)
-    return results
 
 
 def ingest_file(
@@ -432,7 +468,7 @@ class _BatchWriter:
                 try:
                     with session.begin_nested():
                         outcomes.append(
-                            save_parsed(
+                            save_documents(
                                 session,
                                 page.documents,
                                 fetched_at=page.fetched_at,
@@ -440,12 +476,21 @@ class _BatchWriter:
                                 source_id=page.source_id,
                                 etag=page.fetched.etag,
                                 last_modified=page.fetched.last_modified,
-                                lifecycle=self.settings.tracker,
-                                subscriptions=self.settings.subscriptions,
                             )
                         )
                 except Exception as exc:  # one page's failure is its own; the batch goes on
                     outcomes.append(exc)
+            # Statuses and deliveries once for the batch, as of its last fetch: a document and the
+            # one repealing it, saved in the same batch, change status once, not twice.
+            saved = [result for outcome in outcomes if not isinstance(outcome, Exception) for result in outcome]
+            last_fetch = max(page.fetched_at for page in batch)
+            settle(
+                session,
+                saved,
+                fetched_at=last_fetch,
+                lifecycle=self.settings.tracker,
+                subscriptions=self.settings.subscriptions,
+            )
             session.commit()
         return outcomes
 
