@@ -135,9 +135,10 @@ def normalize_label(text: str) -> str:
 def _is_label(text: str) -> bool:
     """`normalize_label(text) in LABELS`, without normalizing in full a layout cell that holds the whole page:
     once its first characters leave more than a label's length, it cannot be one."""
-    if len(normalize_label(text[:_LABEL_PREFIX])) > _LONGEST_LABEL:
+    head = normalize_label(text[:_LABEL_PREFIX])
+    if len(head) > _LONGEST_LABEL:
         return False
-    return normalize_label(text) in LABELS
+    return (head if len(text) <= _LABEL_PREFIX else normalize_label(text)) in LABELS
 
 
 def is_debris(text: str) -> bool:
@@ -276,28 +277,50 @@ def _drop_noise(body: etree._Element) -> None:
 
 
 class _BlockWriter:
-    """Accumulates inline text runs and emits a Block at every block boundary."""
+    """Walks the body, accumulating inline text runs, and emits a Block at every block boundary."""
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
-        self._runs: list[tuple[str, bool]] = []
+        self._runs: list[tuple[str, bool]] = []  # cleared, never replaced: `walk` keeps it in a local
         self._heading = False
 
-    def add(self, text: str | None, bold: bool) -> None:
-        if text:
-            self._runs.append((text, bold))
+    def walk(self, el: etree._Element, bold: bool) -> None:
+        """Add `el` (its text, its children, its tail) to the blocks; `bold` = inside bold markup.
 
-    def mark_heading(self) -> None:
-        self._heading = True
+        The hottest loop of the parser (every element of the body): attribute look-ups are
+        kept local and whitespace-only text before a block's first text is never stored
+        (`clean_space` would drop it, and it can start no bold run)."""
+        runs = self._runs
+        tag = el.tag
+        if tag == "br":
+            self.flush()
+        elif tag == "tr" and (cells := _data_row(el)) is not None:
+            self.row(cells)
+        elif isinstance(tag, str) and tag not in _DROP_TAGS:
+            is_block = tag in _BLOCK_TAGS
+            inner_bold = bold or _is_bold(el, tag)
+            if is_block:
+                self.flush()
+                if tag in _HEADING_TAGS:
+                    self._heading = True
+            text = el.text
+            if text and (runs or not text.isspace()):
+                runs.append((text, inner_bold))
+            for child in el:
+                self.walk(child, inner_bold)
+            if is_block:
+                self.flush()
+        tail = el.tail
+        if tail and (runs or not tail.isspace()):
+            runs.append((tail, bold))
 
     def flush(self) -> None:
-        if not self._runs:
-            self._heading = False
-            return
-        text = clean_space("".join([t for t, _ in self._runs]))
-        if text and (len(text) > _DEBRIS_MAX_CHARS or not is_debris(text)):
-            self.blocks.append(Block(text, self._bold_runs(), self._heading))
-        self._runs = []
+        runs = self._runs
+        if runs:
+            text = clean_space("".join([t for t, _ in runs]))
+            if text and (len(text) > _DEBRIS_MAX_CHARS or not is_debris(text)):
+                self.blocks.append(Block(text, self._bold_runs(), self._heading))
+            runs.clear()
         self._heading = False
 
     def _bold_runs(self) -> tuple[str, ...]:
@@ -324,8 +347,11 @@ class _BlockWriter:
             self.blocks.append(Block(text, table=True))
 
 
+_BOLD_TAGS = frozenset(("b", "strong"))
+
+
 def _is_bold(el: etree._Element, tag: str) -> bool:
-    if tag in ("b", "strong"):
+    if tag in _BOLD_TAGS:
         return True
     style = el.get("style")
     return bool(style) and _emboldens(style)
@@ -343,27 +369,6 @@ def _data_row(row: etree._Element) -> list[str] | None:
         return None
     texts = [clean_space(text_of(cell)) for cell in cells]
     return texts if sum(1 for text in texts if text) > 1 else None
-
-
-def _walk(el: etree._Element, writer: _BlockWriter, bold: bool) -> None:
-    tag = _tag(el)
-    if tag == "br":
-        writer.flush()
-    elif tag == "tr" and (cells := _data_row(el)) is not None:
-        writer.row(cells)
-    elif tag and tag not in _DROP_TAGS:
-        is_block = tag in _BLOCK_TAGS
-        inner_bold = bold or _is_bold(el, tag)
-        if is_block:
-            writer.flush()
-        if tag in _HEADING_TAGS:
-            writer.mark_heading()
-        writer.add(el.text, inner_bold)
-        for child in el:
-            _walk(child, writer, inner_bold)
-        if is_block:
-            writer.flush()
-    writer.add(el.tail, bold)
 
 
 def _metadata_tables_in(body: etree._Element) -> list[etree._Element]:
@@ -403,7 +408,7 @@ def _labelled_fields(root: etree._Element, body: etree._Element) -> dict[str, st
             if _is_label(text) and i + 1 < len(texts) and not _is_label(texts[i + 1]):
                 put(text, texts[i + 1])
             elif (match := _LABEL_VALUE_RE.match(text)) and match.group(2):
-                put(match.group(1), _NEXT_LABEL_RE.split(match.group(2))[0])
+                put(match.group(1), _before_next_label(match.group(2)))
     for dt_el in root.iter("dt"):
         dd = dt_el.getnext()
         if dt_el not in body_nodes and dd is not None and _tag(dd) == "dd":
@@ -426,6 +431,12 @@ def _labelled_fields(root: etree._Element, body: etree._Element) -> dict[str, st
                 if sibling is not None and sibling not in body_nodes:
                     put(part, text_of(sibling))
     return found
+
+
+def _before_next_label(text: str) -> str:
+    """`_NEXT_LABEL_RE.split(text)[0]` without splitting the rest of a long cell."""
+    match = _NEXT_LABEL_RE.search(text)
+    return text[: match.start()] if match else text
 
 
 def _meta_tags(root: etree._Element) -> dict[str, str]:
@@ -465,7 +476,7 @@ def html_page(html: str) -> Page:
     links = [len(clean_space(text_of(a))) for a in body.iter("a")]
     link_share = sum(links) / body_chars if len(links) >= _LISTING_MIN_LINKS else 0.0
     writer = _BlockWriter()
-    _walk(body, writer, bold=False)
+    writer.walk(body, bold=False)
     writer.flush()
     return Page(_without_page_furniture(writer.blocks, fields), fields, meta, hints, link_share)
 
