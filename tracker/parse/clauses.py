@@ -24,6 +24,7 @@ heading included, paragraphs joined by newlines.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -117,8 +118,11 @@ class Marker:
     rest: str
 
 
+@functools.lru_cache(maxsize=4096)
 def match_marker(text: str) -> Marker | None:
-    """The numbering a block starts with, if any (sequence not checked here)."""
+    """The numbering a block starts with, if any (sequence not checked here).
+
+    Cached: the layout pass and the clause builder ask about the same lines several times."""
     markers = _MARKERS_BY_FIRST_CHAR.get(text[:1], ())
     for kind, regex in markers:
         match = regex.match(text)

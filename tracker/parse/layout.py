@@ -53,6 +53,7 @@ _COLLECTION_RE = re.compile(r"汇编|选编|文件集")  # the heading of a comp
 _MASTHEAD_RE = re.compile(r"^[\u4e00-\u9fff、\s]{2,40}文件$")
 _MAX_TITLE_LINES = 5
 _DATE_RE = re.compile(DATE)
+_PUNCTUATION_RE = re.compile("[。，,；;]")
 _ORGAN_SPLIT_RE = re.compile(r"[\s、]+")
 _TITLE_WRAP_RE = re.compile(r"(?<=[\u4e00-\u9fff“”《》（）])\s+(?=[\u4e00-\u9fff“”《》（）])")
 _SPACE_OR_PAREN_RE = re.compile(r"[（()）\s]")
@@ -182,7 +183,7 @@ class _Paragraph:
         self.length += len(text)
         self.open_parens += text.count("（") + text.count("(") - text.count("）") - text.count(")")
         if not self.has_punctuation:
-            self.has_punctuation = any(c in text for c in "。，,；;")
+            self.has_punctuation = _PUNCTUATION_RE.search(text) is not None
 
     def block(self) -> Block:
         if len(self.pieces) == 1:

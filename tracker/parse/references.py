@@ -297,9 +297,13 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
         if list_evidence and not _is_list_item(paragraph):
             list_evidence = None
         paragraph_refs = 0
-        history_note = _HISTORY_NOTE_RE.match(paragraph.strip())
-        for _, sentence in _sentences(paragraph):
+        # A document is named by 《title》 or by a 文号 (…号): most paragraphs name none.
+        named = "《" in paragraph or "号" in paragraph
+        history_note = named and _HISTORY_NOTE_RE.match(paragraph.strip())
+        for _, sentence in _sentences(paragraph) if named else ():
             refs = _references(sentence) if "《" in sentence or "号" in sentence else []
+            if not refs:
+                continue
             paragraph_refs += len(refs)
             evidence = sentence.strip()
             if history_note:
@@ -334,7 +338,7 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
 
 def _is_list_intro(paragraph: str) -> bool:
     """`下列文件同时废止：` — the paragraphs after it list repealed documents."""
-    if not any(verb in paragraph for verb in _LIST_INTRO_VERBS) or ("：" not in paragraph and ":" not in paragraph):
+    if ("：" not in paragraph and ":" not in paragraph) or not any(verb in paragraph for verb in _LIST_INTRO_VERBS):
         return False
     return bool(_LIST_INTRO_RE.search(_mask_titles(paragraph)))
 
