@@ -3,6 +3,10 @@
 Rows are written with executemany in large batches (not through save_version): the point
 is to measure reads at scale, and a 10,000-document store must be ready in seconds. Clause
 texts are sentences of the real seed documents recombined, so terms keep real frequencies.
+The search index alone is written through `storage.search.index_documents`, a crawler's
+batch of documents per transaction: that keeps SQLite's FTS5 table in step with
+search_entry and leaves its segments as merged as a crawled store's, which search speed
+depends on.
 """
 
 from __future__ import annotations
@@ -14,15 +18,17 @@ import re
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
-from storage.search import entry_rows
-from storage.tables import Clause, Document, SearchEntry, Version
+from storage.search import SearchItem, index_documents
+from storage.tables import Clause, Document, Version
 from tracker.parse import parse_document
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 SEEDS = FIXTURES / "seeds"
 GOVCN = FIXTURES / "govcn"
 BATCH = 5000
+SEARCH_BATCH = 50  # documents per transaction, as the crawler indexes them
 ISSUERS = ["杭州市人民政府办公厅", "浙江省人民政府", "上海市闵行区人民政府", "国务院办公厅", "杭州市经济和信息化局"]
 CODES = ["杭政办函", "杭政", "浙政办发", "闵府发", "国办发", "杭经信"]
 
@@ -49,7 +55,8 @@ def populate(engine: sa.Engine, documents: int, versions: int = 3, clauses: int 
     rng = random.Random(seed)
     sentences = seed_sentences()
     now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-    doc_rows, version_rows, clause_rows, search_rows = [], [], [], []
+    doc_rows, version_rows, clause_rows = [], [], []
+    search_items: list[SearchItem] = []
     version_id = clause_id = 0
     for d in range(1, documents + 1):
         number = doc_number(d)
@@ -105,20 +112,22 @@ def populate(engine: sa.Engine, documents: int, versions: int = 3, clauses: int 
                 )
                 current.append((clause_id, path, text))
             if v == versions:
-                search_rows.extend(entry_rows(d, f"{title} {number}", current))
+                search_items.append((d, f"{title} {number}", current, False))
     with engine.begin() as connection:
-        tables = ((Document, doc_rows), (Version, version_rows), (Clause, clause_rows), (SearchEntry, search_rows))
-        for table, rows in tables:
+        for table, rows in ((Document, doc_rows), (Version, version_rows), (Clause, clause_rows)):
             for start in range(0, len(rows), BATCH):
                 connection.execute(sa.insert(table), rows[start : start + BATCH])
         if engine.dialect.name == "postgresql":
-            for table in ("document", "version", "clause", "search_entry"):
+            for table in ("document", "version", "clause"):
                 connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
                 )
-            connection.exec_driver_sql("ANALYZE")
-        else:
-            connection.exec_driver_sql("ANALYZE")
+    with Session(engine) as session:
+        for start in range(0, len(search_items), SEARCH_BATCH):
+            index_documents(session, search_items[start : start + SEARCH_BATCH])
+            session.commit()
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
 
 
 def scratch_postgres_url(admin_url: str, name: str) -> str:
