@@ -472,9 +472,8 @@ def html_page(html: str) -> Page:
     body = _find_body(root)
     fields = _labelled_fields(root, body)
     _drop_noise(body)
-    body_chars = _text_len(body) or 1
     links = [len(clean_space(text_of(a))) for a in body.iter("a")]
-    link_share = sum(links) / body_chars if len(links) >= _LISTING_MIN_LINKS else 0.0
+    link_share = sum(links) / (_text_len(body) or 1) if len(links) >= _LISTING_MIN_LINKS else 0.0
     writer = _BlockWriter()
     writer.walk(body, bold=False)
     writer.flush()

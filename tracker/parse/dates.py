@@ -241,7 +241,7 @@ def validity_from_text(
                 value = parse_any_date(m.group("b"))
                 if value and (regex is _RUN_UNTIL_RE or _is_own_subject(sentence, m.start())):
                     expires.append((score, pos + m.start(), value))
-        if score >= 3:  # only the document speaking of itself, naming no other document
+        if score >= 3 and _ENDS_OTHER_RE.search(sentence):  # only the document speaking of itself, naming no other document
             for m in _SELF_END_RE.finditer(sentence):
                 value = parse_date(m.group("d"))
                 if value and _is_own_subject(sentence, m.start()):

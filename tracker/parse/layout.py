@@ -23,6 +23,11 @@ from tracker.parse.dates import DATE, is_date_only, parse_date
 from tracker.parse.references import DOC_NUMBER_RE, find_doc_numbers
 
 _TERMINAL = "。；;！!？?：:，,"
+_TERMINAL_ENDINGS = tuple(_TERMINAL)
+#: A paragraph ending in one of these (with its parentheses closed) is complete.
+_CLOSED_ENDINGS = tuple("。；;！!？?：:）)」』”\"")
+#: Every date form ends in 日 or a digit: lines ending otherwise cannot end in a signature date.
+_DATE_LAST_CHARS = frozenset("日0123456789０１２３４５６７８９")
 _NUMBER_LABEL_RE = re.compile(r"^(?:文号|发文字号|文件编号|发文号)\s*[：:]\s*")
 _DECREE_NUMBER_RE = re.compile(r"^[（(]?\s*第\s*[0-9０-９]{1,5}\s*号\s*[）)]?$")
 _DECREE_TITLE_RE = re.compile(r"令$")
@@ -109,7 +114,7 @@ def standalone_number(text: str) -> str | None:
 
 def is_title_like(block: Block) -> bool:
     text = block.text
-    if len(text) > 80 or text.endswith(tuple(_TERMINAL)) or "。" in text:
+    if len(text) > 80 or text.endswith(_TERMINAL_ENDINGS) or "。" in text:
         return False
     if text.startswith(("（", "(")) and text.endswith(("）", ")")) and not _SHORT_PAREN_RE.match(text):
         return False
@@ -202,7 +207,7 @@ def _continues(previous: _Paragraph, block: Block) -> bool:
         whole = previous.block()
         if is_title_like(whole) and (b.startswith(("（", "(")) or _TITLE_END_RE.search(whole.text)):
             return False
-    if previous.pieces[-1].endswith(tuple("。；;！!？?：:）)」』”\"")) and previous.open_parens <= 0:
+    if previous.pieces[-1].endswith(_CLOSED_ENDINGS) and previous.open_parens <= 0:
         return False
     if match_marker(head.text) and (previous.length < 25 or not previous.has_punctuation):
         return False
@@ -237,7 +242,7 @@ def _signature_at(blocks: list[Block], i: int) -> tuple[int, Signature] | None:
         while j > 0 and i - j < 3 and _is_organ_line(blocks[j - 1].text):
             j -= 1
         return j, Signature([b.text for b in blocks[j:i]], text)
-    match = _ISSUER_DATE_RE.match(text)
+    match = _ISSUER_DATE_RE.match(text) if text.rstrip("\n")[-1:] in _DATE_LAST_CHARS else None
     if match and _is_organ_line(match.group("issuer").strip()):
         return i, Signature([match.group("issuer").strip()], match.group("date"))
     return None
