@@ -260,13 +260,16 @@ def _names_noise(id_and_class: str) -> bool:
 def _drop_noise(body: etree._Element) -> None:
     doomed = []
     for el in body.iterdescendants():
-        tag = _tag(el)
-        if not tag:
+        tag = el.tag
+        if not isinstance(tag, str):
             if isinstance(el, etree._Comment):
                 doomed.append(el)
             continue
+        if tag in _DROP_TAGS:
+            doomed.append(el)
+            continue
         style = el.get("style")
-        if tag in _DROP_TAGS or (style and _hides(style)):
+        if style and _hides(style):
             doomed.append(el)
             continue
         el_id, el_class = el.get("id"), el.get("class")
@@ -358,7 +361,7 @@ def _is_bold(el: etree._Element, tag: str) -> bool:
 
 
 def _has_block_children(el: etree._Element) -> bool:
-    return any(_tag(d) in _BLOCK_TAGS or _tag(d) == "br" for d in el.iterdescendants())
+    return next(el.iterdescendants(*_BLOCK_TAGS, "br"), None) is not None
 
 
 def _data_row(row: etree._Element) -> list[str] | None:
