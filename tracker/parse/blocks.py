@@ -16,6 +16,7 @@ density: the element whose paragraphs carry the most non-link text. lxml is used
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -279,6 +280,9 @@ def _drop_noise(body: etree._Element) -> None:
         _drop(el)
 
 
+_SECOND = operator.itemgetter(1)  # a run's bold flag
+
+
 class _BlockWriter:
     """Walks the body, accumulating inline text runs, and emits a Block at every block boundary."""
 
@@ -328,7 +332,7 @@ class _BlockWriter:
 
     def _bold_runs(self) -> tuple[str, ...]:
         """Maximal runs of bold text, whitespace between bold pieces not breaking a run."""
-        if not any(bold for _, bold in self._runs):
+        if not any(map(_SECOND, self._runs)):
             return ()
         bolds: list[str] = []
         current = ""

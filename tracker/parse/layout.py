@@ -162,7 +162,7 @@ def header_starts(blocks: list[Block]) -> list[int]:
     return starts
 
 
-@dataclass
+@dataclass(slots=True)
 class _Paragraph:
     """A paragraph being re-assembled from blocks (kept in pieces: joining is linear)."""
 
