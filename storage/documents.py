@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.events import record_event
-from storage.search import index_document
+from storage.search import grams_of, index_document
 from storage.tables import Clause as ClauseRow
 from storage.tables import Document, Event, Relation, Version
 from tracker.diff import diff_documents
@@ -56,13 +56,15 @@ class PreparedDocument:
     This is the pure, CPU-bound share of a save (hashing, compressing the fetched body), so
     the crawler does it in its parser processes and leaves the database thread only the
     writing. `compressed_raw` is the page's body as `compress_raw` made it; a compilation
-    page's documents share it.
+    page's documents share it. `search_grams` are what the search index stores for the
+    title and each clause (`storage.search.grams_of`).
     """
 
     document: PolicyDocument
     content_hash: str
     compressed_raw: bytes
     clause_hashes: tuple[str, ...]
+    search_grams: tuple[str, ...]
 
 
 def prepare_document(doc: PolicyDocument, raw: bytes, *, compressed_raw: bytes | None = None) -> PreparedDocument:
@@ -71,6 +73,7 @@ def prepare_document(doc: PolicyDocument, raw: bytes, *, compressed_raw: bytes |
         content_hash=content_hash(doc),
         compressed_raw=compress_raw(raw) if compressed_raw is None else compressed_raw,
         clause_hashes=tuple(hashlib.sha256(clause.text.encode("utf-8")).hexdigest() for clause in doc.clauses),
+        search_grams=tuple(grams_of(text) for text in (_search_title(doc), *(clause.text for clause in doc.clauses))),
     )
 
 
@@ -226,6 +229,7 @@ def save_prepared(
         _search_title(doc),
         ((i, c.path, c.text) for i, c in zip(clause_ids, doc.clauses)),
         replace=previous is not None,
+        grams=prepared.search_grams,
     )
 
     events = _record_save_events(session, document, version, diff, fetched_at, source_id)

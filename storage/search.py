@@ -17,11 +17,12 @@ from __future__ import annotations
 import operator
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlmodel import Session
 
 from storage.tables import SearchEntry
@@ -91,12 +92,30 @@ def bigrams(text: str) -> list[str]:
     return list(map(operator.add, chars, chars[1:]))  # pairs without a slice per index: 40% faster
 
 
-def entry_rows(document_id: int, title: str, clauses: Iterable[tuple[int | None, str, str]]) -> list[dict[str, Any]]:
-    """The search_entry rows of one document: its title, then (clause_id, path, text) per clause."""
+def grams_of(text: str) -> str:
+    """What search_entry.grams holds for a text: its bigrams separated by spaces."""
+    return " ".join(bigrams(text))
+
+
+def entry_rows(
+    document_id: int,
+    title: str,
+    clauses: Iterable[tuple[int | None, str, str]],
+    grams: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The search_entry rows of one document: its title, then (clause_id, path, text) per clause.
+
+    `grams` are the texts' `grams_of`, title first, when worked out beforehand (the crawler
+    does it in its parser processes); otherwise they are computed here.
+    """
     texts = [(None, None, title), *clauses]
+    if grams is None:
+        grams = [grams_of(text) for _, _, text in texts]
+    elif len(grams) != len(texts):
+        raise ValueError(f"{len(grams)} precomputed grams for {len(texts)} texts")
     return [
-        {"document_id": document_id, "clause_id": clause_id, "path": path, "text": text, "grams": " ".join(bigrams(text))}
-        for clause_id, path, text in texts
+        {"document_id": document_id, "clause_id": clause_id, "path": path, "text": text, "grams": text_grams}
+        for (clause_id, path, text), text_grams in zip(texts, grams)
     ]
 
 
@@ -104,18 +123,29 @@ def entry_rows(document_id: int, title: str, clauses: Iterable[tuple[int | None,
 _TABLE = SearchEntry.__table__  # type: ignore[attr-defined]  # Core: the ORM bulk path costs more than the rows
 _DELETE_ENTRIES = sa.delete(_TABLE).where(_TABLE.c.document_id == sa.bindparam("document_id"))
 _INSERT_ENTRIES = sa.insert(_TABLE)
-# SQLite returns a multi-row INSERT's rows in no set order, and asking SQLAlchemy for them in
-# parameter order makes it insert row by row; the FTS rows only need each id with its grams.
-_INSERT_ENTRIES_RETURNING = sa.insert(_TABLE).returning(_TABLE.c.id, _TABLE.c.grams)
+_INSERT_ENTRIES_RETURNING = sa.insert(_TABLE).returning(_TABLE.c.id)
 # search_fts is an external-content FTS5 table: it must be told exactly the (rowid, grams)
 # it indexed to forget them, so they are read back from search_entry before those rows go.
 _FTS_FORGET = (
     "INSERT INTO search_fts(search_fts, rowid, grams) "
     "SELECT 'delete', id, grams FROM search_entry WHERE document_id = ?"
 )
-_FTS_ADD = "INSERT INTO search_fts(rowid, grams) VALUES (?, ?)"
+# New entries reach the FTS5 index once per transaction, just before it commits (see
+# `_index_new_entries`). FTS5 keeps added rows in memory until the transaction ends, unless
+# another table is written meanwhile, which makes it write them out as a segment of their
+# own; saving a document writes other tables after its search rows, so adding them as they
+# came made one segment per document, and a crawler's batch of 50 documents 50 of them.
+# The rows are chosen by what the index lacks (FTS5's documented `_docsize` shadow table has
+# one row per indexed rowid), from the lowest id this transaction inserted: rows removed by a
+# rolled-back savepoint are simply not found, and none is ever added twice.
+_LOWEST_NEW_ID = "search_fts_lowest_new_id"
+_FTS_ADD_NEW = (
+    "INSERT INTO search_fts(rowid, grams) SELECT e.id, e.grams FROM search_entry e WHERE e.id >= ? "
+    "AND NOT EXISTS (SELECT 1 FROM search_fts_docsize d WHERE d.id = e.id)"
+)
 
 SearchItem = tuple[int, str, Iterable[tuple[int | None, str, str]], bool]
+"""(document_id, title, clauses as (clause_id, path, text), replace)."""
 
 
 def index_document(
@@ -125,15 +155,19 @@ def index_document(
     clauses: Iterable[tuple[int | None, str, str]],
     *,
     replace: bool = True,
+    grams: Sequence[str] | None = None,
 ) -> None:
     """Make these the document's searchable texts (its current version).
 
-    `replace=False` skips removing earlier entries, for a document never indexed before.
+    `replace=False` skips removing earlier entries, for a document never indexed before;
+    `grams` are the texts' precomputed `grams_of` (see `entry_rows`).
     """
-    index_documents(session, [(document_id, title, clauses, replace)])
+    index_documents(session, [(document_id, title, clauses, replace)], grams=[grams])
 
 
-def index_documents(session: Session, items: Iterable[SearchItem]) -> None:
+def index_documents(
+    session: Session, items: Iterable[SearchItem], *, grams: Sequence[Sequence[str] | None] | None = None
+) -> None:
     """`index_document` for each (document_id, title, clauses, replace), in a few statements.
 
     The result is the one of indexing the items one after the other, but a whole batch
@@ -141,24 +175,41 @@ def index_documents(session: Session, items: Iterable[SearchItem]) -> None:
     per DELETE. On SQLite the FTS5 index is kept in step here (there are no triggers since
     migration 0007); on PostgreSQL the generated column `grams_tsv` follows by itself.
     """
-    replaced, rows = _batch(items)
+    replaced, rows = _batch(items, grams)
     session.flush()
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
     if replaced:
         if sqlite:
+            # The index must hold exactly what it is told to forget. The lowest new id stays: a
+            # savepoint rolled back later undoes this indexing along with the rest.
+            _index_new_entries(session, session.info.get(_LOWEST_NEW_ID))
             connection.exec_driver_sql(_FTS_FORGET, [(document_id,) for document_id in replaced])
         connection.execute(_DELETE_ENTRIES, [{"document_id": document_id} for document_id in replaced])
     if not rows:
         return
     if sqlite:
-        added = connection.execute(_INSERT_ENTRIES_RETURNING, rows).all()
-        connection.exec_driver_sql(_FTS_ADD, [tuple(row) for row in added])
+        lowest = min(connection.execute(_INSERT_ENTRIES_RETURNING, rows).scalars())
+        session.info[_LOWEST_NEW_ID] = min(lowest, session.info.get(_LOWEST_NEW_ID, lowest))
     else:
         connection.execute(_INSERT_ENTRIES, rows)
 
 
-def _batch(items: Iterable[SearchItem]) -> tuple[list[int], list[dict[str, Any]]]:
+def _index_new_entries(session: orm.Session, lowest: int | None) -> None:
+    """Add the search entries from id `lowest` on that SQLite's FTS5 index lacks (see `_FTS_ADD_NEW`)."""
+    if lowest is not None:
+        session.connection().exec_driver_sql(_FTS_ADD_NEW, (lowest,))
+
+
+@sa.event.listens_for(orm.Session, "before_commit")
+def _index_before_commit(session: orm.Session) -> None:
+    if not session.in_nested_transaction():
+        _index_new_entries(session, session.info.pop(_LOWEST_NEW_ID, None))
+
+
+def _batch(
+    items: Iterable[SearchItem], grams: Sequence[Sequence[str] | None] | None
+) -> tuple[list[int], list[dict[str, Any]]]:
     """The documents whose stored entries go, and the rows to insert, in item order.
 
     A replacing item also supersedes the rows of its document listed earlier in the batch,
@@ -167,13 +218,13 @@ def _batch(items: Iterable[SearchItem]) -> tuple[list[int], list[dict[str, Any]]
     replaced: dict[int, None] = {}  # an ordered set
     entries: list[tuple[int, list[dict[str, Any]]]] = []
     seen: set[int] = set()
-    for document_id, title, clauses, replace in items:
+    for index, (document_id, title, clauses, replace) in enumerate(items):
         if replace:
             replaced[document_id] = None
             if document_id in seen:
                 entries = [entry for entry in entries if entry[0] != document_id]
         seen.add(document_id)
-        entries.append((document_id, entry_rows(document_id, title, clauses)))
+        entries.append((document_id, entry_rows(document_id, title, clauses, grams[index] if grams else None)))
     return list(replaced), [row for _, rows in entries for row in rows]
 
 
