@@ -5,13 +5,14 @@ Revises: 0006
 Create Date: 2026-11-22
 
 SQLite only. The three triggers of 0001 copied every search_entry row into the FTS5 table
-one statement at a time, and FTS5 merged its segments every 4 commits (automerge=4): with a
-commit per document that was most of the cost of saving one (5.8 ms of a gov.cn-sized
-document's indexing). `storage.search.index_documents` now writes the FTS rows itself, in
-one executemany per batch, and segments are merged once 16 of a level pile up. The index
-already matches search_entry, so no data moves. From this revision on, search_entry must
-only be written through `storage.search` (or followed by the FTS5 'rebuild' command).
-PostgreSQL keeps its generated tsvector column and is untouched.
+one statement at a time, and FTS5 merged its segments once 4 of a level piled up
+(automerge=4). `storage.search.index_documents` now writes the FTS rows itself, in one
+executemany per batch, and merges wait for 16 segments. Indexing a gov.cn-sized document
+(24 entries, a commit each) took 5.3 ms of CPU through the triggers and takes 3.6 ms so,
+2.1 ms in batches of 50 documents; search over 10,000 documents stays within 10% (the index
+has a few more segments). The index already matches search_entry, so no data moves.
+From this revision on, search_entry must only be written through `storage.search` (or be
+followed by the FTS5 'rebuild' command). PostgreSQL keeps its generated tsvector column.
 """
 
 from __future__ import annotations
