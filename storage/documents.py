@@ -19,7 +19,6 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.events import record_event
 from storage.search import grams_of, index_document
@@ -221,7 +220,7 @@ def save_prepared(
     assert version.id is not None
     clause_ids = _insert_clauses(session, version.id, doc.clauses, prepared.clause_hashes)
 
-    _sync_relations(session, document, doc)
+    _sync_relations(session, document, doc, first_version=previous is None)
     _resolve_incoming(session, document)
     index_document(
         session,
@@ -318,8 +317,9 @@ def _claim_placeholder(session: Session, doc: PolicyDocument) -> Document | None
     norm, titles = doc.doc_number_normalized, _titles(doc)
     if norm is None and not titles:
         return None
-    query = _placeholder_query(_NumberUse.of(norm), bool(titles))
-    return session.exec(query, params={"norm": norm, "titles": titles}).first()
+    query = _placeholder_query(_NumberUse.of(norm), len(titles))
+    placeholder_id = session.connection().execute(query, {"norm": norm, **_title_params(titles)}).scalar()
+    return session.get(Document, placeholder_id) if placeholder_id is not None else None
 
 
 def _find_target(session: Session, ref: DocRef, exclude_id: int) -> int | None:
@@ -327,21 +327,30 @@ def _find_target(session: Session, ref: DocRef, exclude_id: int) -> int | None:
     norm, titles = ref.doc_number_normalized, [ref.title] if ref.title else []
     if norm is None and not titles:
         return None
-    query = _target_query(_NumberUse.of(norm), bool(titles))
-    return session.exec(query, params={"norm": norm, "titles": titles, "exclude_id": exclude_id}).first()
+    query = _target_query(_NumberUse.of(norm), len(titles))
+    params = {"norm": norm, "exclude_id": exclude_id, **_title_params(titles)}
+    return session.connection().execute(query, params).scalar()
+
+
+# The lookups run as Core statements on the session's connection: the ORM's query machinery
+# (and the SQL re-rendered per call for an expanding IN) cost several times the query itself.
+# A document has at most two titles (title, enclosed title), so each count gets its own
+# statement with plain parameters.
+def _title_params(titles: Sequence[str]) -> dict[str, str]:
+    return {f"title_{index}": title for index, title in enumerate(titles)}
 
 
 @functools.cache
-def _placeholder_query(number: _NumberUse, has_titles: bool) -> SelectOfScalar[Document]:
-    condition, preference = _by_number_then_title(number, has_titles)
-    query = select(Document).where(col(Document.is_placeholder).is_(True), condition)
+def _placeholder_query(number: _NumberUse, title_count: int) -> sa.Select[tuple[int]]:
+    condition, preference = _by_number_then_title(number, title_count)
+    query = sa.select(Document.id).where(col(Document.is_placeholder).is_(True), condition)
     return query.order_by(preference, col(Document.id)).limit(1)
 
 
 @functools.cache
-def _target_query(number: _NumberUse, has_titles: bool) -> SelectOfScalar[int | None]:
-    condition, preference = _by_number_then_title(number, has_titles)
-    query = select(Document.id).where(Document.id != sa.bindparam("exclude_id"), condition)
+def _target_query(number: _NumberUse, title_count: int) -> sa.Select[tuple[int]]:
+    condition, preference = _by_number_then_title(number, title_count)
+    query = sa.select(Document.id).where(Document.id != sa.bindparam("exclude_id"), condition)
     return query.order_by(preference, col(Document.is_placeholder), col(Document.id)).limit(1)
 
 
@@ -358,14 +367,14 @@ class _NumberUse:
         return cls(match=bool(norm), check=norm is not None)
 
 
-def _by_number_then_title(number: _NumberUse, has_titles: bool) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
-    """One indexed condition for "same document number (`:norm`), or same title (`:titles`)
-    without a contradicting number", and an ordering that puts number matches first."""
+def _by_number_then_title(number: _NumberUse, title_count: int) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
+    """One indexed condition for "same document number (`:norm`), or same title (`:title_0`,
+    …) without a contradicting number", and an ordering that puts number matches first."""
     norm = sa.bindparam("norm", type_=sa.String)
     by_number = Document.doc_number_norm == norm if number.match else sa.false()
     candidates = [by_number]
-    if has_titles:
-        titles = sa.bindparam("titles", expanding=True, type_=sa.String)
+    if title_count:
+        titles = [sa.bindparam(f"title_{index}", type_=sa.String) for index in range(title_count)]
         candidates += [col(Document.title).in_(titles), col(Document.enclosed_title).in_(titles)]
     # A flat OR of indexed columns (so SQLite and PostgreSQL combine the indexes), then the
     # number check, which every number match passes anyway; written with coalesce so the
@@ -400,13 +409,20 @@ def _relation_key(kind: str, norm: str | None, title: str | None) -> tuple[str, 
     return (kind, norm, title)
 
 
-def _sync_relations(session: Session, document: Document, doc: PolicyDocument) -> None:
-    """Make the document's outgoing relations those of this version; keep rows that still hold."""
+def _sync_relations(session: Session, document: Document, doc: PolicyDocument, *, first_version: bool) -> None:
+    """Make the document's outgoing relations those of this version; keep rows that still hold.
+
+    New rows go in with one Core INSERT (most saves are first versions, which only add).
+    """
     assert document.id is not None
-    existing = {
-        _relation_key(r.kind, r.target_doc_number_norm, r.target_title): r
-        for r in session.exec(_RELATIONS_FROM, params={"document_id": document.id})
-    }
+    existing = (
+        {}
+        if first_version
+        else {
+            _relation_key(r.kind, r.target_doc_number_norm, r.target_title): r
+            for r in session.exec(_RELATIONS_FROM, params={"document_id": document.id})
+        }
+    )
     wanted: dict[tuple[str, str | None, str | None], DocRef] = {}
     for kind in RELATION_KINDS:
         for ref in getattr(doc, kind):
@@ -414,25 +430,41 @@ def _sync_relations(session: Session, document: Document, doc: PolicyDocument) -
     for key, relation in existing.items():
         if key not in wanted:
             session.delete(relation)
+    added = []
     for key, ref in wanted.items():
         relation = existing.get(key)
         if relation is None:
-            relation = Relation(
-                from_document_id=document.id,
-                kind=key[0],
-                target_doc_number=ref.doc_number,
-                target_doc_number_norm=ref.doc_number_normalized,
-                target_title=ref.title,
+            added.append(
+                {
+                    "from_document_id": document.id,
+                    "kind": key[0],
+                    "target_doc_number": ref.doc_number,
+                    "target_doc_number_norm": ref.doc_number_normalized,
+                    "target_title": ref.title,
+                    "evidence": ref.evidence,
+                    "target_document_id": _target_or_placeholder(session, document, key[0], ref),
+                }
             )
+            continue
         relation.evidence = ref.evidence
         if relation.target_document_id is None:
-            target_id = _find_target(session, ref, document.id)
-            if target_id is None and key[0] in PLACEHOLDER_KINDS:
-                placeholder = _placeholder_for(session, ref, document.last_seen)
-                target_id = placeholder.id if placeholder is not None else None
-            relation.target_document_id = target_id
+            relation.target_document_id = _target_or_placeholder(session, document, key[0], ref)
         session.add(relation)
     session.flush()
+    if added:
+        session.connection().execute(_INSERT_RELATIONS, added)
+
+
+_INSERT_RELATIONS = sa.insert(Relation.__table__)  # type: ignore[attr-defined]
+
+
+def _target_or_placeholder(session: Session, document: Document, kind: str, ref: DocRef) -> int | None:
+    assert document.id is not None
+    target_id = _find_target(session, ref, document.id)
+    if target_id is None and kind in PLACEHOLDER_KINDS:
+        placeholder = _placeholder_for(session, ref, document.last_seen)
+        target_id = placeholder.id if placeholder is not None else None
+    return target_id
 
 
 def _resolve_incoming(session: Session, document: Document) -> None:

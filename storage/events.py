@@ -9,6 +9,7 @@ Like every storage function this flushes but never commits.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,9 +41,19 @@ def record_event(
         "payload": payload or {},
         "occurred_at": occurred_at or utcnow(),
     }
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(Event).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Event)
-    return session.scalars(statement).first()
+    return session.scalars(_insert_event(session.get_bind().dialect.name), values).first()
+
+
+@functools.cache
+def _insert_event(dialect: str) -> sa.Insert:
+    """Built once per dialect: constructing and cache-keying it per call cost more than running it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = Event.__table__.c  # type: ignore[attr-defined]
+    parameters = {name: sa.bindparam(name, type_=columns[name].type) for name in _EVENT_VALUES}
+    return insert(Event).values(parameters).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Event)
+
+
+_EVENT_VALUES = ("kind", "dedupe_key", "document_id", "version_id", "source_id", "payload", "occurred_at")
 
 
 def list_events(
