@@ -307,7 +307,10 @@ class _BlockWriter:
             is_block = tag in _BLOCK_TAGS
             inner_bold = bold or _is_bold(el, tag)
             if is_block:
-                self.flush()
+                if runs:
+                    self.flush()
+                else:  # what flush does with nothing to write
+                    self._heading = False
                 if tag in _HEADING_TAGS:
                     self._heading = True
             text = el.text
@@ -316,7 +319,10 @@ class _BlockWriter:
             for child in el:
                 self.walk(child, inner_bold)
             if is_block:
-                self.flush()
+                if runs:
+                    self.flush()
+                else:
+                    self._heading = False
         tail = el.tail
         if tail and (runs or not tail.isspace()):
             runs.append((tail, bold))
@@ -500,19 +506,19 @@ def _without_page_furniture(blocks: list[Block], fields: dict[str, str]) -> list
     for index, block in enumerate(blocks):
         if _FURNITURE_LINE_RE.match(block.text) or _QR_PROMPT_RE.search(block.text):
             continue
-        dated_source = _DATE_SOURCE_RE.match(block.text)
-        if dated_source and index < 8 and not kept:
-            fields.setdefault("published_on", dated_source.group("date"))
-            continue
-        label = _INFO_LINE_RE.match(block.text)
-        if label and index < 8 and not kept:
-            for part in _LABEL_SPLIT_RE.split(block.text):
-                match = _LABEL_VALUE_RE.match(part)
-                key = LABELS.get(normalize_label(match.group(1))) if match else None
-                if key and key != "doc_number" and key not in fields and match.group(2).strip():
-                    fields[key] = clean_space(match.group(2))
-            if not _is_labelled(block.text, "doc_number"):
+        if index < 8 and not kept:  # info lines only lead the body
+            dated_source = _DATE_SOURCE_RE.match(block.text)
+            if dated_source:
+                fields.setdefault("published_on", dated_source.group("date"))
                 continue
+            if _INFO_LINE_RE.match(block.text):
+                for part in _LABEL_SPLIT_RE.split(block.text):
+                    match = _LABEL_VALUE_RE.match(part)
+                    key = LABELS.get(normalize_label(match.group(1))) if match else None
+                    if key and key != "doc_number" and key not in fields and match.group(2).strip():
+                        fields[key] = clean_space(match.group(2))
+                if not _is_labelled(block.text, "doc_number"):
+                    continue
         kept.append(block)
     return kept
 
