@@ -84,7 +84,7 @@ def content_hash(doc: PolicyDocument) -> str:
 
 
 def compress_raw(raw: bytes) -> bytes:
-    return zlib.compress(raw, 6)
+    return zlib.compress(raw, 3)  # level 6 costs twice the CPU for 8% less: the crawler compresses every page
 
 
 def version_raw(version: Version) -> bytes | None:

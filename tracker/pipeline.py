@@ -12,6 +12,7 @@ the documents are saved.
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import datetime as dt
 import functools
@@ -236,6 +237,7 @@ _GONE_STATUSES = (404, 410)
 _MAX_ERROR_DETAILS = 100
 _RUN_COUNTERS = ("pages", "documents", "new", "changed", "unchanged", "removed", "blocked", "errors")
 _MAX_BATCH = 50
+_PAGES_AHEAD = 1
 
 
 @dataclass
@@ -578,32 +580,46 @@ class _SourceCrawl:
             return check.id
 
     async def _walk(self) -> tuple[bool, dt.date | None, set[str]]:
-        """Walk the listing; returns (walked to the end, oldest listed date seen, URLs seen)."""
+        """Walk the listing; returns (walked to the end, oldest listed date seen, URLs seen).
+
+        The next listing page is read while the documents of the previous one are still being
+        fetched, parsed and saved, so the pipeline does not drain at every page; at most
+        `_PAGES_AHEAD` pages are in progress at once, which bounds the memory held.
+        """
         seen: set[str] = set()
         oldest: dt.date | None = None
-        async for page in self.source.pages():
-            self.result.pages += 1
-            refs = [ref for ref in page.refs if ref.url not in seen]
-            seen.update(ref.url for ref in refs)
-            dates = [ref.date for ref in refs if ref.date is not None]
-            if dates:
-                oldest = min([*dates, oldest] if oldest else dates)
-            fresh = await self.database.run(self._remember_listing_now, refs)
-            self._changed()
-            revisit = refs if self.source.revisit == "listed" else [ref for ref in refs if ref.url in fresh]
-            skipped = [ref.url for ref in refs if ref not in revisit]
-            if skipped:
-                await self.database.run(self._touch_unfetched_now, skipped)
-                self.result.documents += len(skipped)
-                self.result.unchanged += len(skipped)
-            known = await self.database.run(self._known_now, [ref.url for ref in revisit])
-            await asyncio.gather(*(self._process(ref.url, known.get(ref.url)) for ref in revisit))
-            await self._record_not_modified()
-            if page.last:
-                return True, oldest, seen
-            if not fresh and self.source.incremental:
-                break
-        return False, oldest, seen
+        in_progress: collections.deque[asyncio.Task[None]] = collections.deque()
+        try:
+            async for page in self.source.pages():
+                self.result.pages += 1
+                refs = [ref for ref in page.refs if ref.url not in seen]
+                seen.update(ref.url for ref in refs)
+                dates = [ref.date for ref in refs if ref.date is not None]
+                if dates:
+                    oldest = min([*dates, oldest] if oldest else dates)
+                fresh = await self.database.run(self._remember_listing_now, refs)
+                self._changed()
+                revisit = refs if self.source.revisit == "listed" else [ref for ref in refs if ref.url in fresh]
+                skipped = [ref.url for ref in refs if ref not in revisit]
+                if skipped:
+                    await self.database.run(self._touch_unfetched_now, skipped)
+                    self.result.documents += len(skipped)
+                    self.result.unchanged += len(skipped)
+                known = await self.database.run(self._known_now, [ref.url for ref in revisit])
+                in_progress.append(asyncio.create_task(self._process_all([(ref.url, known.get(ref.url)) for ref in revisit])))
+                while len(in_progress) > _PAGES_AHEAD:
+                    await in_progress.popleft()
+                if page.last:
+                    return True, oldest, seen
+                if not fresh and self.source.incremental:
+                    break
+            return False, oldest, seen
+        finally:
+            await asyncio.gather(*in_progress)
+
+    async def _process_all(self, items: list[tuple[str, _Known | None]], *, unlisted: bool = False) -> None:
+        await asyncio.gather(*(self._process(url, known, unlisted=unlisted) for url, known in items))
+        await self._record_not_modified()
 
     def _remember_listing_now(self, refs: list[DocumentRef]) -> set[str]:
         """Record the listing entries; return the URLs that are new or changed since last time.
@@ -748,8 +764,7 @@ class _SourceCrawl:
         """Fetch again the documents the walk should have listed but did not."""
         candidates = await self.database.run(self._unlisted_now, complete, oldest, seen)
         known = await self.database.run(self._known_now, candidates)
-        await asyncio.gather(*(self._process(url, known.get(url), unlisted=True) for url in candidates))
-        await self._record_not_modified()
+        await self._process_all([(url, known.get(url)) for url in candidates], unlisted=True)
 
     def _unlisted_now(self, complete: bool, oldest: dt.date | None, seen: set[str]) -> list[str]:
         with Session(self.engine) as session:
