@@ -37,10 +37,11 @@ def engine(tmp_path: Path) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-def settings_for(site: SampleSite, removal_after_runs: int = 1) -> Settings:
-    return settings_from_dict(
-        {"tracker": {"removal_after_runs": removal_after_runs}, "source": site.source_tables(delay=0.01)}
-    )
+def settings_for(site: SampleSite, removal_after_runs: int = 1, parse_workers: int | None = None) -> Settings:
+    tracker: dict[str, object] = {"removal_after_runs": removal_after_runs}
+    if parse_workers is not None:
+        tracker["parse_workers"] = parse_workers
+    return settings_from_dict({"tracker": tracker, "source": site.source_tables(delay=0.01)})
 
 
 def by_source(runs: list[SourceRun]) -> dict[str, SourceRun]:
@@ -64,8 +65,11 @@ def article_statuses(site: SampleSite) -> Counter[int]:
     )
 
 
-def test_first_crawl_stores_every_document_with_gbk_text_intact(site: SampleSite, engine: sa.Engine) -> None:
-    runs = by_source(crawl(engine, settings_for(site), policy=POLICY))
+@pytest.mark.parametrize("parse_workers", [0, 1], ids=["parse-in-crawler", "parse-in-worker"])
+def test_first_crawl_stores_every_document_with_gbk_text_intact(
+    site: SampleSite, engine: sa.Engine, parse_workers: int
+) -> None:
+    runs = by_source(crawl(engine, settings_for(site, parse_workers=parse_workers), policy=POLICY))
 
     assert {name: (run.outcome, run.new, run.errors) for name, run in runs.items()} == {
         "sample-hz": ("ok", 5, 0),

@@ -396,8 +396,11 @@ class _Parser:
     async def prepare(self, body: bytes, *, url: str, content_type: str | None) -> list[PreparedDocument]:
         if self.processes == 0:
             return prepare_page(body, url=url, content_type=content_type)
+        return await self.run(functools.partial(prepare_page, body, url=url, content_type=content_type))
+
+    async def run(self, job: Callable[[], _T]) -> _T:
+        """Run a picklable job in the pool; a worker that died is a ParseError for this job."""
         pool = self._pool()
-        job = functools.partial(prepare_page, body, url=url, content_type=content_type)
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, job)
         except BrokenProcessPool as exc:

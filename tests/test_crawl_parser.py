@@ -1,0 +1,61 @@
+"""The crawler's parser processes: what crosses the process boundary, and a worker that dies."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED_FIXTURES
+from tracker.config import ConfigError, settings_from_dict
+from tracker.model import NotADocumentError, PageKind, ParseError
+from tracker.pipeline import _Parser, prepare_page
+
+
+def test_a_not_a_document_error_survives_the_trip_from_a_worker() -> None:
+    error = NotADocumentError(PageKind.CHALLENGE, "瑞数 challenge script")
+
+    back = pickle.loads(pickle.dumps(error))
+
+    assert (type(back), back.kind, back.reason, str(back)) == (NotADocumentError, error.kind, error.reason, str(error))
+
+
+def test_a_worker_that_dies_fails_its_page_and_the_next_page_gets_a_new_worker() -> None:
+    body = next(Path(SHARED_FIXTURES, "seeds").glob("000_*.txt")).read_bytes()
+    parser = _Parser(1)
+
+    async def both() -> tuple[BaseException | None, list[str]]:
+        try:
+            await parser.run(exit_the_worker)
+        except ParseError as exc:
+            died: BaseException | None = exc
+        else:
+            died = None
+        prepared = await parser.prepare(body, url="https://a/1", content_type="text/plain")
+        return died, [item.document.title for item in prepared]
+
+    died, titles = asyncio.run(both())
+
+    assert isinstance(died, ParseError) and str(died) == "the parser process stopped while parsing this page"
+    assert titles == [doc.document.title for doc in prepare_page(body, url="https://a/1", content_type="text/plain")]
+
+
+def exit_the_worker() -> None:
+    """A module-level job (picklable) that kills the worker process running it."""
+    os._exit(1)
+
+
+@pytest.mark.parametrize("value", [-1, 65, 1.5, True, "two"])
+def test_parse_workers_must_be_a_whole_number_from_0_to_64(value: object) -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings_from_dict({"tracker": {"parse_workers": value}})
+
+    assert str(raised.value) == f"config: tracker.parse_workers: must be a whole number from 0 to 64, got {value!r}"
+
+
+def test_parse_workers_default_leaves_a_core_to_the_crawler() -> None:
+    assert settings_from_dict({}).tracker.parser_processes == min(4, (os.cpu_count() or 1) - 1)
+    assert settings_from_dict({"tracker": {"parse_workers": 0}}).tracker.parser_processes == 0
