@@ -34,7 +34,7 @@ from tracker.pipeline import store_fetched  # noqa: E402
 
 DOCUMENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
 LOOKUPS = 100
-INGESTS = 150
+INGESTS = 400
 PG_ADMIN = "postgresql+psycopg://root@127.0.0.1:5432/test"
 
 
@@ -96,6 +96,9 @@ def measure(url: str, label: str) -> None:
     engine = open_database(url)
     start = time.perf_counter()
     populate(engine, DOCUMENTS)
+    if engine.dialect.name == "sqlite":  # the bulk load's WAL is the bulk load's cost, not the ingest's
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     print(f"{label}: generated {DOCUMENTS} documents × 3 versions in {time.perf_counter() - start:.1f} s")
     rng = random.Random(3)
     # 文号 as people type them: square brackets and a space before 号
