@@ -93,3 +93,11 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
     engine = open_database(db_url)
     yield engine
     engine.dispose()
+
+
+def assert_search_index_consistent(engine: sa.Engine) -> None:
+    """On SQLite, FTS5 compares its index with search_entry (rank 1) and raises on any
+    difference; PostgreSQL's index is a generated column and cannot drift."""
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")

@@ -20,6 +20,7 @@ from sources.samplesite.server import SiteServer
 from storage.engine import open_database
 from storage.tables import Clause, Document, Event, SearchEntry, Version
 from tracker.config import settings_from_dict
+from tests.conftest import assert_search_index_consistent
 from tracker.pipeline import crawl
 
 TRACKER = str(Path(sys.executable).with_name("tracker"))
@@ -57,9 +58,7 @@ def assert_every_document_whole(engine: sa.Engine) -> None:
                 select(func.count()).select_from(Event).where(Event.document_id == document.id, Event.kind == "document_added")
             ).one()
             assert clauses > 0 and entries == clauses + 1 and added == 1, document.url
-    if engine.dialect.name == "sqlite":
-        with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
+    assert_search_index_consistent(engine)
 
 
 @pytest.mark.slow

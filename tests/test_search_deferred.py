@@ -10,13 +10,7 @@ from sqlmodel import Session
 
 from storage.search import index_document, search
 from storage.tables import Document
-
-
-def assert_fts_consistent(engine: sa.Engine) -> None:
-    """FTS5 compares its index with search_entry (rank 1) and raises on any difference."""
-    if engine.dialect.name == "sqlite":
-        with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
+from tests.conftest import assert_search_index_consistent
 
 
 def new_document(session: Session, n: int) -> int:
@@ -49,7 +43,7 @@ def test_a_rolled_back_savepoint_drops_only_its_own_entries(engine: sa.Engine) -
     assert found(engine, "算力券") == [kept]
     assert found(engine, "数据券") == []
     assert found(engine, "创新券") == [after]
-    assert_fts_consistent(engine)
+    assert_search_index_consistent(engine)
 
 
 def test_entries_committed_by_an_earlier_savepoint_survive_a_later_one_that_replaced_and_failed(
@@ -73,7 +67,7 @@ def test_entries_committed_by_an_earlier_savepoint_survive_a_later_one_that_repl
     assert found(engine, "算力券") == [fresh]
     assert found(engine, "脑机接口") == [stored]
     assert found(engine, "类脑芯片") == []
-    assert_fts_consistent(engine)
+    assert_search_index_consistent(engine)
 
 
 def test_a_document_indexed_twice_in_one_transaction_is_found_by_its_last_text_only(engine: sa.Engine) -> None:
@@ -85,7 +79,7 @@ def test_a_document_indexed_twice_in_one_transaction_is_found_by_its_last_text_o
 
     assert found(engine, "创新券") == [document]
     assert found(engine, "发放算力") == []
-    assert_fts_consistent(engine)
+    assert_search_index_consistent(engine)
 
 
 def test_a_rolled_back_transaction_leaves_nothing_to_index_later(engine: sa.Engine) -> None:
@@ -99,4 +93,4 @@ def test_a_rolled_back_transaction_leaves_nothing_to_index_later(engine: sa.Engi
 
     assert found(engine, "算力券") == []
     assert found(engine, "创新券") == [other]
-    assert_fts_consistent(engine)
+    assert_search_index_consistent(engine)

@@ -15,16 +15,10 @@ from storage.documents import save_version
 from storage.engine import alembic_config, create_engine, init_database, open_database
 from storage.search import entry_rows, index_document, index_documents, search
 from storage.tables import Document, SearchEntry
+from tests.conftest import assert_search_index_consistent
 from tracker.model import Clause, PolicyDocument
 
 T1 = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)
-
-
-def assert_fts_consistent(engine: sa.Engine) -> None:
-    """FTS5 compares its index with search_entry (rank 1) and raises on any difference."""
-    if engine.dialect.name == "sqlite":
-        with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
 
 
 def add_documents(session: Session, count: int) -> list[int]:
@@ -54,7 +48,7 @@ def test_replacing_a_document_swaps_its_terms_and_keeps_the_index_consistent(eng
             text = "发放创新券。" if round_ % 2 == 0 else "发放算力券和数据券。"
             index_document(session, first, "关于创新券的通知", [(None, "一", text), (None, "二", "鼓励应用。")])
             session.commit()
-            assert_fts_consistent(engine)
+            assert_search_index_consistent(engine)
         assert paths(session, "创新券") == [None]
         assert paths(session, "数据券") == ["一"]
         assert paths(session, "鼓励应用") == ["二"]
@@ -68,7 +62,7 @@ def test_saving_new_versions_keeps_the_index_consistent(engine: sa.Engine) -> No
             document = PolicyDocument(title="关于支持未来产业发展的若干措施", clauses=[Clause("（一）", text)])
             save_version(session, document, url="https://a/1", raw=str(number).encode(), fetched_at=T1)
             session.commit()
-            assert_fts_consistent(engine)
+            assert_search_index_consistent(engine)
         assert search(session, "算力券") == [] and search(session, "创新券") == []
         assert paths(session, "数据券") == ["（一）"]
 
@@ -100,7 +94,7 @@ def test_a_batch_ends_as_indexing_its_items_one_by_one(engine: sa.Engine) -> Non
         ]
         assert search(session, "甲旧") == [] and search(session, "第一稿") == []
         assert paths(session, "第二稿") == ["1"]
-        assert_fts_consistent(engine)
+        assert_search_index_consistent(engine)
 
 
 def test_the_integrity_check_sees_an_entry_written_around_storage_search(tmp_path: Path) -> None:
@@ -112,7 +106,7 @@ def test_the_integrity_check_sees_an_entry_written_around_storage_search(tmp_pat
         session.connection().execute(sa.insert(SearchEntry.__table__), entry_rows(document, "未索引的标题", []))  # type: ignore[attr-defined]
         session.commit()
     with pytest.raises(sa.exc.DatabaseError, match="malformed"):
-        assert_fts_consistent(engine)
+        assert_search_index_consistent(engine)
     engine.dispose()
 
 
@@ -140,7 +134,7 @@ def test_a_0006_database_upgraded_finds_the_same_and_stays_consistent(engine: sa
     old.dispose()
     init_database(db_url)
     upgraded = open_database(db_url)
-    assert_fts_consistent(upgraded)
+    assert_search_index_consistent(upgraded)
     with Session(upgraded) as session:
         assert [(hit.document_id, hit.path) for hit in search(session, "算力券")] == before
         assert len(before) == 3
@@ -148,7 +142,7 @@ def test_a_0006_database_upgraded_finds_the_same_and_stays_consistent(engine: sa
         session.commit()
         assert [hit.document_id for hit in search(session, "算力券")] == [other]
         assert [hit.document_id for hit in search(session, "数据券")] == [first, first]
-    assert_fts_consistent(upgraded)
+    assert_search_index_consistent(upgraded)
     upgraded.dispose()
 
 
