@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import pickle
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -59,3 +62,39 @@ def test_parse_workers_must_be_a_whole_number_from_0_to_64(value: object) -> Non
 def test_parse_workers_default_leaves_a_core_to_the_crawler() -> None:
     assert settings_from_dict({}).tracker.parser_processes == min(4, (os.cpu_count() or 1) - 1)
     assert settings_from_dict({"tracker": {"parse_workers": 0}}).tracker.parser_processes == 0
+
+
+HARD_EXIT_AFTER_PARSING = """
+import asyncio, os, sys
+from tracker.pipeline import _Parser
+parser = _Parser(1)
+body = open(sys.argv[1], "rb").read()
+asyncio.run(parser.prepare(body, url="https://a/1", content_type="text/plain"))
+print(*parser._pools[1]._processes, flush=True)
+os._exit(0)  # like SIGKILL or a test runner's hard exit: no atexit, no executor shutdown
+"""
+
+
+@pytest.mark.slow
+def test_parser_processes_end_when_the_crawler_is_gone() -> None:
+    seed = next(Path(SHARED_FIXTURES, "seeds").glob("000_*.txt"))
+    done = subprocess.run(
+        [sys.executable, "-c", HARD_EXIT_AFTER_PARSING, str(seed)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    workers = [int(pid) for pid in done.stdout.split()]
+    assert workers
+
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    assert not any(alive(pid) for pid in workers)
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -18,7 +18,9 @@ import datetime as dt
 import functools
 import mimetypes
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -413,9 +415,33 @@ class _Parser:
         with self._lock:
             pool = self._pools.get(self.processes)
             if pool is None:
-                pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+                pool = ProcessPoolExecutor(
+                    self.processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=exit_with_parent,
+                    initargs=(os.getpid(),),
+                )
                 self._pools[self.processes] = pool
             return pool
+
+
+def exit_with_parent(parent: int) -> None:
+    """Make this parser process end when the process that started it is gone.
+
+    A worker waits on a queue whose writing end it holds itself, so it never sees the
+    crawler go away when that one is killed (SIGKILL, a test runner's hard exit): without
+    this, every such end left an idle 85 MB process behind.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+_PARENT_CHECK_SECONDS = 0.5
 
 
 @dataclass
