@@ -1,12 +1,13 @@
 """The one place that wires the edges together: parse → store → diff → events.
 
 Every fetched body is parsed and prepared by `prepare_page` (pure: the crawler runs it in
-worker processes) and saved by `save_parsed` (`store_fetched` does both), which runs inside
-the caller's session and never commits; the entry points here own the unit of work. `ingest_file` commits once per page; the crawler commits a batch of
-pages at once, each under its own savepoint. Either way a fetched page is stored
-completely — versions, clauses, relations, events and whatever later steps add — or not at
-all. New steps (lifecycle status events, outbox deliveries) belong in `save_parsed`, after
-the documents are saved.
+worker processes), saved by `save_documents` and followed up by `settle` (statuses, outbox
+deliveries); `store_fetched` does all three. They run inside the caller's session and never
+commit; the entry points here own the unit of work. `ingest_file` commits once per page;
+the crawler commits a batch of pages at once, each under its own savepoint, and settles
+the batch once. Either way a fetched page is stored completely — versions, clauses,
+relations, events and whatever later steps add — or not at all. Steps that react to saved
+documents belong in `settle`.
 """
 
 from __future__ import annotations
@@ -81,37 +82,11 @@ def store_fetched(
 ) -> list[SaveResult]:
     """Parse a fetched body and save each document in it (a page may hold several).
 
-    The parser's errors are raised before anything is written; see `save_parsed` for the rest.
+    The parser's errors are raised before anything is written; then `save_documents` and `settle`.
     """
-    return save_parsed(
-        session,
-        prepare_page(body, url=url, content_type=content_type),
-        fetched_at=fetched_at,
-        content_type=content_type,
-        source_id=source_id,
-        etag=etag,
-        last_modified=last_modified,
-        lifecycle=lifecycle,
-        subscriptions=subscriptions,
-    )
-
-
-def save_parsed(
-    session: Session,
-    documents: Sequence[PreparedDocument],
-    *,
-    fetched_at: dt.datetime,
-    content_type: str | None = None,
-    source_id: int | None = None,
-    etag: str | None = None,
-    last_modified: str | None = None,
-    lifecycle: TrackerSettings = TrackerSettings(),
-    subscriptions: Sequence[SubscriptionConfig] = (),
-) -> list[SaveResult]:
-    """Save the documents `prepare_page` found in a fetched page, each at its own URL, then `settle` them."""
     results = save_documents(
         session,
-        documents,
+        prepare_page(body, url=url, content_type=content_type),
         fetched_at=fetched_at,
         content_type=content_type,
         source_id=source_id,
