@@ -15,6 +15,9 @@ import datetime as dt
 import hashlib
 import random
 import re
+import tempfile
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -128,6 +131,20 @@ def populate(engine: sa.Engine, documents: int, versions: int = 3, clauses: int 
             session.commit()
     with engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE")
+
+
+PG_ADMIN = "postgresql+psycopg://root@127.0.0.1:5432/test"
+
+
+def on_both_databases(measure: Callable[[str, str], None]) -> None:
+    """Run `measure(url, label)` on a fresh SQLite file, then on a scratch PostgreSQL database."""
+    with tempfile.TemporaryDirectory() as directory:
+        measure(f"sqlite:///{directory}/bench.db", "sqlite")
+    name = f"tracker_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        measure(scratch_postgres_url(PG_ADMIN, name), "postgresql")
+    finally:
+        drop_postgres(PG_ADMIN, name)
 
 
 def scratch_postgres_url(admin_url: str, name: str) -> str:

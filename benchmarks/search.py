@@ -11,9 +11,7 @@ from __future__ import annotations
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 # Run from the repository root's point of view: benchmarks/storage.py must not shadow the
@@ -23,7 +21,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from benchmarks.bulkdata import drop_postgres, populate, scratch_postgres_url, seed_sentences  # noqa: E402
+from benchmarks.bulkdata import on_both_databases, populate, seed_sentences  # noqa: E402
 from storage.engine import init_database, open_database  # noqa: E402
 from storage.search import SearchItem, index_documents, search  # noqa: E402
 
@@ -44,7 +42,6 @@ TERMS = [
     "地方政府",
     "军队",
 ]
-PG_ADMIN = "postgresql+psycopg://root@127.0.0.1:5432/test"
 REINDEXED = 500
 ENTRIES = 24  # title and clauses of a typical gov.cn policy page
 
@@ -93,13 +90,7 @@ def reindex(engine: sa.Engine, document_ids: range, batch: int) -> tuple[float, 
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        measure(f"sqlite:///{directory}/bench.db", "sqlite")
-    name = f"tracker_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        measure(scratch_postgres_url(PG_ADMIN, name), "postgresql")
-    finally:
-        drop_postgres(PG_ADMIN, name)
+    on_both_databases(measure)
 
 
 if __name__ == "__main__":

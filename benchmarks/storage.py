@@ -15,9 +15,7 @@ import datetime as dt
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 # Run from the repository root's point of view: this file must not shadow the storage package.
@@ -25,7 +23,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from sqlmodel import Session  # noqa: E402
 
-from benchmarks.bulkdata import SEEDS, doc_number, drop_postgres, populate, scratch_postgres_url  # noqa: E402
+from benchmarks.bulkdata import SEEDS, doc_number, on_both_databases, populate  # noqa: E402
 from storage.engine import init_database, open_database  # noqa: E402
 from storage.documents import save_version  # noqa: E402
 from storage.queries import document_json, find_document, relations_from, relations_to, versions_of  # noqa: E402
@@ -35,7 +33,6 @@ from tracker.pipeline import store_fetched  # noqa: E402
 DOCUMENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
 LOOKUPS = 100
 INGESTS = 400
-PG_ADMIN = "postgresql+psycopg://root@127.0.0.1:5432/test"
 
 
 def history(session: Session, ref: str) -> None:
@@ -115,13 +112,7 @@ def measure(url: str, label: str) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        measure(f"sqlite:///{directory}/bench.db", "sqlite")
-    name = f"tracker_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        measure(scratch_postgres_url(PG_ADMIN, name), "postgresql")
-    finally:
-        drop_postgres(PG_ADMIN, name)
+    on_both_databases(measure)
 
 
 if __name__ == "__main__":
