@@ -1,10 +1,11 @@
-"""The one polite HTTP client of the process: rate limits, retries, conditional GET, caps.
+"""The polite HTTP client: rate limits, retries, conditional GET, caps.
 
 Government sites are small and easily upset, so every request goes through here:
-per-host concurrency (default 1) and a minimum delay between requests to a host
-(configurable per source), a global concurrency cap, timeouts, retries with exponential
-backoff and jitter on network errors, 5xx and 429 (honouring `Retry-After`), never on
-other 4xx. Bodies are streamed and abandoned beyond a size cap; redirects are followed by
+per-host concurrency (default 1), a minimum delay between requests to a host
+(configurable per source) and a global concurrency cap, all kept for the whole process by
+`sources.politeness` however many clients and crawls it runs; timeouts; retries with
+exponential backoff and jitter on network errors, 5xx and 429 (honouring `Retry-After`),
+never on other 4xx. Bodies are streamed and abandoned beyond a size cap; redirects are followed by
 hand so a hop to a host outside the source's `allowed_hosts` is refused.
 
 Anti-bot pages (瑞数 412 shells, 加速乐 521, "please enable JavaScript" bodies served with
@@ -18,13 +19,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from sources.politeness import HostPace, Politeness
 from tracker.config import DEFAULT_USER_AGENT
 from tracker.model import DecodeError, NotADocumentError, PageKind
 from tracker.parse.decode import decode_bytes
@@ -116,13 +117,6 @@ class RequestStats:
     bytes: int = 0
 
 
-@dataclass
-class _Host:
-    semaphore: asyncio.Semaphore
-    spacing: asyncio.Lock = field(default_factory=asyncio.Lock)
-    not_before: float = 0.0
-
-
 def host_allowed(url: str, allowed_hosts: tuple[str, ...]) -> bool:
     """True when `url`'s host is one of `allowed_hosts` (`.example.org` also allows subdomains)."""
     host = (urlsplit(url).hostname or "").lower()
@@ -136,18 +130,23 @@ def host_allowed(url: str, allowed_hosts: tuple[str, ...]) -> bool:
 
 
 class HttpClient:
-    """Async, shared by every source of a run. Use as `async with HttpClient(policy) as client`."""
+    """Async, shared by every source of a run. Use as `async with HttpClient(policy) as client`.
 
-    def __init__(self, policy: HttpPolicy | None = None) -> None:
+    Its limits are kept by `politeness`, by default the process's one for the policy's
+    limits, so concurrent crawls of the process (the daemon's jobs) pace each host together.
+    """
+
+    def __init__(self, policy: HttpPolicy | None = None, *, politeness: Politeness | None = None) -> None:
         self.policy = policy or HttpPolicy()
+        self._politeness = politeness or Politeness.shared(
+            per_host_concurrency=self.policy.per_host_concurrency, global_concurrency=self.policy.global_concurrency
+        )
         self._client = httpx.AsyncClient(
             headers={"User-Agent": self.policy.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
             timeout=httpx.Timeout(self.policy.timeout),
             follow_redirects=False,
             limits=httpx.Limits(max_connections=max(self.policy.global_concurrency, 1) * 2),
         )
-        self._hosts: dict[str, _Host] = {}
-        self._global = asyncio.Semaphore(max(self.policy.global_concurrency, 1))
 
     async def __aenter__(self) -> HttpClient:
         return self
@@ -247,7 +246,7 @@ class HttpClient:
         delay: float | None,
         stats: RequestStats,
     ) -> Fetched:
-        host = self._host(url)
+        host = self._politeness.host(urlsplit(url).netloc)
         attempt = 0
         while True:
             try:
@@ -267,7 +266,7 @@ class HttpClient:
                         raise FetchError(
                             url, f"HTTP {fetched.status}: asked to retry after {wait:.0f}s", fetched.status
                         )
-                    host.not_before = max(host.not_before, time.monotonic() + wait)
+                    host.defer(wait)
             attempt += 1
             stats.retries += 1
             await asyncio.sleep(self._backoff(attempt))
@@ -278,7 +277,7 @@ class HttpClient:
 
     async def _once(
         self,
-        host: _Host,
+        host: HostPace,
         url: str,
         method: str,
         data: Mapping[str, str] | None,
@@ -288,13 +287,11 @@ class HttpClient:
         stats: RequestStats,
     ) -> Fetched:
         spacing = self.policy.default_delay if delay is None else delay
-        async with host.semaphore:
-            async with host.spacing:
-                wait = host.not_before - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                host.not_before = time.monotonic() + spacing
-            async with self._global:
+        async with host.turns:
+            wait = host.reserve(spacing)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            async with self._politeness.in_flight:
                 stats.requests += 1
                 return await asyncio.wait_for(
                     self._send(url, method, data, params, headers, stats), self.policy.attempt_deadline
@@ -327,14 +324,6 @@ class HttpClient:
                 chunks.append(chunk)
             stats.bytes += size
             return Fetched(url=str(response.url), status=response.status_code, headers=response.headers, content=b"".join(chunks))
-
-    def _host(self, url: str) -> _Host:
-        key = urlsplit(url).netloc.lower()
-        host = self._hosts.get(key)
-        if host is None:
-            host = self._hosts[key] = _Host(semaphore=asyncio.Semaphore(max(self.policy.per_host_concurrency, 1)))
-        return host
-
 
 def _sets_cookie(fetched: Fetched) -> bool:
     headers = fetched.headers

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Iterator
 
 import pytest
 
 from sources.http import BlockedError, FetchError, HttpClient, HttpPolicy, RequestStats, host_allowed
+from sources.politeness import Turns
 from sources.samplesite.server import Fault, Request, Response, SiteServer
 
 FAST = HttpPolicy(timeout=0.3, attempt_deadline=2.0, retries=2, backoff=0.01, default_delay=0)
@@ -191,3 +193,68 @@ def test_host_allowed_matches_exact_hosts_and_dot_prefixed_domains() -> None:
     assert host_allowed("https://sousuo.www.gov.cn/x", (".gov.cn",))
     assert not host_allowed("https://gov.cn.evil.org/x", (".gov.cn",))
     assert host_allowed("https://anything.org/", ())
+
+
+def fetch_in_threads(urls_per_thread: list[list[str]], delay: float) -> None:
+    """Each thread runs its own event loop and HttpClient, as the daemon's concurrent crawl jobs do."""
+
+    async def go(urls: list[str]) -> None:
+        async with HttpClient(FAST) as client:
+            await asyncio.gather(*(client.fetch(url, delay=delay) for url in urls))
+
+    threads = [threading.Thread(target=asyncio.run, args=(go(urls),)) for urls in urls_per_thread]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+
+def test_clients_on_other_threads_share_the_per_host_delay(server: SiteServer) -> None:
+    fetch_in_threads([[f"{server.base_url}/page-a{i}" for i in range(3)], [f"{server.base_url}/page-b{i}" for i in range(3)]], 0.1)
+
+    arrivals = [entry.at for entry in server.log]
+    assert len(arrivals) == 6
+    assert {entry.path[:7] for entry in server.log} == {"/page-a", "/page-b"}
+    # Two separate clients would each keep 0.1 s: pairs about 1 ms apart and 0.2 s in all.
+    assert arrivals[-1] - arrivals[0] >= 0.45
+    assert min(b - a for a, b in zip(arrivals, arrivals[1:])) >= 0.05
+
+
+def test_clients_on_other_threads_share_the_per_host_concurrency(server: SiteServer) -> None:
+    for name in ("/page-a", "/page-b"):
+        server.inject(name, Fault(delay=0.15, times=None))  # within FAST's 0.3 s timeout
+
+    fetch_in_threads([[server.base_url + "/page-a"], [server.base_url + "/page-b"]], 0)
+
+    first, second = server.log
+    assert second.at - first.at >= 0.12  # the second waited for the first answer (per-host concurrency 1)
+
+
+def test_a_waiter_cancelled_as_its_turn_comes_passes_the_turn_on() -> None:
+    async def go() -> tuple[int, bool]:
+        turns = Turns(1)
+        await turns.acquire()
+        waiter = asyncio.ensure_future(turns.acquire())
+        await asyncio.sleep(0)  # queued behind the holder
+        turns.release()  # the turn is handed to the waiter …
+        waiter.cancel()  # … which is cancelled before it could run
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        after_cancel = turns.held
+        await asyncio.wait_for(turns.acquire(), 1)  # the turn is free, not leaked
+        return after_cancel, turns.held == 1
+
+    assert asyncio.run(go()) == (0, True)
+
+
+def test_a_waiter_that_times_out_leaves_the_queue() -> None:
+    async def go() -> int:
+        turns = Turns(1)
+        await turns.acquire()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(turns.acquire(), 0.05)
+        turns.release()
+        await asyncio.wait_for(turns.acquire(), 1)
+        return turns.held
+
+    assert asyncio.run(go()) == 1
