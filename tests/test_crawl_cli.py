@@ -20,13 +20,15 @@ def test_crawl_then_sources_reports_health(tmp_path: Path) -> None:
     with SampleSite() as site:
         config.write_text(site.sources_toml(delay=0.01), encoding="utf-8")
         crawled = runner.invoke(app, ["--db", db, "--config", str(config), "crawl", "sample-mh", "--json"])
-        summary = runner.invoke(app, ["--db", db, "--config", str(config), "crawl", "sample-mh"])
+        summary = runner.invoke(app, ["--db", db, "--config", str(config), "crawl", "sample-mh"], env={"COLUMNS": "200"})
 
     assert crawled.exit_code == 0, crawled.stderr
     [run] = json.loads(crawled.stdout)["sources"]
     assert (run["source"], run["outcome"], run["new"], run["pages"]) == ("sample-mh", "ok", 2, 2)
     assert summary.exit_code == 0
     assert "sample-mh" in summary.stdout and "unchanged" in summary.stdout
+    [bar] = [line for line in summary.stderr.splitlines() if "sample-mh" in line]
+    assert "1/1" in bar  # the progress bar: the first listing page's one document, then paging stopped
 
     health = runner.invoke(app, ["--db", db, "--config", str(config), "sources", "--json"])
     entries = {e["name"]: e for e in json.loads(health.stdout)["sources"]}

@@ -195,6 +195,24 @@ def test_removal_needs_consecutive_missing_runs(site: SampleSite, engine: sa.Eng
     assert [kind for kind, _url in events(engine)].count("document_removed") == 1
 
 
+def test_progress_ends_with_every_found_document_visited_including_a_missing_one(
+    site: SampleSite, engine: sa.Engine
+) -> None:
+    settings = settings_for(site, removal_after_runs=2)
+    crawl(engine, settings, ["sample-govcn"], policy=POLICY)
+    site.next_day()
+    seen: list[tuple[int, int]] = []
+
+    [run] = crawl(engine, settings, ["sample-govcn"], policy=POLICY, progress=lambda r: seen.append((r.visited, r.to_visit)))
+
+    # Five listed on the first page (paging stops there), plus the one no longer listed: it
+    # answers 404 for a first run, so it is visited without counting as a document or an error.
+    assert seen[-1] == (6, 6)
+    assert (run.documents, run.errors, run.removed) == (4, 1, 0)
+    assert all(visited <= to_visit for visited, to_visit in seen)
+    assert seen == sorted(seen)  # the bar never runs backwards
+
+
 def test_hung_source_times_out_while_others_continue(site: SampleSite, engine: sa.Engine) -> None:
     settings = settings_for(site)
     site.server("govcn").inject(GOVCN_SEARCH_PATH, Fault(hang=5.0, times=None))

@@ -220,12 +220,20 @@ _GATHER_SECONDS = 0.1
 
 @dataclass
 class SourceRun:
-    """What one source's crawl did; `progress` callbacks receive it after every change."""
+    """What one source's crawl did; `progress` callbacks receive it after every change.
+
+    `to_visit` counts the documents the run has found so far (listed, or checked because no
+    longer listed) and `visited` those it is done with, whatever the outcome: the crawl's
+    progress, which `documents` and the error counts alone do not give (a document missing
+    for a first run is neither).
+    """
 
     source: str
     outcome: str = "running"
     pages: int = 0
     requests: int = 0
+    to_visit: int = 0
+    visited: int = 0
     documents: int = 0
     new: int = 0
     changed: int = 0
@@ -602,6 +610,7 @@ class _SourceCrawl:
                 self.result.pages += 1
                 refs = [ref for ref in page.refs if ref.url not in seen]
                 seen.update(ref.url for ref in refs)
+                self.result.to_visit += len(refs)
                 dates = [ref.date for ref in refs if ref.date is not None]
                 if dates:
                     oldest = min([*dates, oldest] if oldest else dates)
@@ -613,6 +622,7 @@ class _SourceCrawl:
                     await self.database.run(self._touch_unfetched_now, skipped)
                     self.result.documents += len(skipped)
                     self.result.unchanged += len(skipped)
+                    self.result.visited += len(skipped)
                 known = await self.database.run(self._known_now, [ref.url for ref in revisit])
                 in_progress.append(asyncio.create_task(self._process_all([(ref.url, known.get(ref.url)) for ref in revisit])))
                 while len(in_progress) > _PAGES_AHEAD:
@@ -740,6 +750,7 @@ class _SourceCrawl:
                 self.result.unchanged += 1
             else:
                 await self._store(url, fetched)
+        self.result.visited += 1
         self._changed()
 
     async def _store(self, url: str, fetched: Fetched) -> None:
@@ -771,6 +782,7 @@ class _SourceCrawl:
     async def _check_unlisted(self, complete: bool, oldest: dt.date | None, seen: set[str]) -> None:
         """Fetch again the documents the walk should have listed but did not."""
         candidates = await self.database.run(self._unlisted_now, complete, oldest, seen)
+        self.result.to_visit += len(candidates)
         known = await self.database.run(self._known_now, candidates)
         await self._process_all([(url, known.get(url)) for url in candidates], unlisted=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TaskID
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlmodel import Session, col, select
 
@@ -53,10 +53,13 @@ def crawl_command(
 
 
 def _crawl_with_progress(engine: Any, settings: Settings, names: list[str]) -> list[SourceRun]:
+    """One bar per source over the documents found so far: it fills as they are visited and
+    its end moves on as each listing page adds more."""
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err_console,
         transient=False,
@@ -67,12 +70,12 @@ def _crawl_with_progress(engine: Any, settings: Settings, names: list[str]) -> l
             tasks[name] = progress.add_task(f"{name}: starting", total=None)
 
         def update(run: SourceRun) -> None:
-            done = run.outcome != "running"
+            finished = run.outcome != "running"
             progress.update(
                 tasks[run.source],
                 description=_describe(run),
-                completed=run.documents + run.errors + run.blocked,
-                total=(run.documents + run.errors + run.blocked) if done else None,
+                completed=run.visited,
+                total=run.to_visit if run.to_visit or finished else None,
             )
 
         return crawl(engine, settings, names, progress=update)
