@@ -174,9 +174,9 @@ class HttpClient:
         """Fetch `url` politely; a 304 comes back as `Fetched(status=304)` with no body.
 
         Raises `FetchError` for anything that is not an answer worth parsing (network
-        failure after retries, 4xx/5xx, oversize body, redirect off-site) and
-        `BlockedError` for anti-bot pages. Other statuses (404, 410) are raised too, with
-        `status` set so callers can tell a removed page from a broken one.
+        failure after retries, 4xx/5xx, oversize body, redirect off-site, a URL no request
+        could use) and `BlockedError` for anti-bot pages. Other statuses (404, 410) are
+        raised too, with `status` set so callers can tell a removed page from a broken one.
         """
         stats = stats if stats is not None else RequestStats()
         headers: dict[str, str] = {}
@@ -184,6 +184,9 @@ class HttpClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        problem = _unusable(url)
+        if problem is not None:
+            raise FetchError(url, f"unusable URL: {problem}")
         if not host_allowed(url, allowed_hosts):
             raise FetchError(url, f"host {urlsplit(url).hostname} is not in allowed_hosts")
         challenge_retried = False
@@ -201,6 +204,9 @@ class HttpClient:
                 if redirects > self.policy.max_redirects:
                     raise FetchError(url, f"more than {self.policy.max_redirects} redirects")
                 target = urljoin(current, location)
+                problem = _unusable(target)
+                if problem is not None:
+                    raise FetchError(url, f"redirect to an unusable URL {target}: {problem}")
                 if not host_allowed(target, allowed_hosts):
                     raise FetchError(url, f"redirect to {target} leaves allowed_hosts")
                 if fetched.status == 303 or (fetched.status in (301, 302) and current_method == "POST"):
@@ -219,21 +225,13 @@ class HttpClient:
             raise FetchError(current, f"HTTP {fetched.status}", fetched.status)
 
     def _detect_block(self, fetched: Fetched, blocked_kinds: frozenset[PageKind]) -> NotADocumentError | None:
-        if fetched.status == 304:
+        if fetched.status in CHALLENGE_STATUSES:
+            # The status is the challenge: sites serve these shells as any type and size.
+            fallback = NotADocumentError(PageKind.CHALLENGE, f"HTTP {fetched.status} challenge status")
+            return _scan(fetched) or fallback
+        if not 200 <= fetched.status < 300:
             return None
-        if not (fetched.status in CHALLENGE_STATUSES or 200 <= fetched.status < 300):
-            return None
-        content_type = (fetched.content_type or "").lower()
-        if content_type and "html" not in content_type and "text" not in content_type:
-            return None
-        if len(fetched.content) > _DETECT_LIMIT:
-            return None
-        try:
-            detected = detect_non_document(fetched.text(), fetched.status)
-        except DecodeError:
-            detected = None
-        if detected is None and fetched.status in CHALLENGE_STATUSES:
-            return NotADocumentError(PageKind.CHALLENGE, f"HTTP {fetched.status} challenge status")
+        detected = _scan(fetched)
         return detected if detected is not None and detected.kind in blocked_kinds else None
 
     async def _with_retries(
@@ -324,6 +322,35 @@ class HttpClient:
                 chunks.append(chunk)
             stats.bytes += size
             return Fetched(url=str(response.url), status=response.status_code, headers=response.headers, content=b"".join(chunks))
+
+
+def _scan(fetched: Fetched) -> NotADocumentError | None:
+    """The detector's verdict on a small text body; binary and large bodies are not decoded."""
+    content_type = (fetched.content_type or "").lower()
+    if content_type and "html" not in content_type and "text" not in content_type:
+        return None
+    if len(fetched.content) > _DETECT_LIMIT:
+        return None
+    try:
+        return detect_non_document(fetched.text(), fetched.status)
+    except DecodeError:
+        return None
+
+
+def _unusable(url: str) -> str | None:
+    """Why no attempt could fetch `url`, or None; checked before the first try so it is never retried."""
+    try:
+        parts = urlsplit(url)
+        _port = parts.port  # raises ValueError when out of range or not a number
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        return str(exc)
+    if parts.scheme.lower() not in ("http", "https"):
+        return "not http or https"
+    if not parts.hostname or any(char.isspace() for char in parts.hostname):
+        return "no valid host"
+    return None
+
 
 def _sets_cookie(fetched: Fetched) -> bool:
     headers = fetched.headers

@@ -37,6 +37,10 @@ def run(config: Path, db: Path, *args: str) -> tuple[int, str, str]:
             "subscription[0].schedule: invalid schedule '0 9 * *'",
         ),
         ("[tracker]\nreminder_days = [true]\n", "tracker.reminder_days: must be a list of positive whole numbers of days"),
+        (
+            '[[source]]\nname = "docs"\nkind = "files"\npaths = ["."]\nallowed_hosts = ["http://127.0.0.1"]\n',
+            "source[0].allowed_hosts: 'http://127.0.0.1' is not a host name (drop the scheme)",
+        ),
     ],
 )
 def test_config_mistakes_stop_every_command_with_one_line(tmp_path: Path, toml: str, message: str) -> None:
@@ -66,3 +70,36 @@ def test_secrets_are_expanded_inside_option_lists() -> None:
             {"subscription": [{"name": "m", "channel": "email", "to": ["${TEAM}"], "from": "t@example.org", "smtp_host": "h"}]},
             environ={},
         )
+
+
+def source_with_hosts(*hosts: str) -> dict[str, object]:
+    return {"source": [{"name": "gov", "kind": "listing", "start_urls": ["https://www.gov.cn/"], "allowed_hosts": list(hosts)}]}
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ("http://127.0.0.1", "drop the scheme"),
+        ("https://www.gov.cn/zhengce/", "drop the scheme"),
+        ("127.0.0.1:8080", "drop the port"),
+        ("www.gov.cn/zhengce", "drop the path"),
+        (" www.gov.cn", "remove the spaces"),
+        ("", "empty"),
+        ("*.gov.cn", "write '.gov.cn' for the domain and its subdomains"),
+        ("[::1]", "write an IPv6 address without brackets"),
+        ("gov..cn", "expected a host such as 'www.gov.cn', '.gov.cn' or '127.0.0.1'"),
+    ],
+)
+def test_allowed_hosts_that_no_url_could_match_are_refused(entry: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings_from_dict(source_with_hosts("www.gov.cn", entry), path=Path("tracker.toml"))
+
+    assert str(raised.value) == f"tracker.toml: source[0].allowed_hosts: {entry!r} is not a host name ({problem})"
+
+
+def test_allowed_hosts_accept_names_domains_and_addresses() -> None:
+    hosts = ("www.gov.cn", ".gov.cn", "WWW.HANGZHOU.GOV.CN", "127.0.0.1", "::1", "localhost", "中国政府网.政务")
+
+    settings = settings_from_dict(source_with_hosts(*hosts))
+
+    assert settings.sources[0].allowed_hosts == hosts

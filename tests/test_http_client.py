@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
+import socket
 import threading
 import time
+from contextlib import contextmanager
 from typing import Iterator
 
 import pytest
@@ -14,11 +17,13 @@ from sources.politeness import Turns
 from sources.samplesite.server import Fault, Request, Response, SiteServer
 
 FAST = HttpPolicy(timeout=0.3, attempt_deadline=2.0, retries=2, backoff=0.01, default_delay=0)
+LAST_MODIFIED = email.utils.formatdate(1_700_000_000, usegmt=True)
 PAGE = ("<html><head><title>关于印发某办法的通知</title></head><body><div id='zoom'>" + "第一条　为了规范管理，制定本办法。" * 20 + "</div></body></html>").encode("utf-8")
 
 
 class TinySite:
-    """Pages by path; `/redirect-*` paths answer redirects; `/big` is larger than any small cap."""
+    """Pages by path; `/redirect-*` paths answer redirects; `/big` is larger than any small cap;
+    `/dated` knows only Last-Modified; `/challenge-*` are anti-bot shells of every shape."""
 
     name = "tiny"
 
@@ -37,9 +42,36 @@ class TinySite:
         if request.path == "/throttled":
             body = "<html><body><p>访问过于频繁，请开启JavaScript后刷新页面。</p><script>location.reload()</script></body></html>"
             return Response(200, body.encode("utf-8"), "text/html; charset=utf-8", validators=False)
+        if request.path == "/dated":
+            return dated(request)
+        if request.path in CHALLENGES:
+            return CHALLENGES[request.path]
+        if request.path == "/guarded":
+            return guarded(request)
         if request.path.startswith("/page"):
             return Response(200, PAGE, "text/html; charset=utf-8", last_modified=1_700_000_000)
         return Response(404, b"not found", "text/plain", validators=False)
+
+
+CHALLENGES = {
+    "/challenge-binary": Response(412, b"\x00\x01ts" * 100, "application/octet-stream", validators=False),
+    "/challenge-huge": Response(412, b"<html><body>" + b"<p>x</p>" * 40_000 + b"</body></html>", "text/html", validators=False),
+    "/challenge-521-binary": Response(521, b"\x1f\x8b" * 100, "application/octet-stream", validators=False),
+}
+
+
+def dated(request: Request) -> Response:
+    """A server that validates by date alone: no ETag, 304 when If-Modified-Since is its date."""
+    if request.headers.get("if-modified-since") == LAST_MODIFIED:
+        return Response(304, validators=False)
+    return Response(200, PAGE, "text/html; charset=utf-8", headers={"Last-Modified": LAST_MODIFIED}, validators=False)
+
+
+def guarded(request: Request) -> Response:
+    """A 瑞数-like guard: a binary 412 that sets a cookie, then the page for whoever sends it back."""
+    if request.cookies.get("ts") == "ok":
+        return Response(200, PAGE, "text/html; charset=utf-8", validators=False)
+    return Response(412, b"\x00" * 1000, "application/octet-stream", headers={"Set-Cookie": "ts=ok; Path=/"}, validators=False)
 
 
 @pytest.fixture
@@ -65,6 +97,15 @@ def test_conditional_get_answers_304_without_body(server: SiteServer) -> None:
     assert first.status == 200 and first.content == PAGE  # type: ignore[attr-defined]
     assert again.status == 304 and again.content == b""  # type: ignore[attr-defined]
     assert [entry.conditional for entry in server.log] == [False, True]
+
+
+def test_conditional_get_by_last_modified_alone_answers_304(server: SiteServer) -> None:
+    first = fetch(server.base_url + "/dated")
+    again = fetch(server.base_url + "/dated", etag=first.etag, last_modified=first.last_modified)  # type: ignore[attr-defined]
+
+    assert first.etag is None and first.last_modified == LAST_MODIFIED  # type: ignore[attr-defined]
+    assert again.not_modified and again.content == b""  # type: ignore[attr-defined]
+    assert [(entry.status, entry.conditional) for entry in server.log] == [(200, False), (304, True)]
 
 
 def test_per_host_delay_spaces_requests(server: SiteServer) -> None:
@@ -112,6 +153,18 @@ def test_retry_after_beyond_the_cap_gives_up(server: SiteServer) -> None:
     assert len(server.log) == 1
 
 
+def test_retry_backoff_doubles_with_each_attempt_plus_jitter() -> None:
+    client = HttpClient(HttpPolicy(backoff=0.5))
+    draws = {attempt: [client._backoff(attempt) for _ in range(200)] for attempt in range(1, 5)}
+    asyncio.run(client.aclose())
+
+    for attempt, base in ((1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0)):
+        delays = draws[attempt]
+        assert all(base <= delay <= base + 0.5 for delay in delays), attempt
+        # Spread out, so clients that failed together do not all come back at the same moment.
+        assert max(delays) - min(delays) > 0.25, attempt
+
+
 def test_404_is_not_retried(server: SiteServer) -> None:
     with pytest.raises(FetchError) as raised:
         fetch(server.base_url + "/missing")
@@ -149,6 +202,72 @@ def test_body_over_the_size_cap_is_abandoned(server: SiteServer) -> None:
         fetch(server.base_url + "/big", HttpPolicy(max_bytes=10_000, retries=0, default_delay=0))
 
 
+@contextmanager
+def raw_server(answer: bytes) -> Iterator[str]:
+    """A server that writes `answer` verbatim and hangs up: framings SiteServer never sends."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(5)
+
+    def serve() -> None:
+        with listener.accept()[0] as connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += connection.recv(4096)
+            try:
+                connection.sendall(answer)
+            except OSError:
+                pass  # the client hung up once the cap was reached
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/big"
+    finally:
+        thread.join(timeout=5)
+        listener.close()
+
+
+def chunked(body: bytes, size: int = 4096) -> bytes:
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+
+
+UNDECLARED = {
+    "chunked": b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(b"x" * 50_000),
+    "until close": b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n" + b"x" * 50_000,
+}
+
+
+@pytest.mark.parametrize("framing", list(UNDECLARED))
+def test_body_without_content_length_is_capped_while_streaming(framing: str) -> None:
+    with raw_server(UNDECLARED[framing]) as url:
+        whole = fetch(url, HttpPolicy(retries=0, default_delay=0))
+    with raw_server(UNDECLARED[framing]) as url, pytest.raises(FetchError, match="exceeds the 10000-byte cap"):
+        fetch(url, HttpPolicy(max_bytes=10_000, retries=0, default_delay=0))
+
+    assert whole.content == b"x" * 50_000  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:99999/page", "http://127.0.0.1:1:2/page", "http://[bad/page", "ftp://127.0.0.1/page", "http://☃☃--x.org/page"]
+)
+def test_unusable_url_fails_at_once_with_one_line(url: str) -> None:
+    stats = RequestStats()
+    with pytest.raises(FetchError) as raised:
+        fetch(url, stats=stats)
+
+    assert raised.value.reason.startswith("unusable URL: ") and "\n" not in str(raised.value)
+    assert (stats.requests, stats.retries) == (0, 0)
+
+
+def test_redirect_to_an_unusable_url_is_refused(server: SiteServer) -> None:
+    server.site.redirect_to = "http://127.0.0.1:99999/page"  # type: ignore[attr-defined]
+
+    with pytest.raises(FetchError, match="redirect to an unusable URL http://127.0.0.1:99999/page: Port out of range"):
+        fetch(server.base_url + "/redirect-away")
+    assert len(server.log) == 1
+
+
 def test_redirects_stay_on_allowed_hosts(server: SiteServer) -> None:
     server.site.redirect_to = "http://evil.example.org/page"  # type: ignore[attr-defined]
 
@@ -171,6 +290,24 @@ def test_throttle_page_served_with_200_is_blocked(server: SiteServer) -> None:
     assert "JavaScript" in raised.value.reason
     assert stats.blocked == 1
     assert len(server.log) == 1  # no cookie was set, so no second try
+
+
+@pytest.mark.parametrize("path", list(CHALLENGES))
+def test_challenge_status_is_blocked_whatever_the_body(server: SiteServer, path: str) -> None:
+    with pytest.raises(BlockedError) as raised:
+        fetch(server.base_url + path)
+
+    assert raised.value.status == CHALLENGES[path].status
+    assert len(server.log) == 1  # no cookie was set, so no second try
+
+
+def test_binary_challenge_that_sets_a_cookie_is_retried_with_it(server: SiteServer) -> None:
+    stats = RequestStats()
+    fetched = fetch(server.base_url + "/guarded", stats=stats)
+
+    assert fetched.status == 200 and fetched.content == PAGE  # type: ignore[attr-defined]
+    assert [entry.status for entry in server.log] == [412, 200]
+    assert stats.blocked == 1
 
 
 def test_user_agent_names_the_tool(server: SiteServer) -> None:

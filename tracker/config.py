@@ -9,6 +9,7 @@ checked by the source kind itself (`sources.registry`), keeping this module gene
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -34,6 +35,7 @@ DEFAULT_USER_AGENT = "policy-tracker/0.1 (+https://github.com/policy-tracker; po
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_HOST_LABEL_RE = re.compile(r"[\w-]+")
 
 
 class ConfigError(Exception):
@@ -249,6 +251,15 @@ class _Reader:
                 raise self.error(f"{prefix}.{key}", f"unknown value(s) {', '.join(bad)} (expected {', '.join(allowed)})")
         return tuple(self.expand(f"{prefix}.{key}", v) for v in value)
 
+    def hosts(self, table: Mapping[str, Any], prefix: str) -> tuple[str, ...]:
+        """`allowed_hosts` is compared with URL host names as written, so a URL-shaped entry would never match."""
+        hosts = self.strings(table, prefix, "allowed_hosts")
+        for host in hosts:
+            problem = _host_problem(host)
+            if problem is not None:
+                raise self.error(f"{prefix}.allowed_hosts", f"{host!r} is not a host name ({problem})")
+        return hosts
+
     def number(self, table: Mapping[str, Any], prefix: str, key: str, default: float, minimum: float = 0) -> float:
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
@@ -313,7 +324,7 @@ class _Reader:
             kind=kind,
             start_urls=self.strings(table, prefix, "start_urls"),
             schedule=self.string(table, prefix, "schedule"),
-            allowed_hosts=self.strings(table, prefix, "allowed_hosts"),
+            allowed_hosts=self.hosts(table, prefix),
             delay=self.number(table, prefix, "delay", 1.0),
             max_pages=int(self.number(table, prefix, "max_pages", 10, minimum=1)),
             enabled=self.boolean(table, prefix, "enabled", True),
@@ -354,3 +365,35 @@ class _Reader:
             schedule=schedule,
             options={k: self.expand_value(f"{prefix}.{k}", v) for k, v in options.items()},
         )
+
+
+def _host_problem(entry: str) -> str | None:
+    """What keeps `entry` from being a host name, an IP address or `.domain`; None when it is one."""
+    if not entry.strip():
+        return "empty"
+    if "://" in entry:
+        return "drop the scheme"
+    if any(char.isspace() for char in entry):
+        return "remove the spaces"
+    if "/" in entry:
+        return "drop the path"
+    if entry.startswith("["):
+        return "write an IPv6 address without brackets"
+    if _is_ip(entry):
+        return None
+    if ":" in entry:
+        return "drop the port"
+    if entry.startswith("*."):
+        return f"write {entry[1:]!r} for the domain and its subdomains"
+    labels = entry.removeprefix(".").split(".")
+    if not all(_HOST_LABEL_RE.fullmatch(label) for label in labels):
+        return "expected a host such as 'www.gov.cn', '.gov.cn' or '127.0.0.1'"
+    return None
+
+
+def _is_ip(entry: str) -> bool:
+    try:
+        ipaddress.ip_address(entry)
+    except ValueError:
+        return False
+    return True
