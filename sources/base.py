@@ -1,8 +1,9 @@
 """What every source kind offers the pipeline: listing pages of document refs, and fetch.
 
-A kind only knows how to walk its site's listing (`pages`) and how to get one document
-(`fetch`); deciding what to fetch again, when to stop paging and what counts as removed
-is the pipeline's job, so every kind crawls incrementally in the same way.
+A kind only knows which listings it has (`listings`: a column, a search; by default one
+per start URL), how to walk one of them page by page (`pages`) and how to get one document
+(`fetch`); deciding what to fetch again, when to stop paging a listing and what counts as
+removed is the pipeline's job, so every kind crawls incrementally in the same way.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, ClassVar, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
-from sources.http import CHALLENGE_ONLY, Fetched, HttpClient, RequestStats
+from sources.http import CHALLENGE_ONLY, DOCUMENT_BLOCKS, BlockedError, Fetched, HttpClient, RequestStats
 from tracker.config import SourceConfig
+from tracker.model import DecodeError
+from tracker.parse.pagekind import detect_non_document
 
 _DATE_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
 REVISIT_CHOICES = ("listed", "changed")
@@ -37,7 +40,7 @@ class ListingPage:
 
     url: str
     refs: tuple[DocumentRef, ...]
-    last: bool = False  # the listing has nothing after this page
+    last: bool = False  # this listing has nothing after this page
 
 
 def parse_date(text: str | None) -> dt.date | None:
@@ -103,9 +106,13 @@ class Source(abc.ABC):
             if urlsplit(url).scheme not in ("http", "https"):
                 raise ValueError(f"start_urls: {url!r} is not an http(s) URL")
 
+    def listings(self) -> tuple[str, ...]:
+        """The listings this source walks, one after another: its start URLs."""
+        return self.config.start_urls
+
     @abc.abstractmethod
-    def pages(self) -> AsyncIterator[ListingPage]:
-        """The listing, page by page; the caller stops iterating when it has seen enough."""
+    def pages(self, listing: str) -> AsyncIterator[ListingPage]:
+        """One of `listings()`, page by page; the caller stops iterating when it has seen enough."""
 
     async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
         """One document, conditionally when validators from the last version are given."""
@@ -137,6 +144,32 @@ class Source(abc.ABC):
             stats=self.stats,
             blocked_kinds=CHALLENGE_ONLY,
         )
+
+
+def absolute_url(base_url: str, href: str) -> str | None:
+    """The http(s) URL a listing's link points to, without its fragment; None for anything
+    else (`javascript:`, `mailto:`, a link too malformed to resolve, such as `http://[bad`)."""
+    try:
+        url = urldefrag(urljoin(base_url, href.strip())).url
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port  # .port raises ValueError when out of range or not a number
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    return url
+
+
+def raise_if_blocked(fetched: Fetched) -> None:
+    """A listing page that gave nothing usable may be a throttle page ("please enable
+    JavaScript", served with 200): raise BlockedError so the run says "blocked", instead of
+    taking it for the end of the listing or a changed layout."""
+    try:
+        detected = detect_non_document(fetched.text(), fetched.status)
+    except DecodeError:
+        return
+    if detected is not None and detected.kind in DOCUMENT_BLOCKS:
+        raise BlockedError(fetched.url, detected, fetched.status)
 
 
 def check_url_pattern(config: SourceConfig) -> None:

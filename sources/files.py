@@ -47,10 +47,14 @@ class FilesSource(Source):
     def roots(self) -> list[Path]:
         return [Path(p).expanduser().resolve() for p in self.config.options["paths"]]
 
-    async def pages(self) -> AsyncIterator[ListingPage]:
+    def listings(self) -> tuple[str, ...]:
+        """One listing: every file under `paths`, read in one go."""
+        return (", ".join(str(root) for root in self.roots),)
+
+    async def pages(self, listing: str) -> AsyncIterator[ListingPage]:
         files = await asyncio.to_thread(self._files)
         refs = tuple(DocumentRef(url=self.url_of(path)) for path in files)
-        yield ListingPage(url=", ".join(str(r) for r in self.roots), refs=refs, last=True)
+        yield ListingPage(url=listing, refs=refs, last=True)
 
     def _files(self) -> list[Path]:
         patterns = tuple(self.config.options.get("patterns", DEFAULT_PATTERNS))

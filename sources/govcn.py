@@ -17,9 +17,18 @@ import datetime as dt
 import json
 import re
 from typing import Any, AsyncIterator
-from urllib.parse import parse_qsl, urlencode, urldefrag, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sources.base import DocumentRef, ListingPage, Source, check_url_pattern, option, parse_date
+from sources.base import (
+    DocumentRef,
+    ListingPage,
+    Source,
+    absolute_url,
+    check_url_pattern,
+    option,
+    parse_date,
+    raise_if_blocked,
+)
 from sources.http import FetchError, host_allowed
 from tracker.config import SourceConfig
 
@@ -40,20 +49,23 @@ class GovcnSource(Source):
         option(config, "list_path", str)
         check_url_pattern(config)
 
-    async def pages(self) -> AsyncIterator[ListingPage]:
+    async def pages(self, listing: str) -> AsyncIterator[ListingPage]:
         page_size = int(self.config.options.get("page_size", 20))
         list_path = str(self.config.options.get("list_path", DEFAULT_LIST_PATH))
         pattern = re.compile(str(self.config.options.get("url_pattern", DEFAULT_URL_PATTERN)))
-        for start in self.config.start_urls:
-            for page_no in range(1, self.config.max_pages + 1):
-                url = with_query(start, p=str(page_no), n=str(page_size))
-                fetched = await self.fetch_listing(url)
+        for page_no in range(1, self.config.max_pages + 1):
+            url = with_query(listing, p=str(page_no), n=str(page_size))
+            fetched = await self.fetch_listing(url)
+            try:
                 hits, total = search_hits(fetched.text(), list_path, fetched.url)
-                refs = tuple(hit_refs(hits, fetched.url, pattern, self.allowed_hosts))
-                last = len(hits) < page_size or (total is not None and page_no * page_size >= total)
-                yield ListingPage(url=url, refs=refs, last=last)
-                if last:
-                    break
+            except FetchError:
+                raise_if_blocked(fetched)
+                raise
+            refs = tuple(hit_refs(hits, fetched.url, pattern, self.allowed_hosts))
+            last = len(hits) < page_size or (total is not None and page_no * page_size >= total)
+            yield ListingPage(url=url, refs=refs, last=last)
+            if last:
+                return
 
 
 def with_query(url: str, **params: str) -> str:
@@ -92,8 +104,8 @@ def hit_refs(
         href = hit.get("url")
         if not isinstance(href, str):
             continue
-        url = urldefrag(urljoin(base_url, href.strip())).url
-        if not pattern.search(url) or not host_allowed(url, allowed_hosts):
+        url = absolute_url(base_url, href)
+        if url is None or not pattern.search(url) or not host_allowed(url, allowed_hosts):
             continue
         title = _TAG_RE.sub("", str(hit.get("title") or "")).strip() or None
         refs.append(DocumentRef(url=url, title=title, date=_hit_date(hit)))

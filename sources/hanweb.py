@@ -11,7 +11,7 @@ Most provincial and city sites (Zhejiang, Hangzhou …) fill `/col/colN/index.ht
 
 Options: `column_id` (required), `site_id` (webid; required for dataproxy), `unit_id`, `app_id`
 (default 1), `page_size` (records per request, default 15), `api`, and for jpaas `tpl_set_id`,
-`tag_key`. The site is the scheme and host of the first start URL.
+`tag_key`. The one start URL is the column page; the API is asked on its scheme and host.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from __future__ import annotations
 import json
 import re
 from typing import Any, AsyncIterator
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
-from sources.base import DocumentRef, ListingPage, Source, option, parse_date
+from sources.base import DocumentRef, ListingPage, Source, absolute_url, option, parse_date, raise_if_blocked
 from sources.http import FetchError, host_allowed
 from tracker.config import SourceConfig
 
@@ -51,23 +51,21 @@ class HanwebSource(Source):
         page_size = option(config, "page_size", int, 15)
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
-
-    @property
-    def site(self) -> str:
-        parts = urlsplit(self.config.start_urls[0])
-        return f"{parts.scheme}://{parts.netloc}"
+        if len(config.start_urls) > 1:
+            raise ValueError("start_urls: a hanweb source walks one column; give its one column page, and one [[source]] per column")
 
     @property
     def page_size(self) -> int:
         return int(self.config.options.get("page_size", 15))
 
-    def pages(self) -> AsyncIterator[ListingPage]:
+    def pages(self, listing: str) -> AsyncIterator[ListingPage]:
+        """The column's records; `listing` is the column page, whose site serves the API."""
         if self.config.options.get("api", "dataproxy") == "jpaas":
-            return self._jpaas_pages()
-        return self._dataproxy_pages()
+            return self._jpaas_pages(listing)
+        return self._dataproxy_pages(listing)
 
-    async def _dataproxy_pages(self) -> AsyncIterator[ListingPage]:
-        url = self.site + DATAPROXY_PATH
+    async def _dataproxy_pages(self, column_page: str) -> AsyncIterator[ListingPage]:
+        url = _site(column_page) + DATAPROXY_PATH
         ids = self.config.options
         form = {
             "col": "1",
@@ -85,16 +83,20 @@ class HanwebSource(Source):
             end = start + self.page_size - 1
             params = {"startrecord": str(start), "endrecord": str(end), "perpage": str(self.page_size)}
             fetched = await self.fetch_listing(url, method="POST", data=form, params=params)
-            total, refs = parse_dataproxy(fetched.text(), self.config.start_urls[0], self.allowed_hosts)
+            total, records, refs = parse_dataproxy(fetched.text(), column_page, self.allowed_hosts)
+            if total is None and not records:
+                raise_if_blocked(fetched)
+                raise FetchError(fetched.url, "dataproxy answer has neither <totalrecord> nor any <record>")
             page_url = f"{url}?startrecord={start}&endrecord={end}"
-            last = end >= total or not refs
+            # Counted before links to other hosts are dropped: a reposted record is not the end.
+            last = records < self.page_size if total is None else end >= total or not records
             yield ListingPage(url=page_url, refs=refs, last=last)
             if last:
                 return
             start = end + 1
 
-    async def _jpaas_pages(self) -> AsyncIterator[ListingPage]:
-        url = self.site + JPAAS_PATH
+    async def _jpaas_pages(self, column_page: str) -> AsyncIterator[ListingPage]:
+        url = _site(column_page) + JPAAS_PATH
         ids = self.config.options
         for page_no in range(1, self.config.max_pages + 1):
             params = {
@@ -108,27 +110,38 @@ class HanwebSource(Source):
                 "paramJson": json.dumps({"pageNo": page_no, "pageSize": self.page_size}, separators=(",", ":")),
             }
             fetched = await self.fetch_listing(url, params=params)
-            refs = parse_jpaas(fetched.text(), self.config.start_urls[0], self.allowed_hosts, fetched.url)
-            last = len(refs) < self.page_size
+            try:
+                entries, refs = parse_jpaas(fetched.text(), column_page, self.allowed_hosts, fetched.url)
+            except FetchError:
+                raise_if_blocked(fetched)
+                raise
+            last = entries < self.page_size  # counted before links to other hosts are dropped
             yield ListingPage(url=f"{url}?pageId={ids['column_id']}&pageNo={page_no}", refs=refs, last=last)
             if last:
                 return
 
 
-def parse_dataproxy(xml: str, base_url: str, allowed_hosts: tuple[str, ...]) -> tuple[int, tuple[DocumentRef, ...]]:
-    """`(totalrecord, refs)` from a dataproxy.jsp answer (regex: these XML files are often not well-formed)."""
+def _site(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def parse_dataproxy(
+    xml: str, base_url: str, allowed_hosts: tuple[str, ...]
+) -> tuple[int | None, int, tuple[DocumentRef, ...]]:
+    """`(totalrecord, records in this answer, refs)` from a dataproxy.jsp answer (regex: these
+    XML files are often not well-formed); totalrecord is None when the answer has none."""
     total_match = _TOTAL_RE.search(xml)
     records = _RECORD_RE.findall(xml)
-    total = int(total_match.group(1)) if total_match else len(records)
     refs: dict[str, DocumentRef] = {}
     for record in records:
-        for ref in _refs_from_markup(record, base_url, allowed_hosts):
+        for ref in _refs_from_markup(record, base_url, allowed_hosts)[1]:
             refs.setdefault(ref.url, ref)
-    return total, tuple(refs.values())
+    return int(total_match.group(1)) if total_match else None, len(records), tuple(refs.values())
 
 
-def parse_jpaas(body: str, base_url: str, allowed_hosts: tuple[str, ...], url: str) -> tuple[DocumentRef, ...]:
-    """Refs from a jpaas `build/unit` JSON answer (`data.html` holds the list markup)."""
+def parse_jpaas(body: str, base_url: str, allowed_hosts: tuple[str, ...], url: str) -> tuple[int, tuple[DocumentRef, ...]]:
+    """`(entries in the list, refs)` from a jpaas `build/unit` JSON answer (`data.html` holds the list markup)."""
     try:
         payload: Any = json.loads(body)
     except json.JSONDecodeError as exc:
@@ -137,26 +150,29 @@ def parse_jpaas(body: str, base_url: str, allowed_hosts: tuple[str, ...], url: s
     html = data.get("html") if isinstance(data, dict) else None
     if not isinstance(html, str):
         raise FetchError(url, "jpaas answer has no data.html")
+    entries, found = _refs_from_markup(html, base_url, allowed_hosts)
     refs: dict[str, DocumentRef] = {}
-    for ref in _refs_from_markup(html, base_url, allowed_hosts):
+    for ref in found:
         refs.setdefault(ref.url, ref)
-    return tuple(refs.values())
+    return entries, tuple(refs.values())
 
 
-def _refs_from_markup(markup: str, base_url: str, allowed_hosts: tuple[str, ...]) -> list[DocumentRef]:
+def _refs_from_markup(markup: str, base_url: str, allowed_hosts: tuple[str, ...]) -> tuple[int, list[DocumentRef]]:
+    """`(entries with a link, refs)`: the entries are counted whatever their links' hosts."""
     soup = BeautifulSoup(markup, "lxml")
-    entries = soup.select("li") or [soup]
+    entries = 0
     refs = []
-    for entry in entries:
+    for entry in soup.select("li") or [soup]:
         link = entry.find("a", href=True)
         if link is None:
             continue
-        url = urldefrag(urljoin(base_url, str(link["href"]).strip())).url
-        if not url.startswith(("http://", "https://")) or not host_allowed(url, allowed_hosts):
+        entries += 1
+        url = absolute_url(base_url, str(link["href"]))
+        if url is None or not host_allowed(url, allowed_hosts):
             continue
         title = str(link.get("title") or "").strip() or link.get_text(" ", strip=True) or None
         refs.append(DocumentRef(url=url, title=title, date=parse_date(entry.get_text(" ", strip=True))))
-    return refs
+    return entries, refs
 
 
 def _identifier(config: SourceConfig, key: str, *, required: bool = False) -> None:

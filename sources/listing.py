@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import re
 from typing import AsyncIterator
-from urllib.parse import urldefrag, urljoin
 
 import soupsieve
 from bs4 import BeautifulSoup, Tag
 
-from sources.base import DocumentRef, ListingPage, Source, check_url_pattern, option, parse_date
+from sources.base import (
+    DocumentRef,
+    ListingPage,
+    Source,
+    absolute_url,
+    check_url_pattern,
+    option,
+    parse_date,
+    raise_if_blocked,
+)
 from sources.http import host_allowed
 from tracker.config import SourceConfig
 
@@ -35,20 +43,19 @@ class ListingSource(Source):
                 _check_selector(key, selector)
         check_url_pattern(config)
 
-    async def pages(self) -> AsyncIterator[ListingPage]:
+    async def pages(self, listing: str) -> AsyncIterator[ListingPage]:
         seen: set[str] = set()
-        for start in self.config.start_urls:
-            url: str | None = start
-            count = 0
-            while url and url not in seen and count < self.config.max_pages:
-                seen.add(url)
-                count += 1
-                fetched = await self.fetch_listing(url)
-                soup = BeautifulSoup(fetched.text(), "lxml")
-                refs = extract_listing(soup, fetched.url, self.config, self.allowed_hosts)
-                next_url = page_next(soup, fetched.url, self.config, self.allowed_hosts)
-                yield ListingPage(url=fetched.url, refs=refs, last=next_url is None)
-                url = next_url
+        url: str | None = listing
+        while url and url not in seen and len(seen) < self.config.max_pages:
+            seen.add(url)
+            fetched = await self.fetch_listing(url)
+            soup = BeautifulSoup(fetched.text(), "lxml")
+            refs = extract_listing(soup, fetched.url, self.config, self.allowed_hosts)
+            if not refs:
+                raise_if_blocked(fetched)
+            next_url = page_next(soup, fetched.url, self.config, self.allowed_hosts)
+            yield ListingPage(url=fetched.url, refs=refs, last=next_url is None)
+            url = next_url
 
 
 def extract_listing(
@@ -62,8 +69,8 @@ def extract_listing(
         link = element if element.name == "a" else element.find("a", href=True)
         if link is None or not link.get("href"):
             continue
-        url = urldefrag(urljoin(base_url, str(link["href"]).strip())).url
-        if not url.startswith(("http://", "https://")) or not host_allowed(url, allowed_hosts):
+        url = absolute_url(base_url, str(link["href"]))
+        if url is None or not host_allowed(url, allowed_hosts):
             continue
         if pattern is not None and not pattern.search(url):
             continue
@@ -84,8 +91,8 @@ def page_next(soup: BeautifulSoup, base_url: str, config: SourceConfig, allowed_
         link = link.find("a", href=True) if link is not None else None
     if link is None or not link.get("href"):
         return None
-    url = urldefrag(urljoin(base_url, str(link["href"]).strip())).url
-    if url == base_url or not url.startswith(("http://", "https://")) or not host_allowed(url, allowed_hosts):
+    url = absolute_url(base_url, str(link["href"]))
+    if url is None or url == base_url or not host_allowed(url, allowed_hosts):
         return None
     return url
 

@@ -208,8 +208,10 @@ class ListingEntry(SQLModel, table=True):
     """What a source's listing last said about one item: the crawler's incremental memory.
 
     A listing page whose every entry is already here with the same title and date holds
-    nothing new, so paging stops there; an entry not listed again (and within the range the
-    crawl walked) is the first sign that a document was removed.
+    nothing new, so paging stops there; an entry not listed again, though a run walked the
+    page it was last on (`listing`, one of the source's start URLs, and `page`, from 1), is
+    the first sign that a document was removed. Both are null for entries recorded before
+    migration 0008 until they are listed again.
     """
 
     __tablename__ = "listing_entry"
@@ -220,5 +222,7 @@ class ListingEntry(SQLModel, table=True):
     url: str = Field(index=True)
     title: str | None = None
     listed_on: dt.date | None = None
+    listing: str | None = None
+    page: int | None = None
     first_listed_at: dt.datetime = Field(sa_type=UTCDateTime)
     last_listed_at: dt.datetime = Field(sa_type=UTCDateTime)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 from typing import Any, Iterator
@@ -13,9 +14,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from sources.base import ListingPage
-from sources.http import HttpClient, HttpPolicy
+from sources.http import BlockedError, HttpClient, HttpPolicy
 from sources.registry import create_source, validate_source
 from sources.samplesite import SampleSite
+from sources.samplesite.server import Request, Response, SiteServer
 from sources.samplesite.sites import DATAPROXY_PATH, GOVCN_SEARCH_PATH, HANWEB_COL_PATH, JPAAS_PATH
 from storage.engine import init_database, open_database
 from storage.tables import Document, Event
@@ -43,9 +45,12 @@ def source_config(**table: Any) -> SourceConfig:
 
 
 def walk(config: SourceConfig) -> list[ListingPage]:
+    """Every page of every listing of the source, in order."""
+
     async def go() -> list[ListingPage]:
         async with HttpClient(POLICY) as client:
-            return [page async for page in create_source(config, client).pages()]
+            source = create_source(config, client)
+            return [page for listing in source.listings() async for page in source.pages(listing)]
 
     return asyncio.run(go())
 
@@ -80,6 +85,80 @@ def test_hanweb_jpaas_pages_through_the_column(site: SampleSite) -> None:
     assert [len(p.refs) for p in pages] == [2, 2, 1]
     assert pages[-1].refs[0].date == dt.date(2023, 6, 20)
     assert server.requests[JPAAS_PATH] == 3
+
+
+class RepostingColumn:
+    """A Hanweb column whose two newest records are reposts hosted on www.zj.gov.cn, as real
+    Hangzhou columns have; with `throttled`, every API answer is a "please enable JavaScript" page."""
+
+    name = "reposting"
+    records = ["https://www.zj.gov.cn/art/2025/1/2/art_1_1.html", "https://www.zj.gov.cn/art/2025/1/1/art_1_2.html",
+               "/art/3.html", "/art/4.html", "/art/5.html"]  # fmt: skip
+
+    def __init__(self) -> None:
+        self.throttled = False
+
+    def respond(self, request: Request) -> Response:
+        if self.throttled:
+            body = "<html><body><p>访问过于频繁，请开启JavaScript后刷新页面。</p><script>location.reload()</script></body></html>"
+            return Response(200, body.encode("utf-8"), "text/html; charset=utf-8", validators=False)
+        if request.path == JPAAS_PATH:
+            param = json.loads(request.query["paramJson"])
+            start = (param["pageNo"] - 1) * param["pageSize"]
+            items = "".join(self._item(url) for url in self.records[start : start + param["pageSize"]])
+            body = json.dumps({"success": True, "data": {"html": f"<ul>{items}</ul>"}}, ensure_ascii=False)
+            return Response(200, body.encode("utf-8"), "application/json;charset=UTF-8", validators=False)
+        if request.path == DATAPROXY_PATH:
+            chosen = self.records[int(request.query["startrecord"]) - 1 : int(request.query["endrecord"])]
+            records = "".join(f"<record><![CDATA[{self._item(url)}]]></record>" for url in chosen)
+            body = f"<datastore><recordset>{records}</recordset><totalrecord>{len(self.records)}</totalrecord></datastore>"
+            return Response(200, body.encode("utf-8"), "text/xml; charset=UTF-8", validators=False)
+        return Response(404, b"not found", "text/plain", validators=False)
+
+    @staticmethod
+    def _item(url: str) -> str:
+        return f"<li><a href='{url}'>关于转发某文件的通知</a><span>2025-01-01</span></li>"
+
+
+@pytest.fixture
+def reposting() -> Iterator[tuple[RepostingColumn, SiteServer]]:
+    column = RepostingColumn()
+    server = SiteServer(column)
+    server.start()
+    yield column, server
+    server.stop()
+
+
+@pytest.mark.parametrize("api", ["jpaas", "dataproxy"])
+def test_hanweb_pages_on_past_records_hosted_elsewhere(reposting: tuple[RepostingColumn, SiteServer], api: str) -> None:
+    _column, server = reposting
+    config = source_config(kind="hanweb", api=api, start_urls=[server.base_url + "/col/col1/index.html"], column_id=1, site_id=1, page_size=2)
+
+    pages = walk(config)
+
+    # The first page lists only the two reposts, which this source may not fetch: not the end.
+    assert [len(page.refs) for page in pages] == [0, 2, 1]
+    assert [page.last for page in pages] == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        {"kind": "hanweb", "api": "jpaas", "start_urls": ["/col/col1/index.html"], "column_id": 1},
+        {"kind": "hanweb", "api": "dataproxy", "start_urls": ["/col/col1/index.html"], "column_id": 1, "site_id": 1},
+        {"kind": "govcn", "start_urls": ["/search-gov/data?t=zhengcelibrary_gw"]},
+    ],
+    ids=["jpaas", "dataproxy", "govcn"],
+)
+def test_a_throttle_page_instead_of_a_listing_answer_is_blocked(
+    reposting: tuple[RepostingColumn, SiteServer], table: dict[str, Any]
+) -> None:
+    column, server = reposting
+    column.throttled = True
+    config = source_config(**{**table, "start_urls": [server.base_url + table["start_urls"][0]]})
+
+    with pytest.raises(BlockedError, match="enable JavaScript"):
+        walk(config)
 
 
 def test_listing_follows_next_page_over_gbk_column_pages(site: SampleSite) -> None:
@@ -172,6 +251,7 @@ def test_files_kind_crawls_a_folder_incrementally(tmp_path: Path, seed_paths: di
     [
         ({"kind": "hanweb", "start_urls": ["https://x.gov.cn/col/col1/index.html"], "site_id": 1}, "column_id is required for kind hanweb"),
         ({"kind": "hanweb", "start_urls": ["https://x.gov.cn/"], "column_id": 1, "site_id": 1, "api": "soap"}, "api must be one of dataproxy, jpaas, got 'soap'"),
+        ({"kind": "hanweb", "start_urls": ["https://x.gov.cn/col/col1/index.html", "https://x.gov.cn/col/col2/index.html"], "column_id": 1, "site_id": 1}, "a hanweb source walks one column"),
         ({"kind": "listing", "start_urls": ["https://x.gov.cn/"], "item": "ul li >> a"}, "item: invalid CSS selector 'ul li >> a'"),
         ({"kind": "listing", "start_urls": ["ftp://x.gov.cn/"], "item": "li a"}, "start_urls: 'ftp://x.gov.cn/' is not an http(s) URL"),
         ({"kind": "listing", "start_urls": ["https://x.gov.cn/"], "item": "li a", "revisit": "never"}, "revisit must be one of listed, changed"),

@@ -198,13 +198,14 @@ def sweep_statuses(
 # ── Crawling: sources → parse → store, in batches ────────────────────────────────────────
 #
 # `crawl` runs configured sources concurrently over one polite HTTP client. A source walks
-# its listing page by page; an item is fetched when it is new, when its listing entry
-# changed, or (revisit = "listed", the default) conditionally when it is known, so a
-# silent edit is still caught and an unchanged page costs a 304. Paging stops at a page
-# whose entries are all known and unchanged. A document no longer listed within the range
-# the walk covered is fetched again: 404/410 counts a missing run, and after
-# `removal_after_runs` of them it becomes `document_removed`. Nothing one document does can
-# stop the others; a source's result is a CheckRun row and its health on the Source row.
+# each of its listings (start URLs) page by page; an item is fetched when it is new, when
+# its listing entry changed, or (revisit = "listed", the default) conditionally when it is
+# known, so a silent edit is still caught and an unchanged page costs a 304. Paging a
+# listing stops at a page whose entries are all known and unchanged. A document last listed
+# on a page the walk covered, and not listed now, is fetched again: 404/410 counts a missing
+# run, and after `removal_after_runs` of them it becomes `document_removed`. Nothing one
+# listing or document does can stop the others; a source's result is a CheckRun row and its
+# health on the Source row.
 #
 # Three kinds of work overlap so a first crawl uses every core: the event loop fetches,
 # worker processes parse (`[tracker] parse_workers`), and one database thread runs every
@@ -256,6 +257,16 @@ class SourceRun:
 
 
 CrawlProgress = Callable[[SourceRun], None]
+
+
+@dataclass
+class _Walk:
+    """How far one run got through a source's listings: what the removal check relies on."""
+
+    seen: set[str] = field(default_factory=set)  # URLs listed on the pages walked
+    pages: dict[str, int] = field(default_factory=dict)  # listing → pages read
+    complete: set[str] = field(default_factory=set)  # listings read to their last page
+    failed: bool = False  # a listing could not be read, or listed nothing
 
 
 @dataclass(frozen=True)
@@ -551,34 +562,13 @@ class _SourceCrawl:
 
     async def run(self) -> SourceRun:
         check_id = await self.database.run(self._start_check_now)
-        listing_failed = False
-        try:
-            walked = await self._walk()
-        except BlockedError as exc:
-            self.result.error(exc.url, exc.reason, blocked=True)
-            listing_failed = True
-        except FetchError as exc:
-            self.result.error(exc.url, f"listing: {exc.reason}")
-            listing_failed = True
-        except Exception as exc:  # a kind's parser choking on a page must not stop other sources
-            self.result.error(self._where, f"listing: {type(exc).__name__}: {exc}")
-            listing_failed = True
-        else:
-            if walked[2]:
-                await self._check_unlisted(*walked)
-            else:
-                # Nothing listed at all is a broken selector or a redesigned page far more often than
-                # an emptied column; it must neither pass as "ok" nor make every document look removed.
-                self.result.error(self._where, "listing: no document links found (has the page layout changed?)")
-                listing_failed = True
-        self.result.outcome = self._outcome(listing_failed)
+        walk = await self._walk()
+        if walk.seen:
+            await self._check_unlisted(walk)
+        self.result.outcome = self._outcome(walk.failed)
         self._changed()
         await self.database.run(self._finish_now, check_id)
         return self.result
-
-    @property
-    def _where(self) -> str:
-        return self.config.start_urls[0] if self.config.start_urls else self.config.name
 
     def _outcome(self, listing_failed: bool) -> str:
         run = self.result
@@ -595,52 +585,81 @@ class _SourceCrawl:
             session.commit()
             return check.id
 
-    async def _walk(self) -> tuple[bool, dt.date | None, set[str]]:
-        """Walk the listing; returns (walked to the end, oldest listed date seen, URLs seen).
+    async def _walk(self) -> _Walk:
+        """Walk each listing of the source in turn; a listing that fails is recorded and the
+        next one walked.
 
         The next listing page is read while the documents of the previous one are still being
         fetched, parsed and saved, so the pipeline does not drain at every page; at most
         `_PAGES_AHEAD` pages are in progress at once, which bounds the memory held.
         """
-        seen: set[str] = set()
-        oldest: dt.date | None = None
-        in_progress: collections.deque[asyncio.Task[None]] = collections.deque()
+        walk = _Walk()
+        in_progress: collections.deque[asyncio.Task[list[bool]]] = collections.deque()
         try:
-            async for page in self.source.pages():
-                self.result.pages += 1
-                refs = [ref for ref in page.refs if ref.url not in seen]
-                seen.update(ref.url for ref in refs)
-                self.result.to_visit += len(refs)
-                dates = [ref.date for ref in refs if ref.date is not None]
-                if dates:
-                    oldest = min([*dates, oldest] if oldest else dates)
-                fresh = await self.database.run(self._remember_listing_now, refs)
-                self._changed()
-                revisit = refs if self.source.revisit == "listed" else [ref for ref in refs if ref.url in fresh]
-                skipped = [ref.url for ref in refs if ref not in revisit]
-                if skipped:
-                    await self.database.run(self._touch_unfetched_now, skipped)
-                    self.result.documents += len(skipped)
-                    self.result.unchanged += len(skipped)
-                    self.result.visited += len(skipped)
-                known = await self.database.run(self._known_now, [ref.url for ref in revisit])
-                in_progress.append(asyncio.create_task(self._process_all([(ref.url, known.get(ref.url)) for ref in revisit])))
-                while len(in_progress) > _PAGES_AHEAD:
-                    await in_progress.popleft()
-                if page.last:
-                    return True, oldest, seen
-                if not fresh and self.source.incremental:
-                    break
-            return False, oldest, seen
+            for listing in self.source.listings():
+                try:
+                    await self._walk_listing(listing, walk, in_progress)
+                except BlockedError as exc:
+                    self.result.error(exc.url, exc.reason, blocked=True)
+                    walk.failed = True
+                except FetchError as exc:
+                    self.result.error(exc.url, f"listing: {exc.reason}")
+                    walk.failed = True
+                except Exception as exc:  # a kind's parser choking on a page must not stop the rest
+                    self.result.error(listing, f"listing: {type(exc).__name__}: {exc}")
+                    walk.failed = True
         finally:
             await asyncio.gather(*in_progress)
+        return walk
 
-    async def _process_all(self, items: list[tuple[str, _Known | None]], *, unlisted: bool = False) -> None:
-        await asyncio.gather(*(self._process(url, known, unlisted=unlisted) for url, known in items))
+    async def _walk_listing(
+        self, listing: str, walk: _Walk, in_progress: collections.deque[asyncio.Task[list[bool]]]
+    ) -> None:
+        """Page through one listing until its end, or (incremental) a page with nothing new."""
+        number = found = 0
+        async for page in self.source.pages(listing):
+            number += 1
+            found += len(page.refs)
+            self.result.pages += 1
+            refs = [ref for ref in page.refs if ref.url not in walk.seen]
+            walk.seen.update(ref.url for ref in refs)
+            self.result.to_visit += len(refs)
+            fresh = await self.database.run(self._remember_listing_now, refs, listing, number)
+            walk.pages[listing] = number
+            self._changed()
+            revisit = refs if self.source.revisit == "listed" else [ref for ref in refs if ref.url in fresh]
+            skipped = [ref.url for ref in refs if ref not in revisit]
+            if skipped:
+                await self.database.run(self._touch_unfetched_now, skipped)
+                self.result.documents += len(skipped)
+                self.result.unchanged += len(skipped)
+                self.result.visited += len(skipped)
+            known = await self.database.run(self._known_now, [ref.url for ref in revisit])
+            in_progress.append(asyncio.create_task(self._process_all([(ref.url, known.get(ref.url)) for ref in revisit])))
+            while len(in_progress) > _PAGES_AHEAD:
+                await in_progress.popleft()
+            if page.last:
+                # A last page without links says more about a broken page than about the listing.
+                if page.refs:
+                    walk.complete.add(listing)
+                break
+            if not fresh and self.source.incremental:
+                break
+        if not found:
+            # Nothing listed at all is a broken selector or a redesigned page far more often than
+            # an emptied column; it must neither pass as "ok" nor make every document look removed.
+            self.result.error(listing, "listing: no document links found (has the page layout changed?)")
+            walk.failed = True
+
+    async def _process_all(self, items: list[tuple[str, _Known | None]], *, unlisted: bool = False) -> list[bool]:
+        """`_process` each item; whether the site still serves each one, in order."""
+        served = await asyncio.gather(*(self._process(url, known, unlisted=unlisted) for url, known in items))
         await self._record_not_modified()
+        return served
 
-    def _remember_listing_now(self, refs: list[DocumentRef]) -> set[str]:
-        """Record the listing entries; return the URLs that are new or changed since last time.
+    def _remember_listing_now(self, refs: list[DocumentRef], listing: str, page: int) -> set[str]:
+        """Record the listing entries and where they were listed; return the URLs that are new
+        or changed since last time.
 
         Core statements rather than ORM objects: on an unchanged page this is two SELECTs and
         one UPDATE, whatever the page size.
@@ -666,7 +685,8 @@ class _SourceCrawl:
                     sa.insert(table),
                     [
                         {"source_id": self.source_id, "url": ref.url, "title": ref.title, "listed_on": ref.date,
-                         "first_listed_at": self.started, "last_listed_at": self.started}
+                         "listing": listing, "page": page, "first_listed_at": self.started,
+                         "last_listed_at": self.started}
                         for ref in new
                     ],
                 )  # fmt: skip
@@ -680,7 +700,7 @@ class _SourceCrawl:
             session.execute(
                 sa.update(table)
                 .where(table.c.source_id == self.source_id, table.c.url.in_(urls))
-                .values(last_listed_at=self.started)
+                .values(last_listed_at=self.started, listing=listing, page=page)
             )
             session.commit()
         return fresh
@@ -730,7 +750,9 @@ class _SourceCrawl:
                     touch(session, document, seen_at=seen_at, etag=fetched.etag, last_modified=fetched.last_modified)
             session.commit()
 
-    async def _process(self, url: str, known: _Known | None, *, unlisted: bool = False) -> None:
+    async def _process(self, url: str, known: _Known | None, *, unlisted: bool = False) -> bool:
+        """Fetch one document and store what changed; returns whether the site still serves it."""
+        served = False
         try:
             fetched = await self.source.fetch(
                 url, etag=known.etag if known else None, last_modified=known.last_modified if known else None
@@ -743,7 +765,10 @@ class _SourceCrawl:
                     self.result.removed += 1
             else:
                 self.result.error(url, exc.reason)
+        except Exception as exc:  # a bug tripped by one URL must not stop the rest of the source
+            self.result.error(url, f"internal error: {type(exc).__name__}: {exc}")
         else:
+            served = True
             if fetched.not_modified and known is not None:
                 self._not_modified.append((known, fetched))
                 self.result.documents += 1
@@ -752,6 +777,7 @@ class _SourceCrawl:
                 await self._store(url, fetched)
         self.result.visited += 1
         self._changed()
+        return served
 
     async def _store(self, url: str, fetched: Fetched) -> None:
         fetched_at = utcnow()
@@ -779,25 +805,54 @@ class _SourceCrawl:
             else:
                 self.result.unchanged += 1
 
-    async def _check_unlisted(self, complete: bool, oldest: dt.date | None, seen: set[str]) -> None:
-        """Fetch again the documents the walk should have listed but did not."""
-        candidates = await self.database.run(self._unlisted_now, complete, oldest, seen)
-        self.result.to_visit += len(candidates)
-        known = await self.database.run(self._known_now, candidates)
-        await self._process_all([(url, known.get(url)) for url in candidates], unlisted=True)
+    async def _check_unlisted(self, walk: _Walk) -> None:
+        """Fetch again the documents last listed on pages this run walked, but not listed there now.
 
-    def _unlisted_now(self, complete: bool, oldest: dt.date | None, seen: set[str]) -> list[str]:
+        One the site still serves has moved further down its listing (or off it): its entry
+        is placed just past the walked pages, so the next run does not ask for it again.
+        """
+        candidates = await self.database.run(self._unlisted_now, walk)
+        self.result.to_visit += len(candidates)
+        known = await self.database.run(self._known_now, [url for url, _listing in candidates])
+        served = await self._process_all([(url, known.get(url)) for url, _listing in candidates], unlisted=True)
+        moved = [candidate for candidate, answered in zip(candidates, served) if answered]
+        if moved:
+            await self.database.run(self._place_beyond_walk_now, moved, walk)
+
+    def _unlisted_now(self, walk: _Walk) -> list[tuple[str, str | None]]:
+        """(URL, listing) of the entries this run should have seen but did not."""
+        every_listing_complete = set(self.source.listings()) <= walk.complete
         with Session(self.engine) as session:
             query = (
-                select(ListingEntry.url, ListingEntry.listed_on)
+                select(ListingEntry.url, ListingEntry.listing, ListingEntry.page)
                 .join(Document, col(Document.url) == col(ListingEntry.url))
                 .where(ListingEntry.source_id == self.source_id, col(Document.gone_at).is_(None))
             )
             return [
-                url
-                for url, listed_on in session.exec(query)
-                if url not in seen and (complete or (oldest is not None and listed_on is not None and listed_on >= oldest))
+                (url, listing)
+                for url, listing, page in session.exec(query)
+                if url not in walk.seen
+                and (
+                    listing in walk.complete
+                    or (listing is not None and page is not None and page <= walk.pages.get(listing, 0))
+                    or (listing is None and every_listing_complete)  # recorded before migration 0008
+                )
             ]
+
+    def _place_beyond_walk_now(self, entries: list[tuple[str, str | None]], walk: _Walk) -> None:
+        table = ListingEntry.__table__  # type: ignore[attr-defined]
+        by_listing: dict[str, list[str]] = collections.defaultdict(list)
+        for url, listing in entries:
+            if listing is not None:
+                by_listing[listing].append(url)
+        with Session(self.engine) as session:
+            for listing, urls in by_listing.items():
+                session.execute(
+                    sa.update(table)
+                    .where(table.c.source_id == self.source_id, table.c.url.in_(urls))
+                    .values(page=walk.pages.get(listing, 0) + 1)
+                )
+            session.commit()
 
     def _missing_now(self, known: _Known, url: str, status: int | None) -> bool:
         """One more run without the document; at the threshold it is removed (event + gone_at).
