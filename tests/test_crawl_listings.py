@@ -1,19 +1,16 @@
 """Sources with several listings, undated listings and broken listing pages, crawled end to end
-over a real local site into a real database: what is walked, fetched again and removed."""
+over a real local site into SQLite and PostgreSQL: what is walked, fetched again and removed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from sources.http import HttpPolicy
 from sources.samplesite.server import Fault, Request, Response, SiteServer
-from storage.engine import init_database, open_database
 from storage.tables import Document, Event
 from tracker.config import settings_from_dict
 from tracker.pipeline import SourceRun, crawl
@@ -57,15 +54,6 @@ class ColumnsSite:
         more = f"<a class='next' href='index_{number + 1}.html'>下一页</a>" if number < len(pages) else ""
         body = f"<html><body><ul class='list'>{items}</ul>{more}</body></html>"
         return Response(200, body.encode("utf-8"), "text/html; charset=utf-8", validators=False)
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    init_database(url)
-    engine = open_database(url)
-    yield engine
-    engine.dispose()
 
 
 def serve(site: ColumnsSite) -> SiteServer:
