@@ -12,7 +12,8 @@ with its own title, document number and a sentence of its own. Figures printed:
   all-known page), a full walk with a conditional GET per document (`revisit = "listed"`,
   every answer a 304), and a full walk trusting the listing (`revisit = "changed"`);
 - requests per document for each, CPU per document in the crawler process and in its
-  parser processes (`[tracker] parse_workers`), and the crawler's peak RSS.
+  parser processes (`[tracker] parse_workers`), and the peak RSS of the crawler and of
+  each parser process (the target is the crawler's; the sum is what the machine gives).
 
 Targets: ≥ 100 documents/s first crawl, ≥ 1,000 documents/s unchanged re-crawl, RSS < 300 MB.
 """
@@ -140,6 +141,17 @@ def parser_cpu() -> dict[int, float]:
     return seconds
 
 
+def parser_peak_rss() -> list[float]:
+    """Peak resident memory (MB) of each live parser process, from /proc (VmHWM)."""
+    peaks = []
+    for pool in _Parser._pools.values():
+        for pid in pool._processes:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+    return peaks
+
+
 def report(label: str, result: SourceRun, seconds: float, cpu: float, parsers: float, documents: int) -> None:
     """Wall throughput, plus CPU per document in the crawler and in its parser processes: when
     the machine is busy, wall time says little, and the two CPU figures (whose sum has to fit
@@ -188,7 +200,12 @@ def main() -> None:
             size = Path(folder, "bench.db").stat().st_size
             engine.dispose()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS of the crawler process: {peak:.0f} MB; database {size / 1e6:.0f} MB")
+        parsers = parser_peak_rss()
+        print(
+            f"peak RSS: crawler process {peak:.0f} MB, {len(parsers)} parser process(es) "
+            f"{' + '.join(f'{mb:.0f}' for mb in parsers) or '0'} MB, together {peak + sum(parsers):.0f} MB; "
+            f"database {size / 1e6:.0f} MB"
+        )
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     finally:
