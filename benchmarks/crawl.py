@@ -41,7 +41,8 @@ from sources.samplesite.server import Request, Response, SiteServer  # noqa: E40
 from sources.samplesite.sites import _govcn_article, _hanweb_article  # noqa: E402
 from storage.engine import init_database, open_database  # noqa: E402
 from tracker.config import settings_from_dict  # noqa: E402
-from tracker.pipeline import SourceRun, _Parser, crawl  # noqa: E402
+from tracker.pipeline import SourceRun, crawl  # noqa: E402
+from tracker.pipeline.workers import ParserPool  # noqa: E402
 
 PAGE_SIZE = 100
 
@@ -134,7 +135,7 @@ def run(engine: Any, base_url: str, documents: int, **options: Any) -> tuple[Sou
 def parser_cpu() -> dict[int, float]:
     """CPU seconds so far of each parser process (`[tracker] parse_workers`), from /proc."""
     seconds = {}
-    for pool in _Parser._pools.values():
+    for pool in ParserPool._pools.values():
         for pid in pool._processes:  # the executor keeps its workers by pid
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -144,7 +145,7 @@ def parser_cpu() -> dict[int, float]:
 def parser_peak_rss() -> list[float]:
     """Peak resident memory (MB) of each live parser process, from /proc (VmHWM)."""
     peaks = []
-    for pool in _Parser._pools.values():
+    for pool in ParserPool._pools.values():
         for pid in pool._processes:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):

@@ -15,7 +15,8 @@ import pytest
 from tests.conftest import SHARED_FIXTURES
 from tracker.config import ConfigError, settings_from_dict
 from tracker.model import NotADocumentError, PageKind, ParseError
-from tracker.pipeline import _Parser, prepare_page
+from tracker.pipeline import prepare_page
+from tracker.pipeline.workers import ParserPool
 
 
 def test_a_not_a_document_error_survives_the_trip_from_a_worker() -> None:
@@ -28,7 +29,7 @@ def test_a_not_a_document_error_survives_the_trip_from_a_worker() -> None:
 
 def test_a_worker_that_dies_fails_its_page_and_the_next_page_gets_a_new_worker() -> None:
     body = next(Path(SHARED_FIXTURES, "seeds").glob("000_*.txt")).read_bytes()
-    parser = _Parser(1)
+    parser = ParserPool(1)
 
     async def both() -> tuple[BaseException | None, list[str]]:
         try:
@@ -66,8 +67,8 @@ def test_parse_workers_default_leaves_a_core_to_the_crawler() -> None:
 
 HARD_EXIT_AFTER_PARSING = """
 import asyncio, os, sys
-from tracker.pipeline import _Parser
-parser = _Parser(1)
+from tracker.pipeline.workers import ParserPool
+parser = ParserPool(1)
 body = open(sys.argv[1], "rb").read()
 asyncio.run(parser.prepare(body, url="https://a/1", content_type="text/plain"))
 print(*parser._pools[1]._processes, flush=True)

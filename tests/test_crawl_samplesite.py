@@ -259,9 +259,9 @@ def test_source_delay_spaces_every_request_to_its_host(site: SampleSite, engine:
 def test_a_document_that_breaks_the_pipeline_is_recorded_and_the_rest_stored(
     site: SampleSite, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tracker.pipeline
+    import tracker.pipeline.workers
 
-    real = tracker.pipeline.save_documents
+    real = tracker.pipeline.workers.save_documents
     broken = site.url("listing", "/mh-xxgk-cms/website/mh_xxgk/xxgk_qzf_zcwj/content/b68e0793-4ff7-4ad5-8d27-79928a5fb0eb.htm")
 
     def save_or_fail(session: Session, documents: list[PreparedDocument], **kwargs: object) -> object:
@@ -269,7 +269,7 @@ def test_a_document_that_breaks_the_pipeline_is_recorded_and_the_rest_stored(
             raise KeyError("unexpected layout")
         return real(session, documents, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(tracker.pipeline, "save_documents", save_or_fail)
+    monkeypatch.setattr(tracker.pipeline.workers, "save_documents", save_or_fail)
 
     run = by_source(crawl(engine, settings_for(site), ["sample-mh"], policy=POLICY))["sample-mh"]
 

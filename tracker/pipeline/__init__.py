@@ -1,0 +1,37 @@
+"""The one place that wires the edges together: parse → store → diff → events → outbox.
+
+The CLI and the scheduler call these entry points and hold no logic of their own:
+
+- `saving`: a fetched page → versions, clauses, relations, events (`store_fetched`,
+  `prepare_page`, `save_documents`, `settle`) and `tracker ingest` (`ingest_file`);
+- `crawl`: `tracker crawl` and the daemon's crawl jobs (`crawl`), which walk each source
+  (`source_crawl`) with the parser processes, database thread and batch writer of `workers`;
+- `sweep`: the daily lifecycle sweep (`sweep_statuses`);
+- `alerts`: the outbox's deliveries and digests go out (`dispatch_due`, `send_digest`).
+
+Every step that records events also creates their Delivery rows in the same transaction.
+"""
+
+from tracker.pipeline.alerts import dispatch_due, send_digest
+from tracker.pipeline.crawl import crawl, crawl_async, select_sources, upsert_sources
+from tracker.pipeline.saving import ingest_file, parse_page, prepare_page, save_documents, settle, store_fetched
+from tracker.pipeline.source_crawl import CrawlProgress, SourceRun
+from tracker.pipeline.sweep import sweep_statuses
+
+__all__ = [
+    "CrawlProgress",
+    "SourceRun",
+    "crawl",
+    "crawl_async",
+    "dispatch_due",
+    "ingest_file",
+    "parse_page",
+    "prepare_page",
+    "save_documents",
+    "select_sources",
+    "send_digest",
+    "settle",
+    "store_fetched",
+    "sweep_statuses",
+    "upsert_sources",
+]

@@ -1,0 +1,157 @@
+"""A fetched page → stored versions, statuses and deliveries: the unit of work of every entry point.
+
+Every fetched body is parsed and prepared by `prepare_page` (pure: the crawler runs it in
+worker processes), saved by `save_documents` and followed up by `settle` (statuses, outbox
+deliveries); `store_fetched` does all three. They run inside the caller's session and never
+commit; the entry points own the unit of work. `ingest_file` commits once per page; the
+crawler commits a batch of pages at once, each under its own savepoint, and settles the
+batch once (`workers.BatchWriter`). Either way a fetched page is stored completely —
+versions, clauses, relations, events and whatever later steps add — or not at all. Steps
+that react to saved documents belong in `settle`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+from pathlib import Path
+from typing import Sequence
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from notifiers.outbox import enqueue
+from storage.documents import PreparedDocument, SaveResult, compress_raw, prepare_document, save_prepared
+from storage.lifecycle import refresh_statuses
+from tracker.config import SubscriptionConfig, TrackerSettings
+from tracker.model import PolicyDocument
+from tracker.parse import parse_document
+
+
+def parse_page(body: bytes, *, url: str, content_type: str | None = None) -> list[PolicyDocument]:
+    """The documents of one fetched page, each with its own URL (`<url>`, `<url>#2`, …).
+
+    Raises the parser's errors (NotADocumentError, DecodeError, ParseError).
+    """
+    documents = parse_document(body, url=url, content_type=content_type)
+    return [document.replace(url=url if index == 0 else f"{url}#{index + 1}") for index, document in enumerate(documents)]
+
+
+def prepare_page(body: bytes, *, url: str, content_type: str | None = None) -> list[PreparedDocument]:
+    """`parse_page`, then the rest of the pure work of saving (hashes, the compressed body).
+
+    Pure and picklable both ways, so the crawler runs it in its parser processes.
+    """
+    documents = parse_page(body, url=url, content_type=content_type)
+    compressed = compress_raw(body)
+    return [prepare_document(document, body, compressed_raw=compressed) for document in documents]
+
+
+def store_fetched(
+    session: Session,
+    body: bytes,
+    *,
+    url: str,
+    fetched_at: dt.datetime,
+    content_type: str | None = None,
+    source_id: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    lifecycle: TrackerSettings = TrackerSettings(),
+    subscriptions: Sequence[SubscriptionConfig] = (),
+) -> list[SaveResult]:
+    """Parse a fetched body and save each document in it (a page may hold several).
+
+    The parser's errors are raised before anything is written; then `save_documents` and `settle`.
+    """
+    results = save_documents(
+        session,
+        prepare_page(body, url=url, content_type=content_type),
+        fetched_at=fetched_at,
+        content_type=content_type,
+        source_id=source_id,
+        etag=etag,
+        last_modified=last_modified,
+    )
+    settle(session, results, fetched_at=fetched_at, lifecycle=lifecycle, subscriptions=subscriptions)
+    return results
+
+
+def save_documents(
+    session: Session,
+    documents: Sequence[PreparedDocument],
+    *,
+    fetched_at: dt.datetime,
+    content_type: str | None = None,
+    source_id: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> list[SaveResult]:
+    """The versions, clauses, relations and save events of one page's documents, without `settle`."""
+    results = []
+    for prepared in documents:
+        url = prepared.document.url
+        if url is None:
+            raise ValueError("save_documents needs each document's URL (parse_page sets it)")
+        results.append(
+            save_prepared(
+                session,
+                prepared,
+                url=url,
+                fetched_at=fetched_at,
+                source_id=source_id,
+                etag=etag,
+                last_modified=last_modified,
+                content_type=content_type,
+            )
+        )
+    return results
+
+
+def settle(
+    session: Session,
+    results: Sequence[SaveResult],
+    *,
+    fetched_at: dt.datetime,
+    lifecycle: TrackerSettings = TrackerSettings(),
+    subscriptions: Sequence[SubscriptionConfig] = (),
+) -> None:
+    """What follows saving: statuses and the outbox.
+
+    Statuses are recomputed as of the fetch date (`lifecycle`: time zone, warning window)
+    for each saved document and every document it repeals, amends or confirms. Every event
+    recorded, by the saves and by the status changes, is routed to `subscriptions`
+    (Delivery rows, same session).
+    """
+    saved = [result.document.id for result in results if result.version is not None and result.document.id is not None]
+    on = fetched_at.astimezone(lifecycle.tz).date()
+    refreshed = refresh_statuses(session, saved, on, occurred_at=fetched_at, warning_days=lifecycle.warning_days)
+    enqueue(session, [event for result in results for event in result.events] + refreshed.events, subscriptions)
+
+
+def ingest_file(
+    engine: sa.Engine,
+    path: Path,
+    *,
+    url: str,
+    fetched_at: dt.datetime,
+    lifecycle: TrackerSettings = TrackerSettings(),
+    subscriptions: Sequence[SubscriptionConfig] = (),
+) -> list[SaveResult]:
+    """Store a local file as a fetched version of the document at `url` (`tracker ingest`)."""
+    body = path.read_bytes()
+    content_type, _encoding = mimetypes.guess_type(path.name)
+    if content_type is None and path.suffix.lower() in (".md", ".markdown"):
+        content_type = "text/markdown"
+    with Session(engine, expire_on_commit=False) as session:
+        results = store_fetched(
+            session,
+            body,
+            url=url,
+            fetched_at=fetched_at,
+            content_type=content_type,
+            lifecycle=lifecycle,
+            subscriptions=subscriptions,
+        )
+        session.commit()
+    return results
