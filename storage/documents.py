@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import json
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -22,13 +20,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage.events import record_event
-from storage.search import grams_of, index_document
+from storage.search import index_document
 from storage.tables import Clause as ClauseRow
 from storage.tables import Document, Event, Relation, Version
 from tracker.diff import diff_documents
 from tracker.model import Clause, ClauseDiff, DocRef, PolicyDocument
+from tracker.prepare import RELATION_KINDS, PreparedDocument, prepare_document, search_title, snapshot
 
-RELATION_KINDS = ("repeals", "amends", "confirms", "cites")
 # A repeal, amendment or confirmation of a document we do not have yet creates a placeholder
 # for it, so the lifecycle can already act on it; a mere citation does not.
 PLACEHOLDER_KINDS = frozenset({"repeals", "amends", "confirms"})
@@ -47,45 +45,6 @@ class SaveResult:
     created: bool  # the document had no version before
     changed: bool  # a new version of a known document
     events: list[Event] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class PreparedDocument:
-    """A parsed document with what saving it derives from its content, worked out ahead.
-
-    This is the pure, CPU-bound share of a save (hashing, compressing the fetched body), so
-    the crawler does it in its parser processes and leaves the database thread only the
-    writing. `compressed_raw` is the page's body as `compress_raw` made it; a compilation
-    page's documents share it. `search_grams` are what the search index stores for the
-    title and each clause (`storage.search.grams_of`).
-    """
-
-    document: PolicyDocument
-    content_hash: str
-    compressed_raw: bytes
-    clause_hashes: tuple[str, ...]
-    search_grams: tuple[str, ...]
-
-
-def prepare_document(doc: PolicyDocument, raw: bytes, *, compressed_raw: bytes | None = None) -> PreparedDocument:
-    return PreparedDocument(
-        document=doc,
-        content_hash=content_hash(doc),
-        compressed_raw=compress_raw(raw) if compressed_raw is None else compressed_raw,
-        clause_hashes=tuple(hashlib.sha256(clause.text.encode("utf-8")).hexdigest() for clause in doc.clauses),
-        search_grams=tuple(grams_of(text) for text in (_search_title(doc), *(clause.text for clause in doc.clauses))),
-    )
-
-
-def content_hash(doc: PolicyDocument) -> str:
-    """Hash of the parsed content, so page chrome (counters, scripts) does not make versions."""
-    payload = json.dumps(_snapshot(doc), ensure_ascii=False, sort_keys=True)
-    clauses = json.dumps([c.to_json() for c in doc.clauses], ensure_ascii=False)
-    return hashlib.sha256((payload + "\n" + clauses).encode("utf-8")).hexdigest()
-
-
-def compress_raw(raw: bytes) -> bytes:
-    return zlib.compress(raw, 3)  # level 6 costs twice the CPU for 8% less: the crawler compresses every page
 
 
 def version_raw(version: Version) -> bytes | None:
@@ -211,7 +170,7 @@ def save_prepared(
         number=number,
         fetched_at=fetched_at,
         content_hash=digest,
-        doc_metadata=_snapshot(doc),
+        doc_metadata=snapshot(doc),
         text=doc.text,
         raw=prepared.compressed_raw,
         content_type=content_type,
@@ -228,7 +187,7 @@ def save_prepared(
     index_document(
         session,
         document.id,
-        _search_title(doc),
+        search_title(doc),
         ((i, c.path, c.text) for i, c in zip(clause_ids, doc.clauses)),
         replace=previous is not None,
         grams=prepared.search_grams,
@@ -291,22 +250,6 @@ _TEXT_FIELDS = (
     "url",
 )
 _DATE_FIELDS = ("issued_on", "published_on", "effective_from", "expires_on")
-
-
-def _snapshot(doc: PolicyDocument) -> dict[str, Any]:
-    """The version's metadata snapshot: every field but the clauses, references with evidence."""
-    data = {key: value for key, value in doc.to_json().items() if key not in ("clauses", *RELATION_KINDS)}
-    data["url"] = doc.url
-    for kind in RELATION_KINDS:
-        data[kind] = [
-            {"title": ref.title, "doc_number": ref.doc_number, "evidence": ref.evidence} for ref in getattr(doc, kind)
-        ]
-    return data
-
-
-def _search_title(doc: PolicyDocument) -> str:
-    parts = [doc.title, doc.enclosed_title or "", doc.doc_number or ""]
-    return " ".join(part for part in parts if part)
 
 
 def _apply_metadata(

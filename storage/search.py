@@ -14,7 +14,6 @@ twice the cost per saved document.
 
 from __future__ import annotations
 
-import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -25,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlmodel import Session
 
+from storage.grams import bigrams, folded, grams_of
 from storage.tables import SearchEntry
 
 SNIPPET_CONTEXT = 40
@@ -67,34 +67,6 @@ def _searchable(text: str) -> list[tuple[str, int]]:
             if unicodedata.category(piece)[0] in "LN":
                 kept.append((piece, position))
     return kept
-
-
-_NOT_LETTER_OR_DIGIT_RE = re.compile(r"[\W_]+")
-
-
-def _folded(text: str) -> str:
-    """Letters and digits only, NFKC-folded and lower-cased.
-
-    Punctuation goes first, so the (slow) NFKC pass is only paid by texts that still hold
-    compatibility characters such as full-width digits.
-    """
-    value = _NOT_LETTER_OR_DIGIT_RE.sub("", text)
-    if not unicodedata.is_normalized("NFKC", value):
-        value = _NOT_LETTER_OR_DIGIT_RE.sub("", unicodedata.normalize("NFKC", value))
-    return value.lower()
-
-
-def bigrams(text: str) -> list[str]:
-    """The overlapping two-character units of the text's letters and digits."""
-    chars = _folded(text)
-    if len(chars) == 1:
-        return [chars]
-    return list(map(operator.add, chars, chars[1:]))  # pairs without a slice per index: 40% faster
-
-
-def grams_of(text: str) -> str:
-    """What search_entry.grams holds for a text: its bigrams separated by spaces."""
-    return " ".join(bigrams(text))
 
 
 def entry_rows(
@@ -231,7 +203,7 @@ def _batch(
 def search(session: Session, text: str, *, status: str | None = None, limit: int = 20) -> list[SearchHit]:
     """Best matches first; each hit is one title or clause of a current version."""
     grams = bigrams(text)
-    if len(_folded(text)) < 2:
+    if len(folded(text)) < 2:
         raise SearchQueryError(f"search term {text!r} needs at least two letters or digits")
     columns = "e.document_id, e.path, e.text, d.title, d.doc_number, d.status"
     params: dict[str, Any] = {"limit": limit}

@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import SHARED_FIXTURES
 from tracker.config import ConfigError, settings_from_dict
 from tracker.model import NotADocumentError, PageKind, ParseError
-from tracker.pipeline import prepare_page
+from tracker.prepare import prepare_page
 from tracker.pipeline.workers import ParserPool
 
 

@@ -16,7 +16,7 @@ from sources.samplesite.sites import DATAPROXY_PATH, GOVCN_SEARCH_PATH
 from storage.engine import init_database, open_database
 from storage.tables import CheckRun, Document, Event, Relation, Source, Version
 from tracker.config import Settings, settings_from_dict
-from storage.documents import PreparedDocument
+from tracker.prepare import PreparedDocument
 from tracker.pipeline import SourceRun, crawl
 
 POLICY = HttpPolicy(timeout=0.5, attempt_deadline=2.0, retries=2, backoff=0.01, default_delay=0)

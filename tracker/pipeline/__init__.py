@@ -3,7 +3,8 @@
 The CLI and the scheduler call these entry points and hold no logic of their own:
 
 - `saving`: a fetched page → versions, clauses, relations, events (`store_fetched`,
-  `prepare_page`, `save_documents`, `settle`) and `tracker ingest` (`ingest_file`);
+  `save_documents`, `settle`; the pure share is `tracker.prepare`) and `tracker ingest`
+  (`ingest_file`);
 - `crawl`: `tracker crawl` and the daemon's crawl jobs (`crawl`), which walk each source
   (`source_crawl`) with the parser processes, database thread and batch writer of `workers`;
 - `sweep`: the daily lifecycle sweep (`sweep_statuses`);
@@ -14,7 +15,7 @@ Every step that records events also creates their Delivery rows in the same tran
 
 from tracker.pipeline.alerts import dispatch_due, send_digest
 from tracker.pipeline.crawl import crawl, crawl_async, select_sources, upsert_sources
-from tracker.pipeline.saving import ingest_file, parse_page, prepare_page, save_documents, settle, store_fetched
+from tracker.pipeline.saving import ingest_file, save_documents, settle, store_fetched
 from tracker.pipeline.source_crawl import CrawlProgress, SourceRun
 from tracker.pipeline.sweep import sweep_statuses
 
@@ -25,8 +26,6 @@ __all__ = [
     "crawl_async",
     "dispatch_due",
     "ingest_file",
-    "parse_page",
-    "prepare_page",
     "save_documents",
     "select_sources",
     "send_digest",

@@ -1,7 +1,7 @@
 """A fetched page → stored versions, statuses and deliveries: the unit of work of every entry point.
 
-Every fetched body is parsed and prepared by `prepare_page` (pure: the crawler runs it in
-worker processes), saved by `save_documents` and followed up by `settle` (statuses, outbox
+Every fetched body is parsed and prepared by `tracker.prepare.prepare_page` (pure: the
+crawler runs it in worker processes), saved by `save_documents` and followed up by `settle` (statuses, outbox
 deliveries); `store_fetched` does all three. They run inside the caller's session and never
 commit; the entry points own the unit of work. `ingest_file` commits once per page; the
 crawler commits a batch of pages at once, each under its own savepoint, and settles the
@@ -21,30 +21,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from notifiers.outbox import enqueue
-from storage.documents import PreparedDocument, SaveResult, compress_raw, prepare_document, save_prepared
+from storage.documents import SaveResult, save_prepared
 from storage.lifecycle import refresh_statuses
 from tracker.config import SubscriptionConfig, TrackerSettings
-from tracker.model import PolicyDocument
-from tracker.parse import parse_document
-
-
-def parse_page(body: bytes, *, url: str, content_type: str | None = None) -> list[PolicyDocument]:
-    """The documents of one fetched page, each with its own URL (`<url>`, `<url>#2`, …).
-
-    Raises the parser's errors (NotADocumentError, DecodeError, ParseError).
-    """
-    documents = parse_document(body, url=url, content_type=content_type)
-    return [document.replace(url=url if index == 0 else f"{url}#{index + 1}") for index, document in enumerate(documents)]
-
-
-def prepare_page(body: bytes, *, url: str, content_type: str | None = None) -> list[PreparedDocument]:
-    """`parse_page`, then the rest of the pure work of saving (hashes, the compressed body).
-
-    Pure and picklable both ways, so the crawler runs it in its parser processes.
-    """
-    documents = parse_page(body, url=url, content_type=content_type)
-    compressed = compress_raw(body)
-    return [prepare_document(document, body, compressed_raw=compressed) for document in documents]
+from tracker.prepare import PreparedDocument, prepare_page
 
 
 def store_fetched(

@@ -24,10 +24,11 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from sources.http import Fetched
-from storage.documents import PreparedDocument, SaveResult
+from storage.documents import SaveResult
 from tracker.config import Settings
 from tracker.model import ParseError
-from tracker.pipeline.saving import prepare_page, save_documents, settle
+from tracker.pipeline.saving import save_documents, settle
+from tracker.prepare import PreparedDocument, prepare_page
 
 _MAX_BATCH = 50
 _GATHER_SECONDS = 0.1
