@@ -31,18 +31,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sources.samplesite.server import Request, Response
+    from tracker.pipeline import SourceRun
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sources.http import HttpPolicy  # noqa: E402
-from sources.samplesite.documents import govcn_pages, seed  # noqa: E402
-from sources.samplesite.server import Request, Response, SiteServer  # noqa: E402
-from sources.samplesite.sites import _govcn_article, _hanweb_article  # noqa: E402
-from storage.engine import init_database, open_database  # noqa: E402
-from tracker.config import settings_from_dict  # noqa: E402
-from tracker.pipeline import SourceRun, crawl  # noqa: E402
-from tracker.pipeline.workers import ParserPool  # noqa: E402
+# The project is imported inside the functions that use it, not up here: `spawn` re-imports
+# this script in every parser process, as it does the `tracker` script (which imports only
+# `tracker.console`), and the parser processes' memory should be what it is under the CLI.
 
 PAGE_SIZE = 100
 
@@ -53,6 +52,9 @@ class GeneratedSite:
     name = "generated"
 
     def __init__(self, documents: int) -> None:
+        from sources.samplesite.documents import govcn_pages, seed
+        from sources.samplesite.sites import _govcn_article, _hanweb_article
+
         self.documents = documents
         self.templates: list[tuple[str, str, str | None, str]] = []
         for number in ("000", "001", "002"):
@@ -78,6 +80,8 @@ class GeneratedSite:
         return dt.date(2025, 12, 31) - dt.timedelta(days=n // 10)
 
     def respond(self, request: Request) -> Response:
+        from sources.samplesite.server import Response
+
         if request.path.startswith("/list/index_"):
             return self.listing(int(request.path.removeprefix("/list/index_").removesuffix(".html")))
         if request.path.startswith("/art/"):
@@ -92,6 +96,8 @@ class GeneratedSite:
         return Response(404, b"not found", "text/plain", validators=False)
 
     def listing(self, page: int) -> Response:
+        from sources.samplesite.server import Response
+
         pages = -(-self.documents // PAGE_SIZE)
         first = (page - 1) * PAGE_SIZE
         items = "".join(
@@ -104,6 +110,8 @@ class GeneratedSite:
 
 
 def serve(documents: int, port_queue: Any, stop: Any) -> None:
+    from sources.samplesite.server import SiteServer
+
     server = SiteServer(GeneratedSite(documents))
     server.start()
     port_queue.put(server.base_url)
@@ -113,6 +121,10 @@ def serve(documents: int, port_queue: Any, stop: Any) -> None:
 
 def run(engine: Any, base_url: str, documents: int, **options: Any) -> tuple[SourceRun, float, float, float]:
     """One crawl; returns its result, wall seconds, the crawler's CPU seconds and its parser processes'."""
+    from sources.http import HttpPolicy
+    from tracker.config import settings_from_dict
+    from tracker.pipeline import crawl
+
     table = {
         "name": "generated",
         "kind": "listing",
@@ -134,6 +146,8 @@ def run(engine: Any, base_url: str, documents: int, **options: Any) -> tuple[Sou
 
 def parser_cpu() -> dict[int, float]:
     """CPU seconds so far of each parser process (`[tracker] parse_workers`), from /proc."""
+    from tracker.pipeline.workers import ParserPool
+
     seconds = {}
     for pool in ParserPool._pools.values():
         for pid in pool._processes:  # the executor keeps its workers by pid
@@ -144,6 +158,8 @@ def parser_cpu() -> dict[int, float]:
 
 def parser_peak_rss() -> list[float]:
     """Peak resident memory (MB) of each live parser process, from /proc (VmHWM)."""
+    from tracker.pipeline.workers import ParserPool
+
     peaks = []
     for pool in ParserPool._pools.values():
         for pid in pool._processes:
@@ -166,6 +182,8 @@ def report(label: str, result: SourceRun, seconds: float, cpu: float, parsers: f
 
 
 def main() -> None:
+    from storage.engine import init_database, open_database
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--profile", action="store_true", help="profile the first crawl (top 25 functions)")

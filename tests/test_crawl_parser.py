@@ -99,3 +99,39 @@ def alive(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+APPLICATION_PACKAGES = ("sqlalchemy", "sqlmodel", "httpx", "typer", "rich", "notifiers", "sources", "storage.documents")
+
+PARSER_PROCESS_IMPORTS = f"""
+import asyncio, functools, sys
+from tracker.pipeline.workers import ParserPool
+parser = ParserPool(1)
+loaded = functools.partial(eval, "sorted(m for m in __import__('sys').modules if m.startswith({APPLICATION_PACKAGES!r}))")
+
+async def parse_then_look() -> list[str]:
+    await parser.prepare(open(sys.argv[1], "rb").read(), url="https://a/1", content_type="text/plain")
+    return await parser.run(loaded)
+
+print(*asyncio.run(parse_then_look()))
+"""
+
+
+@pytest.mark.slow
+def test_a_parser_process_loads_the_parser_and_not_the_whole_application() -> None:
+    seed = next(Path(SHARED_FIXTURES, "seeds").glob("000_*.txt"))
+
+    done = subprocess.run([sys.executable, "-c", PARSER_PROCESS_IMPORTS, str(seed)], capture_output=True, text=True, timeout=60)
+
+    # The database layer, HTTP client and CLI would cost each parser process ~55 MB.
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []
+
+
+def test_the_tracker_script_imports_only_its_entry_module() -> None:
+    """`spawn` re-imports the main script in every parser process: `tracker` must stay light."""
+    probe = "import sys, tracker.console; print(*sorted(m for m in sys.modules if m.startswith(('tracker', 'typer'))))"
+
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+
+    assert done.stdout.split() == ["tracker", "tracker.console"]

@@ -14,7 +14,6 @@ import functools
 import multiprocessing
 import os
 import threading
-import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -26,13 +25,13 @@ from sqlmodel import Session
 from sources.http import Fetched
 from storage.documents import SaveResult
 from tracker.config import Settings
+from tracker import parser_process
 from tracker.model import ParseError
 from tracker.pipeline.saving import save_documents, settle
 from tracker.prepare import PreparedDocument, prepare_page
 
 _MAX_BATCH = 50
 _GATHER_SECONDS = 0.1
-_PARENT_CHECK_SECONDS = 0.5
 
 _T = TypeVar("_T")
 
@@ -92,27 +91,11 @@ class ParserPool:
                 pool = ProcessPoolExecutor(
                     self.processes,
                     mp_context=multiprocessing.get_context("spawn"),
-                    initializer=exit_with_parent,
+                    initializer=parser_process.exit_with_parent,
                     initargs=(os.getpid(),),
                 )
                 self._pools[self.processes] = pool
             return pool
-
-
-def exit_with_parent(parent: int) -> None:
-    """Make this parser process end when the process that started it is gone.
-
-    A worker waits on a queue whose writing end it holds itself, so it never sees the
-    crawler go away when that one is killed (SIGKILL, a test runner's hard exit): without
-    this, every such end left an idle 85 MB process behind.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(_PARENT_CHECK_SECONDS)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 @dataclass
