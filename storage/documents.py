@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from storage.attach import attach
 from storage.events import record_event
 from storage.search import index_document
 from storage.tables import Clause as ClauseRow
@@ -210,8 +210,7 @@ def _insert_new(session: Session, row: Document | Version) -> None:
     values = {column.name: getattr(row, column.name) for column in table.columns if column.name != "id"}
     session.flush()  # rows this one may refer to go first
     row.id = session.connection().execute(_insert_returning_id(table), values).scalar_one()
-    make_transient_to_detached(row)
-    session.add(row)
+    attach(session, row)
 
 
 @functools.cache

@@ -14,9 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
+from storage.attach import attach
 from storage.tables import Event, utcnow
 
 
@@ -34,7 +34,7 @@ def record_event(
     """The new Event, or None when an event with this dedupe key already exists.
 
     A Core INSERT returning only the id; the Event is then built from the values it was
-    given and attached as if loaded. Every saved document records one event, and the ORM's
+    given and attached as if loaded (`storage.attach`). Every saved document records one event, and the ORM's
     INSERT … RETURNING of the whole row cost four times the statement itself.
     """
     session.flush()
@@ -52,8 +52,7 @@ def record_event(
     if event_id is None:
         return None
     event = Event(id=event_id, **values)
-    make_transient_to_detached(event)
-    session.add(event)
+    attach(session, event)
     return event
 
 

@@ -277,6 +277,31 @@ def test_a_document_that_breaks_the_pipeline_is_recorded_and_the_rest_stored(
     assert run.error_details == [{"url": broken, "reason": "internal error: KeyError: 'unexpected layout'", "kind": "error"}]
 
 
+def test_a_page_that_fails_after_its_rows_were_written_spoils_nothing_else_in_its_batch(
+    site: SampleSite, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tracker.pipeline.workers
+
+    real = tracker.pipeline.workers.save_documents
+    failed: list[str] = []
+
+    def save_then_fail(session: Session, documents: list[PreparedDocument], **kwargs: object) -> object:
+        results = real(session, documents, **kwargs)  # type: ignore[arg-type]
+        if not failed:
+            failed.append(str(documents[0].document.url))
+            raise KeyError("failed after its rows were written")
+        return results
+
+    monkeypatch.setattr(tracker.pipeline.workers, "save_documents", save_then_fail)
+
+    run = by_source(crawl(engine, settings_for(site, parse_workers=0), ["sample-govcn"], policy=POLICY))["sample-govcn"]
+
+    assert (run.new, run.errors) == (9, 1)
+    assert run.error_details[0]["url"] == failed[0]
+    with Session(engine) as session:
+        assert session.exec(select(sa.func.count()).select_from(Version)).one() == 9
+
+
 def test_a_listing_with_no_links_fails_the_source_instead_of_removing_everything(
     site: SampleSite, engine: sa.Engine
 ) -> None:

@@ -248,6 +248,27 @@ def test_document_added_event_is_not_repeated_for_the_same_document(engine: sa.E
         assert json.dumps(result.events[0].payload, ensure_ascii=False).count("杭州市未来产业培育行动计划") == 1
 
 
+def test_a_rolled_back_savepoint_does_not_block_the_next_saves(engine: sa.Engine) -> None:
+    """As the crawler saves a batch: one savepoint per page, and a page that fails after its
+    rows were written is rolled back alone. SQLite then hands the same ids to the next rows."""
+    with Session(engine, expire_on_commit=False) as session:
+        with pytest.raises(KeyError) as failure:
+            with session.begin_nested():
+                broken = save_version(session, old_opinion(), url="https://a/broken", raw=b"o", fetched_at=T1)
+                raise KeyError("the page broke after its rows were written")
+        # The crawler keeps the failed page's exception, whose traceback still holds its objects.
+        assert failure.value is not None and broken.document.url == "https://a/broken"
+        with session.begin_nested():
+            saved = save_version(session, plan(), url="https://a/plan", raw=b"p", fetched_at=T1)
+        event = record_event(session, kind="source_failing", dedupe_key="after-the-rollback")
+        session.commit()
+
+    with Session(engine) as session:
+        assert session.exec(select(Document.url).where(Document.is_placeholder == sa.false())).all() == ["https://a/plan"]
+        assert [e.kind for e in session.exec(select(Event).order_by(Event.id))] == ["document_added", "source_failing"]
+    assert saved.document.title == plan().title and event is not None
+
+
 def test_failed_transaction_leaves_nothing(engine: sa.Engine) -> None:
     with Session(engine) as session:
         save_version(session, plan(), url="https://a/plan", raw=b"p", fetched_at=T1)
