@@ -210,8 +210,10 @@ class ListingEntry(SQLModel, table=True):
     A listing page whose every entry is already here with the same title and date holds
     nothing new, so paging stops there; an entry not listed again, though a run walked the
     page it was last on (`listing`, one of the source's start URLs, and `page`, from 1), is
-    the first sign that a document was removed. Both are null for entries recorded before
-    migration 0008 until they are listed again.
+    the first sign that a document was removed. When its page still answers, the document
+    was only taken off the listing or moved down it: `unlisted_checked_at` records when that
+    was last found, and it is checked again weekly (it may be deleted later) until listed again. `listing` and `page` are null for entries recorded before migration 0008
+    until they are listed again.
     """
 
     __tablename__ = "listing_entry"
@@ -224,5 +226,6 @@ class ListingEntry(SQLModel, table=True):
     listed_on: dt.date | None = None
     listing: str | None = None
     page: int | None = None
+    unlisted_checked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     first_listed_at: dt.datetime = Field(sa_type=UTCDateTime)
     last_listed_at: dt.datetime = Field(sa_type=UTCDateTime)

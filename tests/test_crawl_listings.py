@@ -3,15 +3,17 @@ over a real local site into SQLite and PostgreSQL: what is walked, fetched again
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sources.http import HttpPolicy
 from sources.samplesite.server import Fault, Request, Response, SiteServer
-from storage.tables import Document, Event
+from storage.tables import Document, Event, ListingEntry
 from tracker.config import settings_from_dict
 from tracker.pipeline import SourceRun, crawl
 
@@ -31,9 +33,14 @@ class ColumnsSite:
     gone: set[int] = field(default_factory=set)
     broken: set[str] = field(default_factory=set)
     throttled: set[str] = field(default_factory=set)
+    reposts: set[int] = field(default_factory=set)  # listed as links to www.zj.gov.cn
     name: str = "columns"
 
     def respond(self, request: Request) -> Response:
+        if request.path == "/search":  # the State Council library's search API, over column "a"
+            hits = [{"url": self.href(n), "title": f"第{n}号管理办法", "pubtimeStr": "2025.01.01"} for page in self.columns["a"] for n in page]
+            body = json.dumps({"searchVO": {"catMap": {"gongwen": {"listVO": hits, "totalCount": len(hits)}}}})
+            return Response(200, body.encode("utf-8"), "application/json", validators=False)
         column, _, leaf = request.path.strip("/").partition("/")
         if column == "art":
             number = int(leaf.removesuffix(".html"))
@@ -50,10 +57,13 @@ class ColumnsSite:
             return Response(200, THROTTLE_PAGE.encode("utf-8"), "text/html; charset=utf-8", validators=False)
         if request.path in self.broken:
             return Response(200, "<html><body><p>系统维护中</p></body></html>".encode("utf-8"), "text/html; charset=utf-8", validators=False)
-        items = "".join(f"<li><a href='/art/{n}.html'>第{n}号管理办法</a></li>" for n in pages[number - 1])
+        items = "".join(f"<li><a href='{self.href(n)}'>第{n}号管理办法</a></li>" for n in pages[number - 1])
         more = f"<a class='next' href='index_{number + 1}.html'>下一页</a>" if number < len(pages) else ""
         body = f"<html><body><ul class='list'>{items}</ul>{more}</body></html>"
         return Response(200, body.encode("utf-8"), "text/html; charset=utf-8", validators=False)
+
+    def href(self, number: int) -> str:
+        return f"https://www.zj.gov.cn/art/{number}.html" if number in self.reposts else f"/art/{number}.html"
 
 
 def serve(site: ColumnsSite) -> SiteServer:
@@ -62,11 +72,11 @@ def serve(site: ColumnsSite) -> SiteServer:
     return server
 
 
-def settings(server: SiteServer, columns: list[str], removal_after_runs: int = 2, **options: Any) -> Any:
+def settings(server: SiteServer, columns: list[str], removal_after_runs: int = 2, query: str = "", **options: Any) -> Any:
     table = {
         "name": "columns",
         "kind": "listing",
-        "start_urls": [f"{server.base_url}/{column}/index_1.html" for column in columns],
+        "start_urls": [f"{server.base_url}/{column}/index_1.html{query}" for column in columns],
         "item": "ul.list li",
         "next_page": "a.next",
         "delay": 0,
@@ -227,3 +237,97 @@ def test_a_malformed_link_is_skipped_and_the_rest_stored(engine: sa.Engine) -> N
         server.stop()
 
     assert (result.outcome, result.new, result.errors) == ("ok", 2, 0)
+
+
+def test_a_listing_that_repeats_another_on_its_first_page_is_still_walked(engine: sa.Engine) -> None:
+    site = ColumnsSite({"a": [[1, 2], [3]], "b": [[1, 2], [4]]})
+    server = serve(site)
+    try:
+        result = run(engine, server, ["a", "b"])
+    finally:
+        server.stop()
+
+    # b's first page holds nothing a hasn't listed, but all of it was new in this run.
+    assert (result.outcome, result.new) == ("ok", 4)
+    assert article_requests(server) == [1, 2, 3, 4]
+
+
+def test_a_first_page_of_links_to_other_hosts_does_not_end_the_walk(engine: sa.Engine) -> None:
+    site = ColumnsSite({"a": [[101, 102], [1, 2]]}, reposts={101, 102})
+    server = serve(site)
+    try:
+        result = run(engine, server, ["a"], allowed_hosts=["127.0.0.1"])
+    finally:
+        server.stop()
+
+    assert (result.outcome, result.pages, result.new) == ("ok", 2, 2)
+
+
+def test_a_link_listed_twice_on_a_page_is_fetched_once(engine: sa.Engine) -> None:
+    site = ColumnsSite({"a": [[1, 1, 2]]})
+    server = serve(site)
+    table = {"name": "library", "kind": "govcn", "start_urls": [server.base_url + "/search"], "url_pattern": "/art/", "delay": 0}
+    try:
+        [result] = crawl(engine, settings_from_dict({"tracker": {"parse_workers": 0}, "source": [table]}), policy=POLICY)
+    finally:
+        server.stop()
+
+    assert (result.outcome, result.new, result.to_visit, result.visited) == ("ok", 2, 2, 2)
+    assert article_requests(server) == [1, 2]
+
+
+def test_a_document_off_a_fully_walked_listing_is_asked_for_weekly_not_every_run(engine: sa.Engine) -> None:
+    site = ColumnsSite({"a": [[1, 2]]})
+    server = serve(site)
+    try:
+        run(engine, server, ["a"])
+        site.columns["a"] = [[1]]  # 2 taken off the listing; its page still answers
+        asked = []
+        for _ in range(2):
+            run(engine, server, ["a"])
+            asked.append(article_requests(server))
+        eight_days_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=8)
+        with engine.begin() as connection:  # as if 2 had been found off the listing then
+            connection.execute(
+                sa.update(ListingEntry).where(col(ListingEntry.unlisted_checked_at).is_not(None)).values(unlisted_checked_at=eight_days_ago)
+            )
+        run(engine, server, ["a"])
+        asked.append(article_requests(server))
+    finally:
+        server.stop()
+
+    assert asked == [[1, 2], [1], [1, 2]]
+
+
+def test_a_missing_document_is_checked_on_every_run_until_removed(engine: sa.Engine) -> None:
+    site = ColumnsSite({"a": [[1, 2], [3, 4]]})
+    server = serve(site)
+    try:
+        run(engine, server, ["a"])
+        site.columns["a"] = [[9, 1], [2, 3]]  # a new document on top; 4, last listed on page 2, deleted
+        site.gone.add(4)
+        first = run(engine, server, ["a"])
+        second = run(engine, server, ["a"])  # page 1 only now: nothing new on it
+        asked_second = article_requests(server)
+    finally:
+        server.stop()
+
+    assert (first.removed, second.removed) == (0, 1)
+    assert asked_second == [1, 4, 9]
+    assert removed(engine) == ["4.html"]
+
+
+def test_documents_of_a_start_url_no_longer_configured_are_still_checked(engine: sa.Engine) -> None:
+    site = ColumnsSite({"a": [[1, 2]]})
+    server = serve(site)
+    try:
+        run(engine, server, ["a"])
+        site.columns["a"] = [[1]]
+        site.gone.add(2)
+        for _ in range(2):  # the same column, its start URL now written with a query string
+            run(engine, server, ["a"], query="?from=menu")
+    finally:
+        server.stop()
+
+    assert removed(engine) == ["2.html"]
+

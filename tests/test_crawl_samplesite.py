@@ -313,7 +313,10 @@ def test_a_listing_with_no_links_fails_the_source_instead_of_removing_everything
     [run] = crawl(engine, redesigned, policy=POLICY)
 
     assert (run.outcome, run.removed) == ("failed", 0)
-    assert run.error_details[0]["reason"] == "listing: no document links found (has the page layout changed?)"
+    assert run.error_details[0]["reason"] == (
+        "listing: no document links found on 127.0.0.1 "
+        "(has the page layout changed, or do the documents live on a host not in allowed_hosts?)"
+    )
     assert ("source_failing", None) in events(engine)
     with Session(engine) as session:
         assert session.exec(select(Document).where(Document.gone_at.is_not(None))).all() == []  # type: ignore[union-attr]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -27,6 +28,9 @@ _GONE_STATUSES = (404, 410)
 _MAX_ERROR_DETAILS = 100
 _RUN_COUNTERS = ("pages", "documents", "new", "changed", "unchanged", "removed", "blocked", "errors")
 _PAGES_AHEAD = 1
+#: A document found off its listing but still served is asked for again this often, so a
+#: later deletion is still noticed without a request per run for every such document.
+_UNLISTED_RECHECK = dt.timedelta(days=7)
 
 
 @dataclass
@@ -74,6 +78,7 @@ class Walk:
     """How far one run got through a source's listings: what the removal check relies on."""
 
     seen: set[str] = field(default_factory=set)  # URLs listed on the pages walked
+    fresh: set[str] = field(default_factory=set)  # those new or changed since the last run
     pages: dict[str, int] = field(default_factory=dict)  # listing → pages read
     complete: set[str] = field(default_factory=set)  # listings read to their last page
     failed: bool = False  # a listing could not be read, or listed nothing
@@ -185,10 +190,14 @@ class SourceCrawl:
             number += 1
             found += len(page.refs)
             self.result.pages += 1
-            refs = [ref for ref in page.refs if ref.url not in walk.seen]
-            walk.seen.update(ref.url for ref in refs)
+            refs = []
+            for ref in page.refs:  # each URL once per run, even when a page or listing repeats it
+                if ref.url not in walk.seen:
+                    walk.seen.add(ref.url)
+                    refs.append(ref)
             self.result.to_visit += len(refs)
             fresh = await self.database.run(self._remember_listing_now, refs, listing, number)
+            walk.fresh |= fresh
             walk.pages[listing] = number
             self._changed()
             revisit = refs if self.source.revisit == "listed" else [ref for ref in refs if ref.url in fresh]
@@ -207,13 +216,21 @@ class SourceCrawl:
                 if page.refs:
                     walk.complete.add(listing)
                 break
-            if not fresh and self.source.incremental:
+            # Nothing new here, counting what this run found new on another listing: the rest is
+            # known. A page whose every link was left out (other hosts) says nothing either way.
+            if self.source.incremental and page.refs and not any(ref.url in walk.fresh for ref in page.refs):
                 break
         if not found:
             # Nothing listed at all is a broken selector or a redesigned page far more often than
             # an emptied column; it must neither pass as "ok" nor make every document look removed.
-            self.result.error(listing, "listing: no document links found (has the page layout changed?)")
+            self.result.error(listing, f"listing: no document links found {self._where_links_may_be()}")
             walk.failed = True
+
+    def _where_links_may_be(self) -> str:
+        if self.config.allowed_hosts:
+            hosts = ", ".join(self.config.allowed_hosts)
+            return f"on {hosts} (has the page layout changed, or do the documents live on a host not in allowed_hosts?)"
+        return "(has the page layout changed?)"
 
     async def _process_all(self, items: list[tuple[str, Known | None]], *, unlisted: bool = False) -> list[bool]:
         """`_process` each item; whether the site still serves each one, in order."""
@@ -264,7 +281,7 @@ class SourceCrawl:
             session.execute(
                 sa.update(table)
                 .where(table.c.source_id == self.source_id, table.c.url.in_(urls))
-                .values(last_listed_at=self.started, listing=listing, page=page)
+                .values(last_listed_at=self.started, listing=listing, page=page, unlisted_checked_at=None)
             )
             session.commit()
         return fresh
@@ -370,52 +387,61 @@ class SourceCrawl:
                 self.result.unchanged += 1
 
     async def _check_unlisted(self, walk: Walk) -> None:
-        """Fetch again the documents last listed on pages this run walked, but not listed there now.
+        """Fetch again the documents that this run should have seen listed but did not.
 
-        One the site still serves has moved further down its listing (or off it): its entry
-        is placed just past the walked pages, so the next run does not ask for it again.
+        One that answers 404/410 counts a missing run, and is fetched again on every run until
+        it is removed or answers again. One the site still serves has moved down its listing
+        or off it: it is asked for again weekly (`_UNLISTED_RECHECK`), not on every run, until
+        it is listed again.
         """
         candidates = await self.database.run(self._unlisted_now, walk)
         self.result.to_visit += len(candidates)
-        known = await self.database.run(self._known_now, [url for url, _listing in candidates])
-        served = await self._process_all([(url, known.get(url)) for url, _listing in candidates], unlisted=True)
-        moved = [candidate for candidate, answered in zip(candidates, served) if answered]
-        if moved:
-            await self.database.run(self._place_beyond_walk_now, moved, walk)
+        known = await self.database.run(self._known_now, candidates)
+        served = await self._process_all([(url, known.get(url)) for url in candidates], unlisted=True)
+        still_served = [url for url, answered in zip(candidates, served) if answered]
+        if still_served:
+            await self.database.run(self._mark_unlisted_now, still_served)
 
-    def _unlisted_now(self, walk: Walk) -> list[tuple[str, str | None]]:
-        """(URL, listing) of the entries this run should have seen but did not."""
-        every_listing_complete = set(self.source.listings()) <= walk.complete
-        with Session(self.engine) as session:
-            query = (
-                select(ListingEntry.url, ListingEntry.listing, ListingEntry.page)
-                .join(Document, col(Document.url) == col(ListingEntry.url))
-                .where(ListingEntry.source_id == self.source_id, col(Document.gone_at).is_(None))
-            )
-            return [
-                (url, listing)
-                for url, listing, page in session.exec(query)
-                if url not in walk.seen
-                and (
-                    listing in walk.complete
-                    or (listing is not None and page is not None and page <= walk.pages.get(listing, 0))
-                    or (listing is None and every_listing_complete)  # recorded before migration 0008
-                )
-            ]
-
-    def _place_beyond_walk_now(self, entries: list[tuple[str, str | None]], walk: Walk) -> None:
+    def _unlisted_now(self, walk: Walk) -> list[str]:
+        """The stored documents of this source's listings that the walk did not see though it
+        should have: last listed on a page the walk covered, or on a listing walked to its end,
+        or already missing on an earlier run, or found off its listing a week ago or more. An
+        entry whose place is unknown (recorded before migration 0008, or on a start URL no
+        longer configured) counts only after a walk of every listing to its end."""
+        listings = set(self.source.listings())
+        every_listing_complete = listings <= walk.complete
         table = ListingEntry.__table__  # type: ignore[attr-defined]
-        by_listing: dict[str, list[str]] = collections.defaultdict(list)
-        for url, listing in entries:
-            if listing is not None:
-                by_listing[listing].append(url)
+        query = (
+            sa.select(table.c.url, table.c.listing, table.c.page, table.c.unlisted_checked_at, Document.missing_runs)
+            .join(Document, col(Document.url) == table.c.url)
+            .where(table.c.source_id == self.source_id, col(Document.gone_at).is_(None))
+        )
         with Session(self.engine) as session:
-            for listing, urls in by_listing.items():
-                session.execute(
-                    sa.update(table)
-                    .where(table.c.source_id == self.source_id, table.c.url.in_(urls))
-                    .values(page=walk.pages.get(listing, 0) + 1)
-                )
+            rows = session.execute(query).all()
+        candidates = []
+        for url, listing, page, unlisted_checked_at, missing_runs in rows:
+            if url in walk.seen:
+                continue
+            if missing_runs:
+                candidates.append(url)
+            elif unlisted_checked_at is not None:
+                if self.started - unlisted_checked_at >= _UNLISTED_RECHECK:
+                    candidates.append(url)
+            elif listing in listings and page is not None:
+                if listing in walk.complete or page <= walk.pages.get(listing, 0):
+                    candidates.append(url)
+            elif every_listing_complete:
+                candidates.append(url)
+        return candidates
+
+    def _mark_unlisted_now(self, urls: list[str]) -> None:
+        table = ListingEntry.__table__  # type: ignore[attr-defined]
+        with Session(self.engine) as session:
+            session.execute(
+                sa.update(table)
+                .where(table.c.source_id == self.source_id, table.c.url.in_(urls))
+                .values(unlisted_checked_at=self.started)
+            )
             session.commit()
 
     def _missing_now(self, known: Known, url: str, status: int | None) -> bool:
