@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator, ClassVar, Mapping
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from sources.http import CHALLENGE_ONLY, DOCUMENT_BLOCKS, BlockedError, Fetched, HttpClient, RequestStats
+from sources.http import CHALLENGE_ONLY, DOCUMENT_BLOCKS, BlockedError, Fetched, HttpClient, RequestStats, detect_block
 from tracker.config import SourceConfig
-from tracker.model import DecodeError
-from tracker.parse.pagekind import detect_non_document
 
 _DATE_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
 REVISIT_CHOICES = ("listed", "changed")
@@ -164,11 +162,8 @@ def raise_if_blocked(fetched: Fetched) -> None:
     """A listing page that gave nothing usable may be a throttle page ("please enable
     JavaScript", served with 200): raise BlockedError so the run says "blocked", instead of
     taking it for the end of the listing or a changed layout."""
-    try:
-        detected = detect_non_document(fetched.text(), fetched.status)
-    except DecodeError:
-        return
-    if detected is not None and detected.kind in DOCUMENT_BLOCKS:
+    detected = detect_block(fetched, DOCUMENT_BLOCKS)
+    if detected is not None:
         raise BlockedError(fetched.url, detected, fetched.status)
 
 

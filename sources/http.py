@@ -132,13 +132,13 @@ def host_allowed(url: str, allowed_hosts: tuple[str, ...]) -> bool:
 class HttpClient:
     """Async, shared by every source of a run. Use as `async with HttpClient(policy) as client`.
 
-    Its limits are kept by `politeness`, by default the process's one for the policy's
-    limits, so concurrent crawls of the process (the daemon's jobs) pace each host together.
+    Its limits are kept by the process's `Politeness` for the policy's limits, so concurrent
+    crawls of the process (the daemon's jobs) pace each host together.
     """
 
-    def __init__(self, policy: HttpPolicy | None = None, *, politeness: Politeness | None = None) -> None:
+    def __init__(self, policy: HttpPolicy | None = None) -> None:
         self.policy = policy or HttpPolicy()
-        self._politeness = politeness or Politeness.shared(
+        self._politeness = Politeness.shared(
             per_host_concurrency=self.policy.per_host_concurrency, global_concurrency=self.policy.global_concurrency
         )
         self._client = httpx.AsyncClient(
@@ -213,7 +213,7 @@ class HttpClient:
                     current_method, current_data = "GET", None
                 current, params = target, None
                 continue
-            detected = self._detect_block(fetched, blocked_kinds)
+            detected = detect_block(fetched, blocked_kinds)
             if detected is not None:
                 stats.blocked += 1
                 if not challenge_retried and _sets_cookie(fetched):
@@ -223,16 +223,6 @@ class HttpClient:
             if fetched.status == 304 or 200 <= fetched.status < 300:
                 return fetched
             raise FetchError(current, f"HTTP {fetched.status}", fetched.status)
-
-    def _detect_block(self, fetched: Fetched, blocked_kinds: frozenset[PageKind]) -> NotADocumentError | None:
-        if fetched.status in CHALLENGE_STATUSES:
-            # The status is the challenge: sites serve these shells as any type and size.
-            fallback = NotADocumentError(PageKind.CHALLENGE, f"HTTP {fetched.status} challenge status")
-            return _scan(fetched) or fallback
-        if not 200 <= fetched.status < 300:
-            return None
-        detected = _scan(fetched)
-        return detected if detected is not None and detected.kind in blocked_kinds else None
 
     async def _with_retries(
         self,
@@ -322,6 +312,18 @@ class HttpClient:
                 chunks.append(chunk)
             stats.bytes += size
             return Fetched(url=str(response.url), status=response.status_code, headers=response.headers, content=b"".join(chunks))
+
+
+def detect_block(fetched: Fetched, blocked_kinds: frozenset[PageKind]) -> NotADocumentError | None:
+    """Why this answer is an anti-bot or throttle page of one of `blocked_kinds`, or None."""
+    if fetched.status in CHALLENGE_STATUSES:
+        # The status is the challenge: sites serve these shells as any type and size.
+        fallback = NotADocumentError(PageKind.CHALLENGE, f"HTTP {fetched.status} challenge status")
+        return _scan(fetched) or fallback
+    if not 200 <= fetched.status < 300:
+        return None
+    detected = _scan(fetched)
+    return detected if detected is not None and detected.kind in blocked_kinds else None
 
 
 def _scan(fetched: Fetched) -> NotADocumentError | None:
