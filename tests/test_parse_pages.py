@@ -92,7 +92,6 @@ def test_regulation_with_chapters_and_articles() -> None:
     assert doc.issued_on == D(2023, 5, 6)
     assert doc.effective_from == D(2023, 7, 1)
     assert _paths(doc) == [
-        "序言",
         "第一章", "第一章/第一条", "第一章/第二条",
         "第二章", "第二章/第三条", "第二章/第三条/（一）", "第二章/第三条/（二）", "第二章/第四条",
         "第三章", "第三章/第五条",
@@ -290,7 +289,7 @@ def test_compilation_of_regulations_split_on_their_issue_notes() -> None:
         "杭州市公共数据管理办法", "杭州市人民政府令第350号", D(2023, 5, 6), D(2023, 7, 1),
     )  # fmt: skip
     assert (second.title, second.doc_number, second.effective_from) == ("杭州市城市道路管理办法", "杭州市人民政府令第352号", D(2023, 10, 1))
-    assert _paths(first) == _paths(second) == ["序言", "第一条", "第二条"]
+    assert _paths(first) == _paths(second) == ["第一条", "第二条"]
     # The old regulation of the same title (another number) is repealed, not mistaken for itself.
     assert [(r.title, r.doc_number) for r in second.repeals] == [("杭州市城市道路管理办法", "市政府令第260号")]
     assert first.repeals == []

@@ -125,6 +125,28 @@ class Clause:
         return {"path": self.path, "heading": self.heading, "text": self.text}
 
 
+@dataclass(frozen=True)
+class Provenance:
+    """Where one metadata value came from, so a user can check it: `source` is `table` (the
+    page's labelled fields), `meta` (`<meta>` / `<title>` / front matter), `header_note` (题注),
+    `signature`, `text` (a sentence or line of the body) or `derived` (computed from another
+    value, e.g. `有效期三年`); `snippet` is what it was read from. `others` keeps the values other
+    evidence gave when they disagree, as (source, value, snippet), with the rule that chose."""
+
+    source: str
+    snippet: str | None = None
+    others: tuple[tuple[str, str, str | None], ...] = ()
+    rule: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"source": self.source, "snippet": self.snippet}
+        if self.others:
+            data["others"] = [{"source": s, "value": v, "snippet": n} for s, v, n in self.others]
+        if self.rule:
+            data["rule"] = self.rule
+        return data
+
+
 @dataclass
 class PolicyDocument:
     """A parsed policy document: metadata, references and the clause list.
@@ -153,6 +175,8 @@ class PolicyDocument:
     registration_number: str | None = None
     topic: str | None = None
     url: str | None = None
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def doc_number_normalized(self) -> str | None:
@@ -190,6 +214,8 @@ class PolicyDocument:
             "amends": [r.to_json() for r in self.amends],
             "confirms": [r.to_json() for r in self.confirms],
             "clauses": [c.to_json() for c in self.clauses],
+            "provenance": {name: p.to_json() for name, p in self.provenance.items()},
+            "warnings": list(self.warnings),
         }
 
     def replace(self, **changes: Any) -> PolicyDocument:

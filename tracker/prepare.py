@@ -70,7 +70,9 @@ def prepare_document(doc: PolicyDocument, raw: bytes, *, compressed_raw: bytes |
 
 def content_hash(doc: PolicyDocument) -> str:
     """Hash of the parsed content, so page chrome (counters, scripts) does not make versions."""
-    payload = json.dumps(snapshot(doc), ensure_ascii=False, sort_keys=True)
+    # Provenance explains values; rewording it is no new version of the document.
+    content = {key: value for key, value in snapshot(doc).items() if key not in ("provenance", "warnings")}
+    payload = json.dumps(content, ensure_ascii=False, sort_keys=True)
     clauses = json.dumps([c.to_json() for c in doc.clauses], ensure_ascii=False)
     return hashlib.sha256((payload + "\n" + clauses).encode("utf-8")).hexdigest()
 

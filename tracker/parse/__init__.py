@@ -29,12 +29,15 @@ from __future__ import annotations
 
 import re
 
-from tracker.model import DecodeError, NotADocumentError, PageKind, ParseError, PolicyDocument
+from typing import Any
+
+from tracker.model import DecodeError, NotADocumentError, PageKind, ParseError, PolicyDocument, Provenance
 from tracker.parse.blocks import Block, Page, html_page, looks_like_html, text_page
 from tracker.parse.cleanup import with_cleanup_relations
 from tracker.parse.clauses import build_clauses
 from tracker.parse.dates import validity_from_text
 from tracker.parse.decode import decode_bytes
+from tracker.parse.evidence import HEADER_NOTE, META, SIGNATURE, TEXT, DERIVED, Candidate, candidate, resolve
 from tracker.parse.layout import Layout, analyse, enclosed_name, header_starts, is_organ, join_title
 from tracker.parse.metadata import (
     best_title_hint,
@@ -61,6 +64,8 @@ __all__ = [
 
 #: Above this share of linked text the "body" is a listing of other pages, not a document.
 _LISTING_LINK_SHARE = 0.6
+#: A title made up from the first line of the text keeps at most this many characters.
+_FALLBACK_TITLE_CHARS = 60
 _DECREE_ORGAN_RE = re.compile(r"^(?:中华人民共和国)?(?P<organ>[\u4e00-\u9fff]{2,20})令\s*第")
 
 
@@ -92,21 +97,71 @@ def parse_document(
 
 def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) -> PolicyDocument:
     fields = page.fields if first else {}
-    declared_title = field_text(fields.get("title")) or (field_text(page.meta.get("articletitle")) if first else None)
-    hint = best_title_hint(page.title_hints) if first else None
-    layout = analyse(blocks, known_title=declared_title, fallback_title=hint)
-    title, enclosed_title = _titles(layout, declared_title, hint)
-    if not title:
-        raise ParseError("no document title found on the page")
-    signature = layout.signatures[0] if layout.signatures else None
-    issued_on = field_date(fields.get("issued_on")) or (signature.date if signature else None) or layout.promulgated_on
-    published_on = field_date(fields.get("published_on")) or published_from_meta(page.meta)
-    body_text = "\n".join(b.text for b in layout.wrapper + layout.main)
-    validity = validity_from_text(
-        body_text, issued_on=issued_on, published_on=published_on, effective_on=field_date(fields.get("effective_from"))
+    meta = page.meta if first else {}
+    declared = candidate(field_text(fields.get("title")), page.fields_source) or candidate(
+        field_text(meta.get("articletitle")), META
     )
+    hint = best_title_hint(page.title_hints) if first else None
+    layout = analyse(blocks, known_title=declared.value if declared else None, fallback_title=hint)
+    warnings: list[str] = []
+    title, title_from, enclosed_title = _titles(layout, declared, hint, warnings)
     title, number_in_title = split_number_from_title(title)
-    doc_number = field_doc_number(fields.get("doc_number")) or layout.doc_number or number_in_title
+    note = layout.header_note
+    signature = layout.signatures[0] if layout.signatures else None
+    provenance: dict[str, Provenance] = {"title": title_from}
+    table = page.fields_source
+
+    def choose(name: str, candidates: list[Candidate | None], rule: str | None = None) -> Any:
+        value, origin = resolve(candidates, rule)
+        if origin is not None:
+            provenance[name] = origin
+        return value
+
+    signed = candidate(signature.date, SIGNATURE, signature.text) if signature else None
+    tabled = candidate(field_date(fields.get("issued_on")), table, fields.get("issued_on"))
+    issued_order = [tabled, candidate(note.issued_on, HEADER_NOTE, note.text) if note else None, signed]
+    issued_rule = "a table's 成文日期 is used unless it is later than the signature date (then it is the web date)"
+    if tabled and signed and tabled.value > signed.value:
+        issued_order = [signed, *issued_order[:2]]
+    issued_on = choose("issued_on", issued_order, issued_rule)
+    published_on = choose(
+        "published_on",
+        [
+            candidate(field_date(fields.get("published_on")), table, fields.get("published_on")),
+            candidate(note.published_on, HEADER_NOTE, note.text) if note else None,
+            _meta_published(meta),
+        ],
+    )
+    body_text = "\n".join(b.text for b in layout.wrapper + layout.main)
+    field_effective = field_date(fields.get("effective_from"))
+    note_effective = note.effective_from if note else None
+    validity = validity_from_text(
+        body_text, issued_on=issued_on, published_on=published_on, effective_on=field_effective or note_effective
+    )
+    choose(
+        "effective_from",
+        [
+            candidate(field_effective, table, fields.get("effective_from")),
+            candidate(note_effective, HEADER_NOTE, note.text) if note else None,
+            candidate(validity.text_effective, TEXT, validity.effective_evidence),
+        ],
+    )
+    expires_on = choose(
+        "expires_on",
+        [
+            candidate(field_date(fields.get("expires_on")), table, fields.get("expires_on")),
+            candidate(validity.expires_on, DERIVED if validity.expires_derived else TEXT, validity.expires_evidence),
+        ],
+    )
+    doc_number = choose(
+        "doc_number",
+        [
+            candidate(field_doc_number(fields.get("doc_number")), table, fields.get("doc_number")),
+            candidate(layout.doc_number, TEXT, layout.doc_number),
+            candidate(note.doc_number, HEADER_NOTE, note.text) if note else None,
+            candidate(number_in_title, TEXT, title),
+        ],
+    )
     segments: list[tuple[str | None, list[Block]]] = []
     if layout.wrapper:
         segments.append(("令" if layout.decree else "通知", layout.wrapper))
@@ -116,55 +171,103 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
     # A forwarded (转发) document is another document with its own number: a citation.
     own_enclosed = None if "转发" in title else enclosed_title
     references = extract_references(paragraphs, own=[title, own_enclosed, doc_number, layout.doc_number])
+    issuer = choose("issuer", _issuer_candidates(fields, table, layout, title, doc_number, meta), _ISSUER_RULE)
+    clauses = build_clauses(segments)
+    if not clauses:
+        warnings.append("no clauses: the page holds a title but no body text")
     return PolicyDocument(
         title=title,
         doc_number=doc_number,
-        issuer=_issuer(fields, layout, title, doc_number, page.meta if first else {}),
+        issuer=issuer,
         issued_on=issued_on,
         published_on=published_on,
         effective_from=validity.effective_from,
-        expires_on=field_date(fields.get("expires_on")) or validity.expires_on,
+        expires_on=expires_on,
         repeals=references.repeals,
         cites=references.cites,
         amends=references.amends,
-        clauses=build_clauses(segments),
+        clauses=clauses,
         enclosed_title=enclosed_title,
         validity=field_text(fields.get("validity")),
         index_number=field_text(fields.get("index_number")),
         registration_number=field_text(fields.get("registration_number")),
         topic=field_text(fields.get("topic")),
         url=url,
+        provenance=provenance,
+        warnings=warnings,
     )
 
 
-def _titles(layout: Layout, declared: str | None, hint: str | None) -> tuple[str | None, str | None]:
-    """(title, enclosed_title): the document's own title and the measure a notice issues."""
+_ISSUER_RULE = (
+    "a table's 发布机构 that the title does not name is the site that published the page (a repost); "
+    "the issuer the title names is kept"
+)
+
+
+def _meta_published(meta: dict[str, str]) -> Candidate | None:
+    value = published_from_meta(meta)
+    return candidate(value, META, value.isoformat()) if value else None
+
+
+def _titles(
+    layout: Layout, declared: Candidate | None, hint: str | None, warnings: list[str]
+) -> tuple[str, Provenance, str | None]:
+    """(title, where it came from, enclosed_title): the document's own title and the measure a notice issues.
+
+    A page with text but no recognisable title still gives a document: the page's `<title>`
+    (minus the site name), else its first line, with a warning saying so."""
     body_title = join_title(layout.title_lines) or None
     enclosed = join_title(layout.enclosed_title_lines) or None
+    body = candidate(body_title, TEXT, "\n".join(layout.title_lines))
+    hinted = candidate(hint, META, hint)
     if layout.decree:
-        return declared or enclosed or body_title, None
-    title = declared or body_title or hint or enclosed
+        chosen = declared or candidate(enclosed, TEXT, enclosed) or body
+        enclosed = None
+    else:
+        chosen = declared or body or hinted or candidate(enclosed, TEXT, enclosed)
+    if chosen is None:
+        first = next((b.text for b in layout.main if b.text), "")
+        chosen = Candidate(first[:_FALLBACK_TITLE_CHARS], TEXT, first)
+        warnings.append(f"no document title found; the first line of the text stands in: {chosen.value}")
+    elif chosen is hinted:
+        warnings.append("no title in the text; the page's <title> stands in")
+    title = chosen.value
     if not enclosed and body_title and title and body_title != title:
         name = enclosed_name(title)
         if name and "".join(name.split()) == "".join(body_title.split()):
             enclosed = body_title
-    return title, enclosed
+    others = tuple(
+        (c.source, c.value, c.snippet) for c in (body, hinted) if c and c is not chosen and not _same_text(c.value, title)
+    )
+    return title, Provenance(chosen.source, chosen.snippet, others[:1]), enclosed
 
 
-def _issuer(
-    fields: dict[str, str], layout: Layout, title: str, doc_number: str | None, meta: dict[str, str]
-) -> str | None:
-    from_field = field_issuer(fields.get("issuer"))
-    if from_field:
-        return from_field
-    for signature in layout.signatures[:1]:
-        if signature.issuer:
-            return signature.issuer
+def _same_text(a: str, b: str) -> bool:
+    return "".join(a.split()) == "".join(b.split())
+
+
+def _issuer_candidates(
+    fields: dict[str, str], table: str, layout: Layout, title: str, doc_number: str | None, meta: dict[str, str]
+) -> list[Candidate | None]:
+    """Issuer evidence in order of trust. A table's 发布机构 that the title does not name, when the
+    title names an issuer of its own, is the organ or site that reposted the page."""
+    from_field = candidate(field_issuer(fields.get("issuer")), table, fields.get("issuer"))
+    from_title = candidate(issuer_from_title(title), TEXT, title)
+    note = layout.header_note
+    from_note = candidate(note.issuer, HEADER_NOTE, note.text) if note else None
+    signed = next((s for s in layout.signatures[:1] if s.issuer), None)
+    from_signature = candidate(signed.issuer, SIGNATURE, signed.text) if signed else None
     decree = _DECREE_ORGAN_RE.match(doc_number or "")
-    if decree and is_organ(decree.group("organ")):
-        return decree.group("organ")
-    from_title = issuer_from_title(title)
-    if from_title:
-        return from_title
+    from_decree = candidate(decree.group("organ"), TEXT, doc_number) if decree and is_organ(decree.group("organ")) else None
     source = field_text(meta.get("contentsource"))
-    return source if source and is_organ(source) else None
+    from_meta = candidate(source, META, source) if source and is_organ(source) else None
+    from_line = candidate(layout.issuer_line, TEXT, layout.issuer_line)
+    if from_field and from_title and not _names(title, from_field.value):
+        return [from_title, from_field]
+    return [from_field, from_note, from_signature, from_decree, from_line, from_title, from_meta]
+
+
+def _names(title: str, issuer: str) -> bool:
+    """The title names this issuer (or each of joint issuers)."""
+    compact = "".join(title.split())
+    return all(part in compact for part in issuer.split("、"))

@@ -44,6 +44,7 @@ class Page:
     meta: dict[str, str] = field(default_factory=dict)  # <meta name> (lower-case) → content
     title_hints: list[str] = field(default_factory=list)  # <h1> and <title> texts, in that order
     link_share: float = 0.0  # share of the body's text inside links (0 with few links): listings are mostly links
+    fields_source: str = "table"  # where `fields` came from: an HTML page's labels, or a text's front matter ("meta")
 
 
 # Labels of metadata tables (gov.cn table.bd1, Hanweb 信息公开) → PolicyDocument field.
@@ -535,7 +536,8 @@ _MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_RULE_RE = re.compile(r"^(?:[-*_]\s*){3,}$")
 _MD_BOLD_RE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _MD_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_HTML_TAG_RE = re.compile(r"<[^>\n]+>")
+#: A tag has an ASCII name: `<中华人民共和国保险法>` in a law's header note is a title, not markup.
+_HTML_TAG_RE = re.compile(r"</?[A-Za-z!][^<>\n]*>")
 _HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _URL_ONLY_RE = re.compile(r"^(?:<?https?://\S+>?\s*)+$", re.I)
 _SOURCE_SECTION_RE = re.compile(r"^(?:原文链接|原文地址|来源链接|参考链接|相关链接|原文|来源|信息来源|参考资料|链接)[：:]?$")
@@ -596,7 +598,7 @@ def text_page(text: str) -> Page:
         if plain and not is_debris(plain):
             blocks.append(Block(plain, bolds, heading))
     fields = {"title": clean_space(front["title"])} if front.get("title") else {}
-    return Page(blocks, fields, {}, [])
+    return Page(blocks, fields, {}, [], fields_source="meta")
 
 
 def looks_like_html(text: str, content_type: str | None = None) -> bool:

@@ -177,8 +177,15 @@ _ACT_WORD_RE = re.compile(r"施行|实施|执行|生效|试行|启用")
 
 @dataclass(frozen=True)
 class Validity:
+    """What the document's own sentences say; `effective_from` is the anchor actually used
+    (`effective_on` when given, else the text's), `*_evidence` the sentences they came from."""
+
     effective_from: dt.date | None = None
     expires_on: dt.date | None = None
+    effective_evidence: str | None = None
+    expires_evidence: str | None = None
+    expires_derived: bool = False  # from a period (`有效期三年`), not a date in the text
+    text_effective: dt.date | None = None  # what the text alone says, for provenance
 
 
 def _is_own_subject(sentence: str, start: int) -> bool:
@@ -197,11 +204,15 @@ def _sentence_score(sentence: str) -> int:
     return score
 
 
-def _best(candidates: list[tuple[int, int, dt.date]]) -> dt.date | None:
+#: (score, position, value, sentence)
+_Found = tuple[int, int, dt.date, str]
+
+
+def _best(candidates: list[_Found]) -> _Found | None:
     """Highest score wins; among equals the earliest in the text."""
     if not candidates:
         return None
-    return max(candidates, key=lambda c: (c[0], -c[1]))[2]
+    return max(candidates, key=lambda c: (c[0], -c[1]))
 
 
 def validity_from_text(
@@ -209,54 +220,68 @@ def validity_from_text(
 ) -> Validity:
     """Effective date and last valid day stated by the document's own sentences.
 
-    `effective_on` (a page field such as 施行日期) wins over the text and anchors `有效期N年`.
+    `effective_on` (a page field such as 施行日期, or a header note's 施行 line) wins over the
+    text and anchors `有效期N年`.
     """
-    effective: list[tuple[int, int, dt.date]] = []
-    expires: list[tuple[int, int, dt.date]] = []
-    relative: list[tuple[int, int, int, int]] = []  # score, position, years, months
+    effective: list[_Found] = []
+    expires: list[_Found] = []
+    relative: list[tuple[int, int, int, int, str]] = []  # score, position, years, months, sentence
     for sentence_match in _SENTENCE_RE.finditer(text):
         sentence = sentence_match.group(0)
         if "有效期" not in sentence and not _ACT_WORD_RE.search(sentence):
             continue
         score, pos = _sentence_score(sentence), sentence_match.start()
+        said = sentence.strip()
         for m in (*_RANGE_RE.finditer(sentence), *_RUN_RANGE_RE.finditer(sentence)):
             if m.re is _RANGE_RE and not _is_own_subject(sentence, m.start()):
                 continue
             start, end = parse_date(m.group("a")), parse_any_date(m.group("b"))
             if start:
-                effective.append((score, pos + m.start(), start))
+                effective.append((score, pos + m.start(), start, said))
             if end:
-                expires.append((score + 1, pos + m.start(), end))
+                expires.append((score + 1, pos + m.start(), end, said))
         for m in _EXPLICIT_EFFECTIVE_RE.finditer(sentence):
             value = parse_date(m.group("d"))
             if value:
-                effective.append((score + 1, pos + m.start(), value))
+                effective.append((score + 1, pos + m.start(), value, said))
         for m in _EVENT_EFFECTIVE_RE.finditer(sentence):
             base = published_on or issued_on if m.group("event") in _PUBLISH_EVENTS else issued_on or published_on
             if base:
                 value = base + dt.timedelta(days=int(m.group("n") or 0))
-                effective.append((score + 1, pos + m.start(), value))
+                effective.append((score + 1, pos + m.start(), value, said))
         for regex in (_UNTIL_RE, _RUN_UNTIL_RE):
             for m in regex.finditer(sentence):
                 value = parse_any_date(m.group("b"))
                 if value and (regex is _RUN_UNTIL_RE or _is_own_subject(sentence, m.start())):
-                    expires.append((score, pos + m.start(), value))
+                    expires.append((score, pos + m.start(), value, said))
         if score >= 3 and _ENDS_OTHER_RE.search(sentence):  # only the document speaking of itself, naming no other document
             for m in _SELF_END_RE.finditer(sentence):
                 value = parse_date(m.group("d"))
                 if value and _is_own_subject(sentence, m.start()):
                     last_day = value - dt.timedelta(days=1) if m.group("from") or m.group("qi") else value
-                    expires.append((score, pos + m.start(), last_day))
+                    expires.append((score, pos + m.start(), last_day, said))
         for m in _RELATIVE_RE.finditer(sentence):
             n = _cn_int(m.group("n").replace("两", "二"))
             if n and _is_own_subject(sentence, m.start()):  # not `许可证有效期为3年`
                 years, months = (n, 0) if m.group("unit") == "年" else (0, n)
-                relative.append((score, pos + m.start(), years, months))
-    effective_from = effective_on or _best(effective)
-    expires_on = _best(expires)
-    if expires_on is None and relative:
+                relative.append((score, pos + m.start(), years, months, said))
+    text_effective = _best(effective)
+    effective_from = effective_on or (text_effective[2] if text_effective else None)
+    best_end = _best(expires)
+    if best_end is not None:
+        return Validity(effective_from, best_end[2], _said(text_effective), best_end[3], False, _value(text_effective))
+    if relative:
         start = effective_from or issued_on or published_on
         if start:
-            _, _, years, months = max(relative, key=lambda r: (r[0], -r[1]))
-            expires_on = add_years_minus_one_day(start, years, months)
-    return Validity(effective_from, expires_on)
+            _, _, years, months, said = max(relative, key=lambda r: (r[0], -r[1]))
+            end = add_years_minus_one_day(start, years, months)
+            return Validity(effective_from, end, _said(text_effective), said, True, _value(text_effective))
+    return Validity(effective_from, None, _said(text_effective), None, False, _value(text_effective))
+
+
+def _said(found: _Found | None) -> str | None:
+    return found[3] if found else None
+
+
+def _value(found: _Found | None) -> dt.date | None:
+    return found[2] if found else None

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from tracker.parse.blocks import Block
 from tracker.parse.clauses import match_marker
 from tracker.parse.dates import DATE, is_date_only, parse_date
+from tracker.parse.header_note import HeaderNote, looks_like_note, parse_note
 from tracker.parse.references import DOC_NUMBER_RE, find_doc_numbers
 
 _TERMINAL = "。；;！!？?：:，,"
@@ -44,7 +45,8 @@ _WRAPPER_TITLE_RE = re.compile(r"(?:印发|发布|公布|转发|颁布|下发)[^
 _ATTACHMENT_RE = re.compile(r"^附\s*件\s*(?P<n>[0-9０-９]{0,2})\s*(?:[：:．.、]\s*|\s+|$)(?P<rest>.*)$")
 _ENCLOSED_IN_TITLE_RE = re.compile(r"(?:印发|发布|公布|转发|颁布|下发)\s*《?(.+?)》?\s*的?(?:通知|决定|令|公告)$")
 _SHORT_PAREN_RE = re.compile(r"^[（(][^（()）]{1,18}[）)]$")
-_PROMULGATION_RE = re.compile(r"^[（(][^（()）]*令\s*第\s*[0-9０-９]+\s*号[^（()）]*(?:公布|发布)")
+#: `（2022 年 10 月）` under a title: the month a policy of a compilation was issued.
+_TITLE_DATE_RE = re.compile(r"^[（(]\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?\s*[）)]$")
 _TITLE_END_RE = re.compile(
     r"(?:通知|办法|意见|规定|决定|方案|计划|细则|批复|条例|公告|通告|措施|规划|纲要|指引|规则|准则|目录|清单|[（(][^（）()]*年[）)])$"
 )
@@ -78,6 +80,10 @@ class Signature:
         return "、".join(organs) or None
 
     @property
+    def text(self) -> str:
+        return "\n".join([*self.issuer_lines, self.date_text])
+
+    @property
     def date(self) -> dt.date | None:
         match = _DATE_RE.search(self.date_text)
         return parse_date(match.group(0)) if match else None
@@ -94,7 +100,8 @@ class Layout:
     main: list[Block] = field(default_factory=list)
     attachments: list[tuple[str, list[Block]]] = field(default_factory=list)
     signatures: list[Signature] = field(default_factory=list)
-    promulgated_on: dt.date | None = None  # from a regulation's `（2023年5月6日…令第350号公布…）` note
+    issuer_line: str | None = None  # an organ line under a reposted title (`福建省厦门市人民政府办公厅`)
+    header_note: HeaderNote | None = None  # 题注: `2022年4月14日 …令第56号公布`, `（…通过 …批准）`
 
 
 def join_title(lines: list[str]) -> str:
@@ -120,9 +127,9 @@ def is_title_like(block: Block) -> bool:
         return False
     if match_marker(text) or is_date_only(text) or standalone_number(text) or _ATTACHMENT_RE.match(text):
         return False
-    if _DECREE_NUMBER_RE.match(text) or _COLLECTION_RE.search(text):
+    if _DECREE_NUMBER_RE.match(text) or _COLLECTION_RE.search(text) or _TITLE_DATE_RE.match(text):
         return False
-    return not _is_note(text)
+    return not _is_note(text) and not looks_like_note(text)
 
 
 def _is_note(text: str) -> bool:
@@ -145,7 +152,7 @@ def header_starts(blocks: list[Block]) -> list[int]:
     starts: list[int] = []
     wrapped: str | None = None
     for i, block in enumerate(blocks):
-        if i == 0 or not (standalone_number(block.text) or _ISSUE_NOTE_RE.match(block.text)):
+        if i == 0 or not _heads_document(block.text):
             continue
         j = i
         while j > 0 and i - j < _MAX_TITLE_LINES and is_title_like(blocks[j - 1]):
@@ -292,11 +299,12 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
             layout.decree = True
             layout.doc_number = layout.title_lines[-1] + _SPACE_OR_PAREN_RE.sub("", blocks[i].text)
             i += 1
-    if i < len(blocks) and layout.doc_number is None and _PROMULGATION_RE.match(blocks[i].text):
-        numbers = find_doc_numbers(blocks[i].text)
-        layout.doc_number = numbers[0][2] if numbers else None
-        dates = _DATE_RE.search(blocks[i].text)
-        layout.promulgated_on = parse_date(dates.group(0)) if dates else None
+    notes: list[str] = []
+    while i < len(blocks) and (looks_like_note(blocks[i].text) or _TITLE_DATE_RE.match(blocks[i].text)):
+        notes.append(blocks[i].text)
+        i += 1
+    layout.header_note = parse_note(notes)
+    i = _skip_repeated_title(blocks, i, layout)
     if i < len(blocks) and _is_addressee(blocks[i].text):
         layout.addressee = blocks[i].text
         i += 1
@@ -336,10 +344,31 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
     return layout
 
 
+def _skip_repeated_title(blocks: list[Block], i: int, layout: Layout) -> int:
+    """Past the title printed again under a header note (law databases print the formal header
+    `title / 法释〔2023〕8号` again), taking its 文号; `i` itself when the title does not repeat."""
+    title = "".join(join_title(layout.title_lines).split())
+    if not title or layout.header_note is None:
+        return i
+    repeated: list[str] = []
+    j = _read_title(blocks, i, repeated)
+    if not repeated or "".join(join_title(repeated).split()) != title:
+        return i
+    if j < len(blocks) and layout.doc_number is None and standalone_number(blocks[j].text):
+        layout.doc_number = standalone_number(blocks[j].text)
+        j += 1
+    return j
+
+
+def _heads_document(text: str) -> bool:
+    """A line printed right under a document's title: its 文号, its header note, or its date."""
+    return bool(standalone_number(text) or _ISSUE_NOTE_RE.match(text) or looks_like_note(text) or _TITLE_DATE_RE.match(text))
+
+
 def _has_body(blocks: list[Block], start: int) -> bool:
     """A real paragraph follows within the next few blocks, before any further 文号 line."""
     for block in blocks[start : start + 6]:
-        if standalone_number(block.text) or _ISSUE_NOTE_RE.match(block.text):
+        if _heads_document(block.text):
             return False
         if len(block.text) >= 30 and not block.table:
             return True
