@@ -37,7 +37,8 @@ from tracker.parse.cleanup import with_cleanup_relations
 from tracker.parse.clauses import build_clauses
 from tracker.parse.dates import validity_from_text
 from tracker.parse.decode import decode_bytes
-from tracker.parse.evidence import HEADER_NOTE, META, SIGNATURE, TEXT, DERIVED, Candidate, candidate, resolve
+from tracker.parse.evidence import DERIVED, HEADER_NOTE, META, SIGNATURE, TABLE, TEXT, Candidate, candidate, resolve
+from tracker.parse.chrome import strip_chrome
 from tracker.parse.layout import Layout, analyse, enclosed_name, header_starts, is_organ, join_title
 from tracker.parse.metadata import (
     best_title_hint,
@@ -83,6 +84,7 @@ def parse_document(
             raise NotADocumentError(PageKind.NOT_A_POLICY, "the page is a list of links (a listing or index page)")
     else:
         page = text_page(text)
+    page.blocks = strip_chrome(page.blocks, page.fields)
     if sum(len(b.text) for b in page.blocks) < 20:
         raise NotADocumentError(PageKind.EMPTY, "no document text on the page")
     starts = header_starts(page.blocks)
@@ -98,7 +100,7 @@ def parse_document(
 def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) -> PolicyDocument:
     fields = page.fields if first else {}
     meta = page.meta if first else {}
-    declared = candidate(field_text(fields.get("title")), page.fields_source) or candidate(
+    declared = candidate(field_text(fields.get("title")), TABLE) or candidate(
         field_text(meta.get("articletitle")), META
     )
     hint = best_title_hint(page.title_hints) if first else None
@@ -109,7 +111,7 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
     note = layout.header_note
     signature = layout.signatures[0] if layout.signatures else None
     provenance: dict[str, Provenance] = {"title": title_from}
-    table = page.fields_source
+    table = TABLE
 
     def choose(name: str, candidates: list[Candidate | None], rule: str | None = None) -> Any:
         value, origin = resolve(candidates, rule)

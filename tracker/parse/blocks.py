@@ -44,7 +44,6 @@ class Page:
     meta: dict[str, str] = field(default_factory=dict)  # <meta name> (lower-case) → content
     title_hints: list[str] = field(default_factory=list)  # <h1> and <title> texts, in that order
     link_share: float = 0.0  # share of the body's text inside links (0 with few links): listings are mostly links
-    fields_source: str = "table"  # where `fields` came from: an HTML page's labels, or a text's front matter ("meta")
 
 
 # Labels of metadata tables (gov.cn table.bd1, Hanweb 信息公开) → PolicyDocument field.
@@ -53,19 +52,25 @@ LABELS: dict[str, str] = {
     "发文字号": "doc_number", "文号": "doc_number", "文件编号": "doc_number", "发文号": "doc_number",
     "文件文号": "doc_number", "发文文号": "doc_number",
     "发文机关": "issuer", "发布机构": "issuer", "发文单位": "issuer", "发布单位": "issuer", "制发机关": "issuer",
-    "发文机构": "issuer", "成文机关": "issuer", "发布机关": "issuer", "制定机关": "issuer",
+    "发文机构": "issuer", "成文机关": "issuer", "发布机关": "issuer", "制定机关": "issuer", "颁布单位": "issuer",
+    "颁布机关": "issuer",
     "成文日期": "issued_on", "生成日期": "issued_on", "发文日期": "issued_on", "印发日期": "issued_on",
     "签发日期": "issued_on", "成文时间": "issued_on",
-    "发布日期": "published_on", "公开日期": "published_on", "发布时间": "published_on", "公布日期": "published_on",
+    "发布日期": "published_on", "公开日期": "published_on", "颁布日期": "published_on", "公布时间": "published_on", "发布时间": "published_on", "公布日期": "published_on",
     "公开时间": "published_on",
     "生效日期": "effective_from", "施行日期": "effective_from", "实施日期": "effective_from", "生效时间": "effective_from",
-    "失效日期": "expires_on", "废止日期": "expires_on", "有效期至": "expires_on",
+    "失效日期": "expires_on", "废止日期": "expires_on", "有效期至": "expires_on", "废止时间": "expires_on",
+    "失效时间": "expires_on", "截止日期": "expires_on",
     "有效性": "validity", "时效性": "validity", "效力状态": "validity", "是否有效": "validity", "有效状态": "validity",
     "效力级别": "level",
     "索引号": "index_number",
     "统一编号": "registration_number", "登记号": "registration_number", "统一登记号": "registration_number",
     "登记编号": "registration_number",
     "主题分类": "topic", "组配分类": "topic", "主题类别": "topic", "分类": "topic",
+    # 信息公开 labels the tracker keeps no field for: recognised so that they never enter a title.
+    "公开目录": "catalog", "信息分类": "catalog", "体裁分类": "catalog", "服务对象": "catalog", "所属机构": "catalog",
+    "公开方式": "disclosure", "公开范围": "disclosure", "公开时限": "disclosure", "公开形式": "disclosure",
+    "关键词": "keywords", "主题词": "keywords", "内容概述": "summary", "摘要": "summary",
 }  # fmt: skip
 
 _BODY_SELECTORS = (
@@ -597,8 +602,8 @@ def text_page(text: str) -> Page:
         plain = _STRAY_BOLD_RE.sub("", plain)
         if plain and not is_debris(plain):
             blocks.append(Block(plain, bolds, heading))
-    fields = {"title": clean_space(front["title"])} if front.get("title") else {}
-    return Page(blocks, fields, {}, [], fields_source="meta")
+    meta = {"articletitle": clean_space(front["title"])} if front.get("title") else {}
+    return Page(blocks, {}, meta, [])
 
 
 def looks_like_html(text: str, content_type: str | None = None) -> bool:

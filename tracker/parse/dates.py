@@ -29,7 +29,7 @@ _CN_DIGITS = {
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 _AR = "[0-9０-９]"
-_CN = "[〇零○Ｏ一二三四五六七八九]"
+_CN = "[〇零○ＯOo一二三四五六七八九]"  # `二OO五年`: the letter O typed for 〇
 _CN_SMALL = "[一二三四五六七八九十]"
 ARABIC_DATE = rf"{_AR}{{4}}\s*年\s*{_AR}{{1,2}}\s*月\s*{_AR}{{1,2}}\s*日"
 CHINESE_DATE = rf"{_CN}{{4}}\s*年\s*{_CN_SMALL}{{1,3}}\s*月\s*{_CN_SMALL}{{1,3}}\s*日"

@@ -39,12 +39,21 @@ _NOTE_RE = re.compile(
     r"|^(?:抄送|抄报|主送|公开方式|公开属性)[：:]|^(?:.{0,30}\s)?" + DATE + r"\s*印发$"
 )
 _ORGAN_LINE_RE = re.compile(r"^[\u4e00-\u9fff（）()、·\s]{2,60}$")
-_SIGNATORY_RE = re.compile(r"^(?:总理|副总理|省长|市长|区长|县长|主席|主任|部长|局长|厅长|书记)\s*[\u4e00-\u9fff·]{2,5}$")
+#: `总理 李克强`, `自治区主席 乌力吉`, or the office alone (`省长`) where the name was not reproduced.
+_SIGNATORY_RE = re.compile(
+    r"^[\u4e00-\u9fff]{0,4}?(?:总理|副总理|省长|市长|区长|县长|州长|主席|主任|部长|局长|厅长|书记)(?:\s*[\u4e00-\u9fff·]{2,5})?$"
+)
 _ISSUER_DATE_RE = re.compile(rf"^(?P<issuer>[\u4e00-\u9fff（）()、·\s]{{2,60}}?)\s*(?P<date>{DATE})$")
 _WRAPPER_TITLE_RE = re.compile(r"(?:印发|发布|公布|转发|颁布|下发)[^。]*(?:通知|决定|令|公告)$")
 _ATTACHMENT_RE = re.compile(r"^附\s*件\s*(?P<n>[0-9０-９]{0,2})\s*(?:[：:．.、]\s*|\s+|$)(?P<rest>.*)$")
 _ENCLOSED_IN_TITLE_RE = re.compile(r"(?:印发|发布|公布|转发|颁布|下发)\s*《?(.+?)》?\s*的?(?:通知|决定|令|公告)$")
 _SHORT_PAREN_RE = re.compile(r"^[（(][^（()）]{1,18}[）)]$")
+#: A 文号 cut short in the copy (`广安区府办发〔202026`): never a line of the title.
+_BROKEN_NUMBER_RE = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[［(（]\s*(?:19|20)\d{2}")
+#: A repost's lead sentence (`…下发通知《关于印发…的通知》,其中附件:《…》内容如下:`): the document follows it.
+_LEAD_RE = re.compile(r"《[^《》]+》.*(?:如下|全文|原文)\s*[:：]$")
+#: A province before a city in an organ line (`福建省厦门市人民政府办公厅`): the city's organ is meant.
+_PROVINCE_PREFIX_RE = re.compile(r"^[\u4e00-\u9fff]{2,4}?(?:省|自治区)(?=[\u4e00-\u9fff]{2,8}?(?:市|州|盟|地区))")
 #: `（2022 年 10 月）` under a title: the month a policy of a compilation was issued.
 _TITLE_DATE_RE = re.compile(r"^[（(]\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?\s*[）)]$")
 _TITLE_END_RE = re.compile(
@@ -100,6 +109,7 @@ class Layout:
     main: list[Block] = field(default_factory=list)
     attachments: list[tuple[str, list[Block]]] = field(default_factory=list)
     signatures: list[Signature] = field(default_factory=list)
+    lead: str | None = None  # a repost's sentence introducing the document
     issuer_line: str | None = None  # an organ line under a reposted title (`福建省厦门市人民政府办公厅`)
     header_note: HeaderNote | None = None  # 题注: `2022年4月14日 …令第56号公布`, `（…通过 …批准）`
 
@@ -128,6 +138,8 @@ def is_title_like(block: Block) -> bool:
     if match_marker(text) or is_date_only(text) or standalone_number(text) or _ATTACHMENT_RE.match(text):
         return False
     if _DECREE_NUMBER_RE.match(text) or _COLLECTION_RE.search(text) or _TITLE_DATE_RE.match(text):
+        return False
+    if len(text) <= 20 and _BROKEN_NUMBER_RE.match(text):
         return False
     return not _is_note(text) and not looks_like_note(text)
 
@@ -285,6 +297,9 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
     # 版头 `XX人民政府办公室文件`, or the heading of a compilation page
     while i < len(blocks) and i < 2 and (_MASTHEAD_RE.match(blocks[i].text) or _COLLECTION_RE.search(blocks[i].text)):
         i += 1
+    if i < len(blocks) and _LEAD_RE.search(blocks[i].text) and not match_marker(blocks[i].text):
+        layout.lead = blocks[i].text
+        i += 1
     if i < len(blocks) and standalone_number(blocks[i].text):
         layout.doc_number = standalone_number(blocks[i].text)
         i += 1
@@ -304,6 +319,7 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
         notes.append(blocks[i].text)
         i += 1
     layout.header_note = parse_note(notes)
+    layout.title_lines, layout.issuer_line = _title_from_lines(layout.title_lines, layout.decree)
     i = _skip_repeated_title(blocks, i, layout)
     if i < len(blocks) and _is_addressee(blocks[i].text):
         layout.addressee = blocks[i].text
@@ -345,19 +361,55 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
 
 
 def _skip_repeated_title(blocks: list[Block], i: int, layout: Layout) -> int:
-    """Past the title printed again under a header note (law databases print the formal header
-    `title / 法释〔2023〕8号` again), taking its 文号; `i` itself when the title does not repeat."""
+    """Past the title printed again below the header (law databases and reposts print the formal
+    header `title / 法释〔2023〕8号` again, sometimes after a garbled 文号), taking its 文号;
+    `i` itself when the title does not repeat."""
     title = "".join(join_title(layout.title_lines).split())
-    if not title or layout.header_note is None:
+    if not title:
         return i
+    j = i + 1 if i < len(blocks) and _BROKEN_NUMBER_RE.match(blocks[i].text) and len(blocks[i].text) <= 20 else i
     repeated: list[str] = []
-    j = _read_title(blocks, i, repeated)
+    j = _read_title(blocks, j, repeated)
     if not repeated or "".join(join_title(repeated).split()) != title:
         return i
     if j < len(blocks) and layout.doc_number is None and standalone_number(blocks[j].text):
         layout.doc_number = standalone_number(blocks[j].text)
         j += 1
     return j
+
+
+def _title_from_lines(lines: list[str], decree: bool) -> tuple[list[str], str | None]:
+    """The title among the lines read as one, and an organ line printed with it.
+
+    Reposts print the title several times around an organ line (`T / T / 辽宁省沈阳市人民政府 /
+    T`), sometimes decorated (`鲁政发〔2014〕20号《T》`) or cut short; a site name stands above
+    a title that names its own issuer (`怒江州人民政府` / `云南省民政厅办公室关于…`)."""
+    if len(lines) < 2:
+        return lines, None
+    compact = ["".join(line.split()) for line in lines]
+    for k, core in enumerate(compact):
+        if len(core) < 6:
+            continue
+        others = [j for j in range(len(lines)) if j != k]
+        repeats = [j for j in others if compact[j] == core or core in compact[j]]
+        rest = [j for j in others if j not in repeats and not (core.startswith(compact[j]) and len(compact[j]) >= 6)]
+        if repeats and all(_is_organ_line(lines[j]) or _is_decree_header(lines[j]) for j in rest):
+            organ = next((lines[j] for j in rest if _is_organ_line(lines[j])), None)
+            return [lines[k]], _PROVINCE_PREFIX_RE.sub("", organ) if organ else None
+    if not decree and _is_organ_line(lines[0]) and _names_issuer("".join(compact[1:])):
+        return lines[1:], None
+    return lines, None
+
+
+def _is_decree_header(text: str) -> bool:
+    """`内蒙古自治区人民政府令`: the heading of a decree."""
+    return text.endswith("令") and is_organ(text[:-1])
+
+
+def _names_issuer(title: str) -> bool:
+    """The title starts with its own issuing organ (`云南省民政厅办公室关于…`)."""
+    head = title.split("关于", 1)[0] if "关于" in title else ""
+    return bool(head) and all(is_organ(part) for part in _ORGAN_SPLIT_RE.split(head) if part)
 
 
 def _heads_document(text: str) -> bool:

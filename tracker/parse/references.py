@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tracker.docnumber import normalize_doc_number
+from tracker.parse.dates import DATE
 from tracker.model import DocRef
 
 _D = "[0-9０-９]"
@@ -62,6 +63,9 @@ _AMEND_VERB_RE = re.compile(
 )
 # `推动修订《…法》`, `适时废止…`: a plan to act later, not the act.
 _PLAN_RE = re.compile(r"(?:推动|加快|研究|适时|启动|抓紧|配合|积极|推进|开展|完成|做好|建议|争取|及时|组织|协调|牵头)$")
+#: `已被撤销的`, `废止的文件`: a verb describing a state (followed by 的), not an act.
+_STATE_RE = re.compile(r"的")
+_EARLIER_RE = re.compile(rf"{DATE}[^，。；;《》]{{0,80}}的\s*$")
 _HISTORY_NOTE_RE = re.compile(r"^[（(].*(?:发布|公布|通过|修订|修正)[^（()）]*[）)]$")
 _PARTIAL_RE = re.compile(r"第[一二三四五六七八九十百零〇\d]+(?:条|款|项|章|节)|中(?:关于|有关)|的(?:有关|相关)?(?:规定|条款|内容|部分)")
 _LIST_INTRO_RE = re.compile(
@@ -168,7 +172,12 @@ def _acted_on(sentence: str, refs: list[_Found], verb_re: re.Pattern[str], parti
     if not refs:
         return []
     masked = _mask_titles(sentence)
-    verbs = [v for v in verb_re.finditer(masked) if not _PLAN_RE.search(masked[max(0, v.start() - 6) : v.start()])]
+    verbs = [
+        v
+        for v in verb_re.finditer(masked)
+        if not _PLAN_RE.search(masked[max(0, v.start() - 6) : v.start()]) and not _STATE_RE.match(masked, v.end())
+        and masked[v.start() - 1 : v.start()] != "被"
+    ]
     if not verbs:
         return []
     bounds = [0] + [m.end() for m in _SUBCLAUSE_SPLIT_RE.finditer(masked)] + [len(masked) + 1]
@@ -186,6 +195,11 @@ def _acted_on(sentence: str, refs: list[_Found], verb_re: re.Pattern[str], parti
                 chosen.append(ref)
                 continue
             if ref.end > verb.start():
+                continue
+            # `根据…修订的《A》同时废止`, `…修订的《A》，同时废止`: a document right before the verb
+            # is what it acts on, whatever introduced its sub-clause.
+            if partial is not True and not masked[ref.end : verb.start()].strip(" ，,"):
+                chosen.append(ref)
                 continue
             sub_start = max(b for b in bounds if b <= ref.start)
             sub_end = min(b for b in bounds if b > ref.start)
@@ -318,7 +332,7 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
                 )
             for found in refs:
                 ref = DocRef(found.ref.title, found.ref.doc_number, evidence)
-                if is_own(ref):
+                if is_own(ref) and not _earlier_version(sentence, found.start):
                     continue
                 if found in repealed:
                     repeals.append(ref)
@@ -334,6 +348,11 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
     amends = [a for a in _dedupe(amends) if not _known(a, repeals)]
     cites = [c for c in _dedupe(cites) if not _known(c, repeals + amends)]
     return References(repeals, cites, amends)
+
+
+def _earlier_version(sentence: str, start: int) -> bool:
+    """`1977年4月21日颁发的《X》同时废止`: a dated text of the document's own name is its earlier version."""
+    return bool(_EARLIER_RE.search(sentence[:start]))
 
 
 def _is_list_intro(paragraph: str) -> bool:

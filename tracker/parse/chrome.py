@@ -1,0 +1,129 @@
+"""Page chrome: the lines a site prints around a document that are not the document.
+
+Breadcrumbs (`您的位置: 首页 » …`), bylines (`作者: … 时间: … 浏览: 8552`), share/print/download
+widgets, `【阅读全文】`, `返回顶部`, e-book viewer text (`发布时间:… | 杂志分类:…`, `长按二维码
+查看电子书`) and document-site prefixes (`第一篇:`) are dropped wherever they stand, as whole
+lines. In the page's header (the lines before the first sentence of text) the labelled lines
+of a 信息公开 block are lifted into the page's fields, whether label and value share a line
+(`索引号: … 组配分类: …`, `文      号:`) or stand on lines of their own (`• 发文字号:` ↵
+`镇政发〔2024〕7号`); a web timestamp line (`• 2020-11-13 14:42`) is the publication date.
+A byline's own `时间:` is when a portal posted its copy, never the document's date.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tracker.parse.blocks import LABELS, Block, clean_space, normalize_label
+from tracker.parse.dates import DATE
+
+_BULLET_RE = re.compile(r"^[•·●▪■◆◇○◎►▶\-*]\s*")
+_BREADCRUMB_RE = re.compile(r"^(?:您(?:当前)?的?(?:所在)?位置|当前位置|所在位置|位置)\s*[：:]|^首页\s*[>»›/＞]")
+_BYLINE_LABELS = (
+    "作者", "时间", "浏览", "浏览量", "浏览次数", "点击", "点击数", "点击量", "访问次数", "访问量", "阅读", "阅读次数",
+    "阅读量", "来源", "信息来源", "文章来源", "责任编辑", "编辑", "审核", "录入", "字号", "下载地址", "分享到", "分享",
+    "简介", "杂志分类", "粉丝", "打印", "更新时间",
+)  # fmt: skip
+_BYLINE_RE = re.compile(rf"^(?:{'|'.join(sorted(_BYLINE_LABELS, key=len, reverse=True))})\s*[：:]")
+_WIDGET_RE = re.compile(
+    r"^(?:【?(?:阅读全文|打印本页|关闭窗口|返回顶部|收藏本页|加入收藏|打印|关闭|返回)】?\s*)+$"
+    r"|^(?:下载\s*\|\s*分享|免费制作|更多内容|文本内容|\[收起\]|\[展开\]|语音阅读正文|点击此处下载|下载本文)$"
+    r"|长按二维码|扫一扫|扫码|二维码查看"
+    r"|^第[一二三四五六七八九十]+篇\s*[：:]"
+)
+#: A web timestamp: date and time of day, which no signed document carries.
+_TIMESTAMP_RE = re.compile(rf"^(?P<date>{DATE})\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?$")
+_LABEL_VALUE_RE = re.compile(r"^\s*([^\s：:]{1,8}(?:\s+[^\s：:]{1,4}){0,4})\s*[：:]\s*(.*)$")
+_LABEL_SPLIT_RE = re.compile(r"(?<=\S)\s+(?=[\u4e00-\u9fff](?:\s*[\u4e00-\u9fff]){1,5}\s*[：:])")
+_SENTENCE_END = ("。", "；", "！", "？")
+#: Labels a page prints about its copy, not about the document (issuer is never a portal).
+_PORTAL_FIELDS = {"来源", "信息来源"}
+_HEADER_SCAN = 40
+
+
+def is_chrome(text: str) -> bool:
+    """A whole line of site furniture (see the module docstring)."""
+    line = _BULLET_RE.sub("", text)
+    if not line:
+        return True
+    if _BREADCRUMB_RE.match(line) or _WIDGET_RE.search(line):
+        return True
+    return bool(_BYLINE_RE.match(line)) and _byline_only(line)
+
+
+def _byline_only(line: str) -> bool:
+    """Every `label:` of the line is a byline label (a 信息公开 label such as 发文字号 is a field)."""
+    for part in _LABEL_SPLIT_RE.split(line):
+        match = _LABEL_VALUE_RE.match(part)
+        if match and normalize_label(match.group(1)) in LABELS:
+            return False
+    return True
+
+
+def strip_chrome(blocks: list[Block], fields: dict[str, str]) -> list[Block]:
+    """The blocks without chrome; header labels and the web timestamp go into `fields`."""
+    header_end = _header_end(blocks)
+    kept: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        text = _BULLET_RE.sub("", block.text)
+        if i < header_end:
+            taken = _lift_fields(blocks, i, header_end, fields)
+            if taken:
+                i += taken
+                continue
+            stamp = _TIMESTAMP_RE.match(text)
+            if stamp:
+                fields.setdefault("published_on", stamp.group("date"))
+                i += 1
+                continue
+        if not is_chrome(block.text):
+            kept.append(block)
+        i += 1
+    return kept
+
+
+def _header_end(blocks: list[Block]) -> int:
+    """Index of the first sentence of text: labels and timestamps are lifted only above it."""
+    for index, block in enumerate(blocks[:_HEADER_SCAN]):
+        if block.text.endswith(_SENTENCE_END) or ("。" in block.text and len(block.text) > 40):
+            return index
+    return min(len(blocks), _HEADER_SCAN)
+
+
+def _lift_fields(blocks: list[Block], i: int, end: int, fields: dict[str, str]) -> int:
+    """Blocks consumed from i as labelled fields: `label: value …` on one line, or a bare label
+    line followed by its value line. 0 when block i is no field line."""
+    text = _BULLET_RE.sub("", blocks[i].text)
+    if _label_key(text) is not None:  # a bare label: its value is the next line unless that is a label too
+        key = _label_key(text)
+        following = _BULLET_RE.sub("", blocks[i + 1].text) if i + 1 < end else ""
+        if following and _label_key(following) is None and not _LABEL_VALUE_RE.match(following) and key:
+            _put(fields, key, following)
+            return 2
+        return 1
+    parts = _LABEL_SPLIT_RE.split(text)
+    pairs = [_LABEL_VALUE_RE.match(part) for part in parts]
+    if not pairs or not all(pairs):
+        return 0
+    keys = [(_label_key(m.group(1)) if m else None) for m in pairs]
+    if not any(keys):
+        return 0
+    for match, key in zip(pairs, keys, strict=True):
+        if match and key:
+            _put(fields, key, match.group(2))
+    return 1
+
+
+def _label_key(text: str) -> str | None:
+    label = normalize_label(text)
+    if label in _PORTAL_FIELDS or len(label) > 8:
+        return None
+    return LABELS.get(label)
+
+
+def _put(fields: dict[str, str], key: str, value: str) -> None:
+    value = clean_space(value)
+    if value and key not in fields:
+        fields[key] = value
