@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
+from sources.http import HttpPolicy
 from tracker.cli.app import app, console, fail, print_json
 from tracker.model import ParseError, PolicyDocument
 from tracker.parse import parse_document
 
 _OUTLINE_CHARS = 40
+#: The largest file read: the crawler's cap on a fetched page (10 MiB), so that a page the crawler
+#: would abandon is refused here too, and a wrong path (a disk image, a log) is refused at once.
+MAX_FILE_BYTES = HttpPolicy.max_bytes
 
 
 @app.command("parse")
@@ -21,10 +27,7 @@ def parse_command(
     as_json: bool = typer.Option(False, "--json", help="Print {\"documents\": [...]} on stdout."),
 ) -> None:
     """Parse a local file; store nothing."""
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror or exc}")
+    content = _read_page(path)
     content_type = "text/html" if path.suffix.lower() in (".html", ".htm", ".shtml") else None
     try:
         documents = parse_document(content, url=url, content_type=content_type)
@@ -37,6 +40,35 @@ def parse_command(
         if len(documents) > 1:
             console.print(f"[bold]Document {number} of {len(documents)}[/bold]")
         _print_document(document)
+
+
+def _read_page(path: Path) -> bytes:
+    """The bytes of a regular file of at most `MAX_FILE_BYTES`; anything else fails at once.
+
+    Reading `/dev/zero` never ends and opening a FIFO waits for a writer, so the path is
+    stat-ed before it is opened; it is opened non-blocking and checked again (it may have been
+    replaced in between), and never more than the cap is read (it may be growing)."""
+    try:
+        _refuse_unless_page(path, os.stat(path))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with open(fd, "rb") as file:
+            _refuse_unless_page(path, os.fstat(file.fileno()))
+            content = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+    if len(content) > MAX_FILE_BYTES:
+        fail(f"{path} grew beyond the {MAX_FILE_BYTES}-byte cap of a page while being read")
+    return content
+
+
+def _refuse_unless_page(path: Path, info: os.stat_result) -> None:
+    """Fail unless `info` is a regular file within the cap, saying what it is instead."""
+    if stat.S_ISDIR(info.st_mode):
+        fail(f"{path} is a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        fail(f"{path} is not a regular file (a device, FIFO or socket)")
+    if info.st_size > MAX_FILE_BYTES:
+        fail(f"{path} is {info.st_size} bytes, over the {MAX_FILE_BYTES}-byte cap of a page")
 
 
 def _print_document(doc: PolicyDocument) -> None:

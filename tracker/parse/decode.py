@@ -1,6 +1,6 @@
 """Bytes → text for government pages, whose declared encodings are often missing or wrong.
 
-Order of evidence: byte-order mark; bytes that are valid UTF-8 with a few Chinese
+Order of evidence: byte-order mark (UTF-8, UTF-32, UTF-16); bytes that are valid UTF-8 with a few Chinese
 characters (valid UTF-8 is never produced by GBK text of that length, so a declaration
 saying otherwise is wrong); the HTTP `Content-Type` charset; the page's own
 `<meta charset>` / `<meta http-equiv>`; then detection (charset-normalizer).
@@ -22,7 +22,16 @@ _HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
 _ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030",
             "hz-gb-2312": "gb18030", "big5": "big5hkscs", "utf8": "utf-8", "unicode": "utf-8"}  # fmt: skip
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+#: UTF-32 first: the UTF-32-LE mark (FF FE 00 00) begins with the UTF-16-LE one (FF FE), and read
+#: as UTF-16 a UTF-32 page becomes every other character a NUL. (A UTF-16-LE page whose first
+#: character is NUL would be misread the other way; pages never start with NUL.)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 #: A declared charset may still be used when only this share of characters is undecodable.
 _TOLERATED_ERRORS = 0.001
 _SINGLE_BYTE_WESTERN = {"iso8859-1", "cp1252", "ascii", "iso8859-15"}
