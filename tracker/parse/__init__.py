@@ -90,9 +90,11 @@ def parse_document(
     starts = header_starts(page.blocks)
     if len(starts) < 2:
         return [with_cleanup_relations(_document(page.blocks, page, url, first=True), text)]
-    bounds = [0, *starts[1:], len(page.blocks)]
+    # What precedes the first document of a compilation is its cover and 目录, no document; the
+    # page's own fields then describe the compilation, not its first document.
+    bounds = [starts[0], *starts[1:], len(page.blocks)]
     return [
-        _document(page.blocks[a:b], page, url, first=k == 0)
+        _document(page.blocks[a:b], page, url, first=k == 0 and a == 0)
         for k, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False))
     ]
 

@@ -30,6 +30,7 @@ _WIDGET_RE = re.compile(
     r"|^(?:下载\s*\|\s*分享|免费制作|更多内容|文本内容|\[收起\]|\[展开\]|语音阅读正文|点击此处下载|下载本文)$"
     r"|长按二维码|扫一扫|扫码|二维码查看"
     r"|^第[一二三四五六七八九十]+篇\s*[：:]"
+    r"|(?:\.{6,}|…{3,}|·{6,})\s*\d*\s*$"  # a table-of-contents entry: title, dotted leader, page
 )
 #: A web timestamp: date and time of day, which no signed document carries.
 _TIMESTAMP_RE = re.compile(rf"^(?P<date>{DATE})\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?$")
@@ -39,6 +40,8 @@ _SENTENCE_END = ("。", "；", "！", "？")
 #: Labels a page prints about its copy, not about the document (issuer is never a portal).
 _PORTAL_FIELDS = {"来源", "信息来源"}
 _HEADER_SCAN = 40
+_LEADER_RE = re.compile(r"\.{6,}|…{3,}|·{6,}")
+_SHORT_ENTRY_CHARS = 8
 
 
 def is_chrome(text: str) -> bool:
@@ -80,8 +83,16 @@ def strip_chrome(blocks: list[Block], fields: dict[str, str]) -> list[Block]:
                 continue
         if not is_chrome(block.text):
             kept.append(block)
+        elif kept and _continued_entry(block.text) and not kept[-1].text.endswith(_SENTENCE_END):
+            kept.pop()  # a 目录 entry broken over two lines: `…的实施意` ↵ `见........ 33`
         i += 1
     return kept
+
+
+def _continued_entry(text: str) -> bool:
+    """A table-of-contents line holding only the end of an entry before its leader."""
+    leader = _LEADER_RE.search(text)
+    return bool(leader) and len(text[: leader.start()].strip()) < _SHORT_ENTRY_CHARS
 
 
 def _header_end(blocks: list[Block]) -> int:

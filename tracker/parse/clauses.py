@@ -45,7 +45,8 @@ _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # `一、二级医院…` enumerates numerals, it does not number a clause.
     ("cn", re.compile(rf"^(?P<n>{_CN_NUMERAL})\s*[、．.]\s*(?![一二三四五六七八九十]+[、级类档等])")),
     ("cn_paren", re.compile(rf"^[（(]\s*(?P<n>{_CN_NUMERAL})\s*[）)]\s*[、．.]?\s*")),
-    ("num", re.compile(r"^(?P<n>\d{1,3})\s*(?:[.．、](?![\d.．])|\s(?=[^\d\s年月日万元个%]))\s*")),
+    # `1 通用人工智能` numbers a clause; `1 亿元以上`, `1 的比例` are a hard-wrapped line's figures.
+    ("num", re.compile(r"^(?P<n>\d{1,3})\s*(?:[.．、](?![\d.．])|\s(?=[^\d\s年月日万亿千百元个%倍家项类名人次台套件位天周的以至到及和与或:：]))\s*")),
     ("num_paren", re.compile(r"^[（(]\s*(?P<n>\d{1,3})\s*[）)]\s*")),
     ("num_close", re.compile(r"^(?P<n>\d{1,3})\s*[）)]\s*")),
     ("circled", re.compile(rf"^(?P<n>[{_CIRCLED}])\s*")),

@@ -431,6 +431,8 @@ def _read_title(blocks: list[Block], i: int, lines: list[str]) -> int:
     """Append the title lines starting at block i; return the index after them."""
     while i < len(blocks) and len(lines) < _MAX_TITLE_LINES:
         block = blocks[i]
+        if _TITLE_DATE_RE.match(block.text):
+            break
         if not (is_title_like(block) or (lines and _SHORT_PAREN_RE.match(block.text))):
             break
         lines.append(block.text)
