@@ -10,14 +10,19 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from tracker.chinese_script import to_simplified
+
 _SPACES_RE = re.compile(r"\s+")
 _YEAR_BRACKETS_RE = re.compile(r"[\[(【〔{<［（〖]\s*((?:19|20)\d{2})\s*[\])】〕}>］）〗]")
 _SERIAL_RE = re.compile(r"〕第?0*(\d+)号")
 
 
 def normalize_doc_number(text: str) -> str:
-    """Matching key: NFKC, year brackets → 〔〕, no spaces, serial without 第 or leading zeros."""
+    """Matching key: NFKC, simplified characters (`號` → `号`), year brackets → 〔〕, no spaces,
+    serial without 第 or leading zeros."""
     value = unicodedata.normalize("NFKC", text)
+    if not value.isascii():
+        value = to_simplified(value)
     value = _SPACES_RE.sub("", value)
     value = _YEAR_BRACKETS_RE.sub(lambda m: f"〔{m.group(1)}〕", value)
     value = _SERIAL_RE.sub(lambda m: f"〕{m.group(1)}号", value)

@@ -31,11 +31,12 @@ import re
 
 from typing import Any
 
-from tracker.model import DecodeError, NotADocumentError, PageKind, ParseError, PolicyDocument, Provenance
+from tracker.chinese_script import has_traditional, restorer, to_simplified
+from tracker.model import Clause, DecodeError, DocRef, NotADocumentError, PageKind, ParseError, PolicyDocument, Provenance
 from tracker.parse.blocks import Block, Page, html_page, looks_like_html, text_page
 from tracker.parse.cleanup import with_cleanup_relations
 from tracker.parse.clauses import build_clauses
-from tracker.parse.dates import validity_from_text
+from tracker.parse.dates import DATE, parse_date, validity_from_text
 from tracker.parse.decode import decode_bytes
 from tracker.parse.evidence import DERIVED, HEADER_NOTE, META, SIGNATURE, TABLE, TEXT, Candidate, candidate, resolve
 from tracker.parse.chrome import strip_chrome
@@ -67,6 +68,8 @@ __all__ = [
 _LISTING_LINK_SHARE = 0.6
 #: A title made up from the first line of the text keeps at most this many characters.
 _FALLBACK_TITLE_CHARS = 60
+#: A repost's lead sentence: `2025年6月13日杭州市人民政府下发通知《…》…内容如下:` — who issued it, and when.
+_LEAD_ACT_RE = re.compile(rf"^(?P<date>{DATE})\s*(?P<organ>[\u4e00-\u9fff、]{{2,40}}?)(?:下发|印发|发布|转发|公布)")
 _DECREE_ORGAN_RE = re.compile(r"^(?:中华人民共和国)?(?P<organ>[\u4e00-\u9fff]{2,20})令\s*第")
 
 
@@ -75,6 +78,14 @@ def parse_document(
 ) -> list[PolicyDocument]:
     """Every policy document on a page (usually one; compilation pages hold several)."""
     text = decode_bytes(content, content_type) if isinstance(content, bytes) else content
+    if has_traditional(text):
+        simplified = to_simplified(text)
+        back = restorer(text, simplified)
+        return [_in_script(doc, back) for doc in _parse_text(simplified, url, content_type)]
+    return _parse_text(text, url, content_type)
+
+
+def _parse_text(text: str, url: str | None, content_type: str | None) -> list[PolicyDocument]:
     if looks_like_html(text, content_type):
         problem = detect_non_document(text)
         if problem:
@@ -97,6 +108,34 @@ def parse_document(
         _document(page.blocks[a:b], page, url, first=k == 0 and a == 0)
         for k, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False))
     ]
+
+
+def _in_script(doc: PolicyDocument, back: dict[int, str]) -> PolicyDocument:
+    """The document with its text put back into the page's own (traditional) script."""
+    if not back:
+        return doc
+
+    def shown(value: str | None) -> str | None:
+        return value.translate(back) if value else value
+
+    def refs(items: list[DocRef]) -> list[DocRef]:
+        return [DocRef(shown(r.title), shown(r.doc_number), shown(r.evidence)) for r in items]
+
+    return doc.replace(
+        title=shown(doc.title),
+        doc_number=shown(doc.doc_number),
+        issuer=shown(doc.issuer),
+        enclosed_title=shown(doc.enclosed_title),
+        repeals=refs(doc.repeals),
+        cites=refs(doc.cites),
+        amends=refs(doc.amends),
+        confirms=refs(doc.confirms),
+        clauses=[Clause(c.path, c.text.translate(back), shown(c.heading)) for c in doc.clauses],
+        provenance={
+            name: Provenance(p.source, shown(p.snippet), tuple((s, shown(v), shown(n)) for s, v, n in p.others), p.rule)
+            for name, p in doc.provenance.items()
+        },
+    )
 
 
 def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) -> PolicyDocument:
@@ -123,7 +162,9 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
 
     signed = candidate(signature.date, SIGNATURE, signature.text) if signature else None
     tabled = candidate(field_date(fields.get("issued_on")), table, fields.get("issued_on"))
-    issued_order = [tabled, candidate(note.issued_on, HEADER_NOTE, note.text) if note else None, signed]
+    lead = _LEAD_ACT_RE.match(layout.lead or "")
+    lead_date = candidate(parse_date(lead.group("date")), TEXT, layout.lead) if lead else None
+    issued_order = [tabled, candidate(note.issued_on, HEADER_NOTE, note.text) if note else None, signed, lead_date]
     issued_rule = "a table's 成文日期 is used unless it is later than the signature date (then it is the web date)"
     if tabled and signed and tabled.value > signed.value:
         issued_order = [signed, *issued_order[:2]]
@@ -173,7 +214,7 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
     segments.extend(layout.attachments)
     paragraphs = [b.text for _, seg in segments for b in seg]
     # A forwarded (转发) document is another document with its own number: a citation.
-    own_enclosed = None if "转发" in title else enclosed_title
+    own_enclosed = None if "转发" in title else enclosed_title or enclosed_name(title)
     references = extract_references(paragraphs, own=[title, own_enclosed, doc_number, layout.doc_number])
     issuer = choose("issuer", _issuer_candidates(fields, table, layout, title, doc_number, meta), _ISSUER_RULE)
     clauses = build_clauses(segments)
@@ -266,9 +307,11 @@ def _issuer_candidates(
     source = field_text(meta.get("contentsource"))
     from_meta = candidate(source, META, source) if source and is_organ(source) else None
     from_line = candidate(layout.issuer_line, TEXT, layout.issuer_line)
+    lead = _LEAD_ACT_RE.match(layout.lead or "")
+    from_lead = candidate(lead.group("organ"), TEXT, layout.lead) if lead and is_organ(lead.group("organ")) else None
     if from_field and from_title and not _names(title, from_field.value):
         return [from_title, from_field]
-    return [from_field, from_note, from_signature, from_decree, from_line, from_title, from_meta]
+    return [from_field, from_note, from_signature, from_decree, from_line, from_title, from_lead, from_meta]
 
 
 def _names(title: str, issuer: str) -> bool:
