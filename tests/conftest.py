@@ -15,7 +15,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(scope="session")
 def seed_paths() -> dict[str, Path]:
-    """The three seed documents by their number prefix: '000', '001', '002'."""
+    """The five seed documents by their number prefix: '000' … '004'."""
     return {p.name[:3]: p for p in sorted(SEEDS.glob("*.txt"))}
 
 

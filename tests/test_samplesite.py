@@ -16,8 +16,11 @@ DATA = Path(__file__).resolve().parent.parent / "sources" / "samplesite" / "data
 
 
 def test_bundled_documents_are_exact_copies_of_the_shared_fixtures() -> None:
-    for seed in SEEDS.glob("*.txt"):
-        assert (DATA / f"seed_{seed.name[:3]}.txt").read_bytes() == seed.read_bytes()
+    bundled = sorted(DATA.glob("seed_*.txt"))
+    assert [p.name for p in bundled] == ["seed_000.txt", "seed_001.txt", "seed_002.txt"]
+    for copy in bundled:
+        [seed] = SEEDS.glob(f"{copy.name[5:8]}_*.txt")
+        assert copy.read_bytes() == seed.read_bytes()
     for page in GOVCN.glob("*.html"):
         assert (DATA / f"govcn_{page.name}").read_bytes() == page.read_bytes()
 

@@ -53,7 +53,7 @@ _BROKEN_NUMBER_RE = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[［(（]\s*(?:19|20
 #: A repost's lead sentence (`…下发通知《关于印发…的通知》,其中附件:《…》内容如下:`): the document follows it.
 _LEAD_RE = re.compile(r"《[^《》]+》.*(?:如下|全文|原文)\s*[:：]$")
 #: A province before a city in an organ line (`福建省厦门市人民政府办公厅`): the city's organ is meant.
-_PROVINCE_PREFIX_RE = re.compile(r"^[\u4e00-\u9fff]{2,4}?(?:省|自治区)(?=[\u4e00-\u9fff]{2,8}?(?:市|州|盟|地区))")
+_PROVINCE_PREFIX_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}?(?:省|自治区)(?=[\u4e00-\u9fff]{1,8}?(?:市|州|盟|地区))")
 #: `（2022 年 10 月）` under a title: the month a policy of a compilation was issued.
 _TITLE_DATE_RE = re.compile(r"^[（(]\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?\s*[）)]$")
 _TITLE_END_RE = re.compile(
@@ -384,6 +384,8 @@ def _title_from_lines(lines: list[str], decree: bool) -> tuple[list[str], str | 
     Reposts print the title several times around an organ line (`T / T / 辽宁省沈阳市人民政府 /
     T`), sometimes decorated (`鲁政发〔2014〕20号《T》`) or cut short; a site name stands above
     a title that names its own issuer (`怒江州人民政府` / `云南省民政厅办公室关于…`)."""
+    if decree and lines and _is_decree_header(lines[-1]):
+        lines = lines[:-1]  # `某自治区人民政府令` heads the decree, not the regulation's title
     if len(lines) < 2:
         return lines, None
     compact = ["".join(line.split()) for line in lines]

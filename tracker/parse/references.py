@@ -66,6 +66,7 @@ _PLAN_RE = re.compile(r"(?:推动|加快|研究|适时|启动|抓紧|配合|积�
 #: `已被撤销的`, `废止的文件`: a verb describing a state (followed by 的), not an act.
 _STATE_RE = re.compile(r"的")
 _EARLIER_RE = re.compile(rf"{DATE}[^，。；;《》]{{0,80}}的\s*$")
+_PROMULGATED_BY_RE = re.compile(r"\s*(?:公布|发布|印发|颁布|颁发|下发)?\s*的?\s*")
 _HISTORY_NOTE_RE = re.compile(r"^[（(].*(?:发布|公布|通过|修订|修正)[^（()）]*[）)]$")
 _PARTIAL_RE = re.compile(r"第[一二三四五六七八九十百零〇\d]+(?:条|款|项|章|节)|中(?:关于|有关)|的(?:有关|相关)?(?:规定|条款|内容|部分)")
 _LIST_INTRO_RE = re.compile(
@@ -157,7 +158,26 @@ def _references(sentence: str) -> list[_Found]:
         if any(a <= start < b or a < end <= b for a, b in taken):
             continue
         found.append(_Found(DocRef(doc_number=number), start, end))
-    return sorted(found, key=lambda f: f.start)
+    return _merge_numbered_titles(sentence, sorted(found, key=lambda f: f.start))
+
+
+def _merge_numbered_titles(sentence: str, found: list[_Found]) -> list[_Found]:
+    """`…令第8号发布的《关于…的规定》` names one document: its number, then its title."""
+    merged: list[_Found] = []
+    for ref in found:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and previous.ref.title is None
+            and ref.ref.title is not None
+            and ref.ref.doc_number is None
+            and _PROMULGATED_BY_RE.fullmatch(sentence[previous.end : ref.start])
+        ):
+            both = DocRef(title=ref.ref.title, doc_number=previous.ref.doc_number)
+            merged[-1] = _Found(both, previous.start, ref.end)
+            continue
+        merged.append(ref)
+    return merged
 
 
 def _mask_titles(sentence: str) -> str:
