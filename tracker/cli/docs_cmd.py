@@ -89,14 +89,38 @@ def show(
                         {"version": v.number, "fetched_at": v.fetched_at.isoformat(), "summary": v.change_summary}
                         for v in versions
                     ],
+                    "provenance": versions[0].doc_metadata.get("provenance", {}) if versions else {},
+                    "warnings": versions[0].doc_metadata.get("warnings", []) if versions else [],
                 }
             )
             return
         render_document(document, assessments[document.id], outgoing, incoming)
         if versions:
+            render_provenance(versions[0].doc_metadata)
+        if versions:
             console.print(
                 "versions: " + ", ".join(f"v{v.number} {local_time(v.fetched_at)}" for v in versions), markup=False
             )
+
+
+_SNIPPET_CHARS = 60
+
+
+def render_provenance(metadata: dict[str, Any]) -> None:
+    """Where each value of the latest version came from, and what the parser was unsure of."""
+    provenance: dict[str, dict[str, Any]] = metadata.get("provenance") or {}
+    if provenance:
+        console.print("where the values come from:", markup=False)
+    for name, origin in provenance.items():
+        line = f"  {name} ← {origin.get('source')}"
+        snippet = " ".join(str(origin.get("snippet") or "").split())
+        if snippet:
+            line += f": {snippet[:_SNIPPET_CHARS]}{'…' if len(snippet) > _SNIPPET_CHARS else ''}"
+        for other in origin.get("others", []):
+            line += f" (also {other['source']}: {other['value']})"
+        console.print(line, markup=False)
+    for warning in metadata.get("warnings") or []:
+        console.print(f"warning: {warning}", markup=False)
 
 
 def render_document(

@@ -95,6 +95,11 @@ def _print_document(doc: PolicyDocument) -> None:
             number = f"（{ref.doc_number}）" if ref.doc_number else ""
             title = f"《{ref.title}》" if ref.title else ""
             console.print(f"[bold]{kind}[/bold]: {escape(title + number)}")
+    for name, origin in doc.provenance.items():
+        others = "".join(f" (also {source}: {value})" for source, value, _ in origin.others)
+        console.print(f"[dim]{escape(name)} ← {escape(origin.source)}{escape(others)}[/dim]")
+    for warning in doc.warnings:
+        console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
     console.print(f"[bold]条款 clauses[/bold]: {len(doc.clauses)}")
     for clause in doc.clauses:
         depth = clause.path.count("/")

@@ -141,8 +141,8 @@ def _in_script(doc: PolicyDocument, back: dict[int, str]) -> PolicyDocument:
 def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) -> PolicyDocument:
     fields = page.fields if first else {}
     meta = page.meta if first else {}
-    declared = candidate(field_text(fields.get("title")), TABLE) or candidate(
-        field_text(meta.get("articletitle")), META
+    declared = candidate(field_text(fields.get("title")), TABLE, fields.get("title")) or candidate(
+        field_text(meta.get("articletitle")), META, meta.get("articletitle")
     )
     hint = best_title_hint(page.title_hints) if first else None
     layout = analyse(blocks, known_title=declared.value if declared else None, fallback_title=hint)

@@ -35,7 +35,8 @@ _WIDGET_RE = re.compile(
 #: A web timestamp: date and time of day, which no signed document carries.
 _TIMESTAMP_RE = re.compile(rf"^(?P<date>{DATE})\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?$")
 _LABEL_VALUE_RE = re.compile(r"^\s*([^\s：:]{1,8}(?:\s+[^\s：:]{1,4}){0,4})\s*[：:]\s*(.*)$")
-_LABEL_SPLIT_RE = re.compile(r"(?<=\S)\s+(?=[\u4e00-\u9fff](?:\s*[\u4e00-\u9fff]){1,5}\s*[：:])")
+#: A place where another `label:` may begin: spaces, then up to a dozen characters and a colon.
+_LABEL_START_RE = re.compile(r"(?<=\S)\s+(?=(?P<label>[^\s：:][^：:]{0,12}?)\s*[：:])")
 _SENTENCE_END = ("。", "；", "！", "？")
 #: Labels a page prints about its copy, not about the document (issuer is never a portal).
 _PORTAL_FIELDS = {"来源", "信息来源"}
@@ -56,7 +57,7 @@ def is_chrome(text: str) -> bool:
 
 def _byline_only(line: str) -> bool:
     """Every `label:` of the line is a byline label (a 信息公开 label such as 发文字号 is a field)."""
-    for part in _LABEL_SPLIT_RE.split(line):
+    for part in _split_labels(line):
         match = _LABEL_VALUE_RE.match(part)
         if match and normalize_label(match.group(1)) in LABELS:
             return False
@@ -114,7 +115,7 @@ def _lift_fields(blocks: list[Block], i: int, end: int, fields: dict[str, str]) 
             _put(fields, key, following)
             return 2
         return 1
-    parts = _LABEL_SPLIT_RE.split(text)
+    parts = _split_labels(text)
     pairs = [_LABEL_VALUE_RE.match(part) for part in parts]
     if not pairs or not all(pairs):
         return 0
@@ -125,6 +126,19 @@ def _lift_fields(blocks: list[Block], i: int, end: int, fields: dict[str, str]) 
         if match and key:
             _put(fields, key, match.group(2))
     return 1
+
+
+def _split_labels(line: str) -> list[str]:
+    """`信息分类: 通知   发布机构: …` → one part per label; a label may hold inner spaces
+    (`文      号:`), so a split is made only before the text of a known label."""
+    parts, start = [], 0
+    for gap in _LABEL_START_RE.finditer(line):
+        label = normalize_label(gap.group("label"))
+        if label in LABELS or label in _BYLINE_LABELS:
+            parts.append(line[start : gap.start()])
+            start = gap.end()
+    parts.append(line[start:])
+    return parts
 
 
 def _label_key(text: str) -> str | None:
