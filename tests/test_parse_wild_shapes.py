@@ -235,3 +235,9 @@ def test_table_date_later_than_the_signature_is_the_web_date() -> None:
     assert doc.to_json()["provenance"]["issued_on"]["others"] == [
         {"source": "table", "value": "2019-01-23", "snippet": "2019-01-23"}
     ]
+
+
+def test_every_common_traditional_character_is_one_opencc_converts() -> None:
+    from tracker.chinese_script import COMMON_TRADITIONAL, to_simplified
+
+    assert [c for c in COMMON_TRADITIONAL if to_simplified(c) == c] == []

@@ -17,7 +17,8 @@ import re
 from tracker.parse.blocks import LABELS, Block, clean_space, normalize_label
 from tracker.parse.dates import DATE
 
-_BULLET_RE = re.compile(r"^[•·●▪■◆◇○◎►▶\-*]\s*")
+_BULLETS = "•·●▪■◆◇○◎►▶-*"
+_BULLET_RE = re.compile(rf"^[{re.escape(_BULLETS)}]\s*")
 _BREADCRUMB_RE = re.compile(r"^(?:您(?:当前)?的?(?:所在)?位置|当前位置|所在位置|位置)\s*[：:]|^首页\s*[>»›/＞]")
 _BYLINE_LABELS = (
     "作者", "时间", "浏览", "浏览量", "浏览次数", "点击", "点击数", "点击量", "访问次数", "访问量", "阅读", "阅读次数",
@@ -28,10 +29,10 @@ _BYLINE_RE = re.compile(rf"^(?:{'|'.join(sorted(_BYLINE_LABELS, key=len, reverse
 _WIDGET_RE = re.compile(
     r"^(?:【?(?:阅读全文|打印本页|关闭窗口|返回顶部|收藏本页|加入收藏|打印|关闭|返回)】?\s*)+$"
     r"|^(?:下载\s*\|\s*分享|免费制作|更多内容|文本内容|\[收起\]|\[展开\]|语音阅读正文|点击此处下载|下载本文)$"
-    r"|长按二维码|扫一扫|扫码|二维码查看"
     r"|^第[一二三四五六七八九十]+篇\s*[：:]"
-    r"|(?:\.{6,}|…{3,}|·{6,})\s*\d*\s*$"  # a table-of-contents entry: title, dotted leader, page
 )
+#: Furniture recognised anywhere in a short line: QR prompts, and a 目录 entry's dotted leader.
+_ANYWHERE = ("二维码", "扫一扫", "扫码", "......", "…………", "······")
 #: A web timestamp: date and time of day, which no signed document carries.
 _TIMESTAMP_RE = re.compile(rf"^(?P<date>{DATE})\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?$")
 _LABEL_VALUE_RE = re.compile(r"^\s*([^\s：:]{1,8}(?:\s+[^\s：:]{1,4}){0,4})\s*[：:]\s*(.*)$")
@@ -41,16 +42,20 @@ _SENTENCE_END = ("。", "；", "！", "？")
 #: Labels a page prints about its copy, not about the document (issuer is never a portal).
 _PORTAL_FIELDS = {"来源", "信息来源"}
 _HEADER_SCAN = 40
+#: No line of furniture (a byline, a breadcrumb, a 目录 entry with its leader) is longer.
+_CHROME_MAX_CHARS = 240
 _LEADER_RE = re.compile(r"\.{6,}|…{3,}|·{6,}")
 _SHORT_ENTRY_CHARS = 8
 
 
 def is_chrome(text: str) -> bool:
     """A whole line of site furniture (see the module docstring)."""
-    line = _BULLET_RE.sub("", text)
+    if len(text) > _CHROME_MAX_CHARS:  # furniture is short; body paragraphs are the bulk of a page
+        return False
+    line = _BULLET_RE.sub("", text) if text[:1] in _BULLETS else text
     if not line:
         return True
-    if _BREADCRUMB_RE.match(line) or _WIDGET_RE.search(line):
+    if _BREADCRUMB_RE.match(line) or _WIDGET_RE.match(line) or any(mark in line for mark in _ANYWHERE):
         return True
     return bool(_BYLINE_RE.match(line)) and _byline_only(line)
 
@@ -71,8 +76,8 @@ def strip_chrome(blocks: list[Block], fields: dict[str, str]) -> list[Block]:
     i = 0
     while i < len(blocks):
         block = blocks[i]
-        text = _BULLET_RE.sub("", block.text)
         if i < header_end:
+            text = _BULLET_RE.sub("", block.text)
             taken = _lift_fields(blocks, i, header_end, fields)
             if taken:
                 i += taken
