@@ -282,7 +282,9 @@ def _titles(
         if name and "".join(name.split()) == "".join(body_title.split()):
             enclosed = body_title
     others = tuple(
-        (c.source, c.value, c.snippet) for c in (body, hinted) if c and c is not chosen and not _same_text(c.value, title)
+        (c.source, c.value, c.snippet)
+        for c in (body, hinted)
+        if c and c is not chosen and not _same_text(c.value, title) and not (enclosed and _same_text(c.value, enclosed))
     )
     return title, Provenance(chosen.source, chosen.snippet, others[:1]), enclosed
 
