@@ -218,7 +218,7 @@ def test_text_without_a_title_still_gives_a_document_with_a_warning() -> None:
     )
     doc = one(html, "text/html")
     assert doc.title == "某镇垃圾分类工作方案"
-    assert doc.warnings == ["no title in the text; the page's <title> stands in"]
+    assert doc.warnings == ["no title in the text or an <h1>; the page's <title> minus the site name stands in"]
 
 
 def test_table_date_later_than_the_signature_is_the_web_date() -> None:

@@ -43,6 +43,7 @@ from tracker.parse.chrome import strip_chrome
 from tracker.parse.layout import Layout, analyse, enclosed_name, header_starts, is_organ, join_title
 from tracker.parse.metadata import (
     best_title_hint,
+    clean_title,
     field_date,
     field_doc_number,
     field_issuer,
@@ -147,7 +148,8 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
     hint = best_title_hint(page.title_hints) if first else None
     layout = analyse(blocks, known_title=declared.value if declared else None, fallback_title=hint)
     warnings: list[str] = []
-    title, title_from, enclosed_title = _titles(layout, declared, hint, warnings)
+    headline = clean_title(page.headline) if first else None
+    title, title_from, enclosed_title = _titles(layout, declared, hint, headline, warnings)
     title, number_in_title = split_number_from_title(title)
     note = layout.header_note
     signature = layout.signatures[0] if layout.signatures else None
@@ -255,7 +257,7 @@ def _meta_published(meta: dict[str, str]) -> Candidate | None:
 
 
 def _titles(
-    layout: Layout, declared: Candidate | None, hint: str | None, warnings: list[str]
+    layout: Layout, declared: Candidate | None, hint: str | None, headline: str | None, warnings: list[str]
 ) -> tuple[str, Provenance, str | None]:
     """(title, where it came from, enclosed_title): the document's own title and the measure a notice issues.
 
@@ -274,8 +276,8 @@ def _titles(
         first = next((b.text for b in layout.main if b.text), "")
         chosen = Candidate(first[:_FALLBACK_TITLE_CHARS], TEXT, first)
         warnings.append(f"no document title found; the first line of the text stands in: {chosen.value}")
-    elif chosen is hinted:
-        warnings.append("no title in the text; the page's <title> stands in")
+    elif chosen is hinted and hint != headline:
+        warnings.append("no title in the text or an <h1>; the page's <title> minus the site name stands in")
     title = chosen.value
     if not enclosed and body_title and title and body_title != title:
         name = enclosed_name(title)

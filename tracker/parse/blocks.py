@@ -43,6 +43,7 @@ class Page:
     fields: dict[str, str] = field(default_factory=dict)  # field key (see LABELS) → value as shown
     meta: dict[str, str] = field(default_factory=dict)  # <meta name> (lower-case) → content
     title_hints: list[str] = field(default_factory=list)  # <h1> and <title> texts, in that order
+    headline: str | None = None  # the page's <h1>, a title the page itself displays
     link_share: float = 0.0  # share of the body's text inside links (0 with few links): listings are mostly links
 
 
@@ -657,7 +658,8 @@ def html_page(html: str) -> Page:
     writer = _BlockWriter()
     writer.walk(body, bold=False)
     writer.flush()
-    return Page(_without_page_furniture(writer.blocks, fields), fields, meta, hints, link_share)
+    headline = hints[0] if len(hints) > 1 or (hints and title_el is None) else None
+    return Page(_without_page_furniture(writer.blocks, fields), fields, meta, hints, headline=headline, link_share=link_share)
 
 
 def _without_page_furniture(blocks: list[Block], fields: dict[str, str]) -> list[Block]:
