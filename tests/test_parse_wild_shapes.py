@@ -241,3 +241,13 @@ def test_every_common_traditional_character_is_one_opencc_converts() -> None:
     from tracker.chinese_script import COMMON_TRADITIONAL, to_simplified
 
     assert [c for c in COMMON_TRADITIONAL if to_simplified(c) == c] == []
+
+
+def test_joint_issuers_of_one_place_printed_on_two_lines_stay_in_the_title() -> None:
+    doc = one(f"中共某市委\n某市人民政府关于加快数字经济发展的意见\n{BODY}")
+    assert doc.title == "中共某市委某市人民政府关于加快数字经济发展的意见"
+
+
+def test_a_year_in_brackets_inside_a_short_title_is_no_garbled_number() -> None:
+    doc = one(f"关于印发（2024年）工作要点的通知\n{BODY}")
+    assert doc.title == "关于印发（2024年）工作要点的通知"

@@ -49,11 +49,12 @@ _ATTACHMENT_RE = re.compile(r"^附\s*件\s*(?P<n>[0-9０-９]{0,2})\s*(?:[：:�
 _ENCLOSED_IN_TITLE_RE = re.compile(r"(?:印发|发布|公布|转发|颁布|下发)\s*《?(.+?)》?\s*的?(?:通知|决定|令|公告)$")
 _SHORT_PAREN_RE = re.compile(r"^[（(][^（()）]{1,18}[）)]$")
 #: A 文号 cut short in the copy (`广安区府办发〔202026`): never a line of the title.
-_BROKEN_NUMBER_RE = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[［(（]\s*(?:19|20)\d{2}")
+_BROKEN_NUMBER_RE = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[［(（]\s*(?:19|20)\d{2}[〕\]］)）]?\s*\d*$")
 #: A repost's lead sentence (`…下发通知《关于印发…的通知》,其中附件:《…》内容如下:`): the document follows it.
 _LEAD_RE = re.compile(r"《[^《》]+》.*(?:如下|全文|原文)\s*[:：]$")
 #: A province before a city in an organ line (`福建省厦门市人民政府办公厅`): the city's organ is meant.
 _PROVINCE_PREFIX_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}?(?:省|自治区)(?=[\u4e00-\u9fff]{1,8}?(?:市|州|盟|地区))")
+_PLACE_RE = re.compile(r"^(?:中共|中国共产党)?(?P<place>[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟|县|区))")
 #: `（2022 年 10 月）` under a title: the month a policy of a compilation was issued.
 _TITLE_DATE_RE = re.compile(r"^[（(]\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?\s*[）)]$")
 _TITLE_END_RE = re.compile(
@@ -398,9 +399,16 @@ def _title_from_lines(lines: list[str], decree: bool) -> tuple[list[str], str | 
         if repeats and all(_is_organ_line(lines[j]) or _is_decree_header(lines[j]) for j in rest):
             organ = next((lines[j] for j in rest if _is_organ_line(lines[j])), None)
             return [lines[k]], _PROVINCE_PREFIX_RE.sub("", organ) if organ else None
-    if not decree and _is_organ_line(lines[0]) and _names_issuer("".join(compact[1:])):
-        return lines[1:], None
+    rest = "".join(compact[1:])
+    if not decree and _is_organ_line(lines[0]) and _names_issuer(rest) and not _same_place(compact[0], rest):
+        return lines[1:], None  # a site name; joint issuers of one place (中共X市委 / X市人民政府) stay
     return lines, None
+
+
+def _same_place(organ: str, title: str) -> bool:
+    """Both name the same place first (`中共杭州市委` and `杭州市人民政府关于…`)."""
+    first, second = _PLACE_RE.match(organ), _PLACE_RE.match(title)
+    return bool(first and second and first.group("place") == second.group("place"))
 
 
 def _is_decree_header(text: str) -> bool:
