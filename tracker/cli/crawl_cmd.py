@@ -32,11 +32,14 @@ def crawl_command(
     json_output: bool = typer.Option(False, "--json", help="Print the per-source results as JSON."),
 ) -> None:
     """Run sources now: fetch what is new or changed, store versions, record events."""
-    settings = load_cli_settings(ctx)
+    settings = load_cli_settings(ctx, require_env=False)  # a crawl sends nothing: no channel secrets needed
     try:
         configs = select_sources(settings, sources or ())
     except ConfigError as exc:
         fail(str(exc))
+    for config in configs:
+        if config.unset_env:
+            fail(f"{settings.path}: source {config.name}: environment variable {config.unset_env[0]} is not set")
     if not configs:
         fail(f"{settings.path}: no enabled [[source]] to crawl")
     with database_engine(ctx) as engine:
@@ -96,7 +99,7 @@ def sources_command(
     json_output: bool = typer.Option(False, "--json", help="Machine output on stdout."),
 ) -> None:
     """Configured sources with their health: last run, outcome, consecutive failures, last error."""
-    settings = load_cli_settings(ctx)
+    settings = load_cli_settings(ctx, require_env=False)
     with database_engine(ctx) as engine, Session(engine) as session:
         rows = {row.name: row for row in session.exec(select(Source))}
         last_checks = {

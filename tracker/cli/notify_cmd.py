@@ -50,7 +50,7 @@ def digest(
     preview: bool = typer.Option(False, "--preview", help="Print the digest instead of sending it."),
 ) -> None:
     """Build and send the digest of everything since the last one (or print it with --preview)."""
-    settings = load_cli_settings(ctx)
+    settings = load_cli_settings(ctx, require_env=not preview)
     if subscription is not None:
         try:
             names = [settings.subscription(subscription).name]
