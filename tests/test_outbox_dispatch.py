@@ -148,14 +148,16 @@ def test_stale_sending_row_is_resent_once_with_the_same_key(engine: sa.Engine, c
     with WebhookReceiver(secret="s") as hook:
         sub = SubscriptionConfig(name="hook", channel="webhook", url=hook.webhook_url, secret="s")
         (event_id,) = add_events(engine, [sub], now=clock.now)
-        dispatcher = Dispatcher(engine, [sub], context=context, sleep=clock.sleep, stale_after=dt.timedelta(minutes=10))
+        dispatcher = Dispatcher(engine, [sub], context=context, sleep=clock.sleep, max_wait=dt.timedelta(0))
         dispatcher._claim([1], clock.now)  # a process claimed it and died before sending
         assert dispatcher._claim([1], clock.now) is None  # a live claim is never taken over
         assert dispatcher.dispatch_due().sent == 0
-        clock.advance(601)
+        clock.advance(119)
+        assert dispatcher.dispatch_due().sent == 0  # the claim holds for two minutes
+        clock.advance(2)
         assert dispatcher.dispatch_due().sent == 1
         assert hook.keys == [f"{event_id}:hook"]
-    assert states(engine) == [("sent", 2, None)]
+    assert states(engine) == [("sent", 2, "unconfirmed")]  # the first send may have gone out too
 
 
 def test_unknown_subscription_and_exhausted_retries_go_dead(engine: sa.Engine, context: ChannelContext, clock: FakeClock) -> None:
