@@ -361,6 +361,14 @@ class HttpClient:
             request["data"] = data
         if params is not None:
             request["params"] = params
+        try:
+            return await self._receive(url, method, request, stats)
+        except httpx.DecodingError as exc:  # a body that is not what its Content-Encoding says
+            raise FetchError(url, f"undecodable response body: {exc}") from exc
+        except httpx.InvalidURL as exc:  # httpx reads every Location header, even unfollowed
+            raise FetchError(url, f"unusable answer: {exc}") from exc
+
+    async def _receive(self, url: str, method: str, request: dict[str, Any], stats: RequestStats) -> Fetched:
         async with self._client.stream(method, url, **request) as response:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.policy.max_bytes:

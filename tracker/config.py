@@ -234,7 +234,10 @@ def _settings(
     unknown = set(raw) - {"tracker", "source", "subscription"}
     if unknown:
         raise ConfigError(f"{where}: unknown section(s) {', '.join(sorted(unknown))} (expected tracker, source, subscription)")
-    tracker = reader.tracker(raw.get("tracker", {}))
+    tracker_table = raw.get("tracker", {})
+    if not isinstance(tracker_table, dict):
+        raise ConfigError(f"{where}: tracker: must be written as one [tracker] table")
+    tracker = reader.tracker(tracker_table)
     sources = tuple(reader.source(i, item) for i, item in enumerate(reader.table_list(raw, "source")))
     subscriptions = tuple(
         reader.subscription(i, item, {s.name for s in sources})
