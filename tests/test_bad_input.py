@@ -100,3 +100,29 @@ def test_control_characters_in_stored_text_do_not_reach_the_terminal(db_url: str
         assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out, command
     code, out, _err = run("--db", db, "docs", "--json")
     assert json.loads(out)[0]["title"].count("\x1b") == 3  # JSON keeps the data, escaped
+
+
+SECRET = "https://oapi.dingtalk.com/robot/send?access_token=dingTOKEN5f3a9c"
+LISTING = '[[source]]\nname = "s"\nkind = "listing"\nstart_urls = ["https://example.gov.cn/"]\nitem = "li"\n'
+EMAIL = '[[subscription]]\nname = "m"\nchannel = "email"\nto = "a@example.org"\nfrom = "b@example.org"\nsmtp_host = "smtp.example.org"\n'
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        LISTING + 'allowed_hosts = ["${LEAKY}"]\n',
+        LISTING.replace('["https://example.gov.cn/"]', '["x${LEAKY}"]'),
+        LISTING.replace('item = "li"', 'item = "${LEAKY}"'),
+        LISTING + 'schedule = "every ${LEAKY}"\n',
+        EMAIL + 'smtp_port = "${LEAKY}"\n',
+        EMAIL + 'security = "${LEAKY}"\n',
+        EMAIL.replace('to = "a@example.org"', 'to = ["${LEAKY}"]'),
+    ],
+)
+def test_an_error_about_a_value_from_the_environment_names_the_variable(tmp_path: Path, toml: str) -> None:
+    config = tmp_path / "tracker.toml"
+    config.write_text(toml, encoding="utf-8")
+    result = CliRunner().invoke(app, ["--config", str(config), "notify", "test", "m"], env={"LEAKY": SECRET})
+    assert result.exit_code == 2
+    assert "${LEAKY}" in result.stderr
+    assert "dingTOKEN" not in result.stderr + result.stdout

@@ -122,6 +122,20 @@ def _text_value(value: Any) -> str:
     return json.dumps(text, ensure_ascii=False) if (not text or any(c.isspace() or c == '"' for c in text)) else text
 
 
+class RedactingFormatter(logging.Formatter):
+    """The plain `%(message)s` of Python's last-resort handler, redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def redact_unconfigured_logs() -> None:
+    """Commands other than `tracker run` configure no handler, so Python prints their
+    warnings through `logging.lastResort`: it gets the redactor too."""
+    if logging.lastResort is not None:
+        logging.lastResort.setFormatter(RedactingFormatter())
+
+
 def configure_logging(log_format: str = "text", level: str = "info", stream: TextIO | None = None) -> None:
     """Send every logger's records to `stream` (stderr by default) in the chosen format.
 

@@ -28,6 +28,7 @@ from notifiers.channels import validate_subscription
 from sources.registry import validate_source
 from storage.engine import DatabaseError, open_database
 from tracker.config import ConfigError, Settings, load_settings
+from tracker.logging import redact_unconfigured_logs
 from tracker.redact import redact, register_secret
 from tracker.scheduler import plan_jobs
 
@@ -94,6 +95,7 @@ def _global_options(
 ) -> None:
     ctx.obj = CliContext(db_url=db, config_path=config)
     _honour_columns()
+    redact_unconfigured_logs()
 
 
 def _honour_columns() -> None:
