@@ -9,8 +9,9 @@ trickles a byte every few seconds holds its host's queue for `deadline` seconds 
 retries with exponential backoff and jitter on network errors, 5xx and 429 (honouring
 `Retry-After`), never on other 4xx. `robots.txt` is obeyed unless a source opts out
 (`sources.robots`): read once per host per day through this same client, a disallowed URL
-raises `DisallowedError` before any request, and `Crawl-delay` raises the host's delay. Bodies are streamed and abandoned beyond a size cap; redirects are followed by
-hand so a hop to a host outside the source's `allowed_hosts` is refused.
+raises `DisallowedError` before any request, and `Crawl-delay` raises the host's delay.
+Bodies are streamed and abandoned beyond a size cap; redirects are followed by hand so a
+hop to a host outside the source's `allowed_hosts` is refused.
 
 Anti-bot pages (瑞数 412 shells, 加速乐 521, "please enable JavaScript" bodies served with
 200) are recognised with the parser's own detector. A challenge that sets a cookie is

@@ -61,7 +61,7 @@ def one_line_refusal(args: list[str], env: dict[str, str] | None = None) -> str:
 # ── configurations ──────────────────────────────────────────────────────────────────
 
 NUMBERS = ["inf", "-inf", "nan", "1.5", "-1", "0", "9223372036854775807", "-9223372036854775808", "1e308",
-           '"7"', "true", "[]", "{}", "0x7fffffff", "99999", "3601", "36501"]  # fmt: skip
+           '"7"', "true", "[]", "{}", "0x7fffffff", "99999", "3601", "36501", "9" * 400, "9" * 5000]  # fmt: skip
 STRINGS = ['""', '" "', '"${CORPUS_SECRET}"', '"${UNSET_CORPUS_VAR}"', '"\\u0000"', '"\\u001b[2J"',
            '"' + "长" * 3000 + '"', '"http://${CORPUS_SECRET}@h/"', "1", "true", "[1]", '"*/0 * * * *"',
            '"every 99999999999d"', '"0 0 30 2 *"', '"every 1s jitter 99999d"', '"0 0 0 0 0"', '"every 0s"',

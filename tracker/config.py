@@ -7,7 +7,8 @@ the environment; an error about a value that came from `${VAR}` names the variab
 the value. Commands that only read the database load with `require_env=False`: an unset
 variable is then left as written and the source or subscription that uses it is marked
 (`unset_env`), so an analyst needs none of the ops secrets. Numbers are bounded at load
-(`delay = inf`, `warning_days = 9223372036854775807` would break much later). Kind-specific source options stay in `SourceConfig.options` and are
+(`delay = inf`, `warning_days = 9223372036854775807` would break much later). Kind-specific
+source options stay in `SourceConfig.options` and are
 checked by the source kind itself (`sources.registry`), keeping this module generic.
 """
 
@@ -163,6 +164,8 @@ def load_settings(
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     except RecursionError as exc:
         raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from exc
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     return settings_from_dict(
         raw,
         path=path,
@@ -365,22 +368,22 @@ class _Reader:
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-            or not minimum <= value <= maximum
+            or (isinstance(value, float) and not math.isfinite(value))
+            or not minimum <= value <= maximum  # exact for ints of any size, unlike float(value)
         ):
-            raise self.error(f"{prefix}.{key}", f"must be a number from {minimum:g} to {maximum:g}, got {value!r}")
+            raise self.error(f"{prefix}.{key}", f"must be a number from {minimum:g} to {maximum:g}, got {_shown(value)}")
         return float(value)
 
     def integer(self, table: Mapping[str, Any], prefix: str, key: str, default: int, minimum: int, maximum: int) -> int:
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-            raise self.error(f"{prefix}.{key}", f"must be a whole number from {minimum} to {maximum}, got {value!r}")
+            raise self.error(f"{prefix}.{key}", f"must be a whole number from {minimum} to {maximum}, got {_shown(value)}")
         return value
 
     def boolean(self, table: Mapping[str, Any], prefix: str, key: str, default: bool) -> bool:
         value = table.get(key, default)
         if not isinstance(value, bool):
-            raise self.error(f"{prefix}.{key}", f"must be true or false, got {value!r}")
+            raise self.error(f"{prefix}.{key}", f"must be true or false, got {_shown(value)}")
         return value
 
     def tracker(self, table: Mapping[str, Any]) -> TrackerSettings:
@@ -412,7 +415,7 @@ class _Reader:
     def parse_workers(self, table: Mapping[str, Any]) -> int | None:
         workers = table.get("parse_workers")
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 0 <= workers <= 64):
-            raise self.error("tracker.parse_workers", f"must be a whole number from 0 to 64, got {workers!r}")
+            raise self.error("tracker.parse_workers", f"must be a whole number from 0 to 64, got {_shown(workers)}")
         return workers
 
     def no_unknown(self, table: Mapping[str, Any], prefix: str, known: set[str]) -> None:
@@ -481,6 +484,12 @@ class _Reader:
             options={k: self.expand_value(f"{prefix}.{k}", v) for k, v in options.items()},
             unset_env=tuple(dict.fromkeys(self.unset)),
         )
+
+
+def _shown(value: Any) -> str:
+    """A value for an error message: its repr, cut at 40 characters (a 400-digit integer)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _host_problem(entry: str) -> str | None:
