@@ -151,3 +151,34 @@ def test_a_daemon_cycle_never_shows_a_secret(db_url: str, tmp_path: Path) -> Non
         for name, secret in secrets.items():
             for part in secret.split("/"):
                 assert part not in text, f"{name} leaked into the {where}"
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_every_log_line_is_redacted_whatever_its_logger_and_level(log_format: str) -> None:
+    import io
+    import logging
+
+    from tracker.logging import configure_logging
+    from tracker.redact import register_secret
+
+    register_secret("SMTPpassword-7d1e")
+    stream = io.StringIO()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    configure_logging(log_format, "debug", stream)
+    try:
+        url = "https://oapi.dingtalk.com/robot/send?access_token=tok123456&timestamp=1&sign=abc%2B"
+        logging.getLogger("httpx").info('HTTP Request: %s %s "%s %d %s"', "POST", url, "HTTP/1.1", 200, "OK")
+        logging.getLogger("httpcore.http11").debug("send_request_headers.started request=%s", url)
+        logging.getLogger("notifiers").warning("to https://hooks.slack.com/services/T0/B0/slacktoken9", extra={"hook": "https://u:pw123456@h/x"})
+        try:
+            raise ValueError("login failed with SMTPpassword-7d1e for https://open.feishu.cn/open-apis/bot/v2/hook/feishuhook77")
+        except ValueError:
+            logging.getLogger("tracker").exception("send failed")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    written = stream.getvalue()
+    assert "access_token=***&timestamp=***&sign=***" in written
+    for secret in ("tok123456", "slacktoken9", "pw123456", "SMTPpassword-7d1e", "feishuhook77"):
+        assert secret not in written, secret
