@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 
 from storage.tables import Delivery, Document, Event, utcnow
 
+UNCONFIRMED = "unconfirmed"  # the dispatcher's last_error_code for a send whose claimer died
+
 STATES = ("pending", "sending", "sent", "failed", "dead")
 
 
@@ -37,6 +39,7 @@ class DeliveryView:
     sent_at: dt.datetime | None
     last_error_code: str | None
     last_error: str | None
+    unconfirmed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +56,7 @@ class DeliveryView:
             "sent_at": self.sent_at.isoformat() if self.sent_at else None,
             "last_error_code": self.last_error_code,
             "last_error": self.last_error,
+            "unconfirmed": self.unconfirmed,
         }
 
 
@@ -84,6 +88,7 @@ def _views(session: Session, condition: sa.ColumnElement[bool], *, limit: int) -
         .limit(limit)
     )
     views = []
+    now = utcnow()
     for delivery, kind, title in session.exec(query):
         assert delivery.id is not None
         views.append(
@@ -101,6 +106,9 @@ def _views(session: Session, condition: sa.ColumnElement[bool], *, limit: int) -
                 sent_at=delivery.sent_at,
                 last_error_code=delivery.last_error_code,
                 last_error=delivery.last_error,
+                # a resend after a dead claim, or a claim whose process died and is not yet taken over
+                unconfirmed=delivery.last_error_code == UNCONFIRMED
+                or (delivery.state == "sending" and delivery.next_attempt_at <= now),
             )
         )
     return views

@@ -3,8 +3,11 @@
 Each delivery is claimed (`sending`, attempts + 1, next_attempt_at = now + stale_after)
 in its own committed transaction before the HTTP call, and marked `sent` in another one
 after it. A process killed in between leaves a `sending` row that becomes due again once
-`stale_after` has passed: it is resent once, with the same idempotency key, so a receiver
-that honours the key sees it once. Failures are classified by the channel: retryable ones
+`stale_after` (2 minutes, well above the 15 s a chat send may take) has passed: it is
+resent once, with the same idempotency key, so a receiver that honours the key sees it
+once. Chat platforms have no such key, so the resend may be a visible double post: the
+row is marked `unconfirmed` (last_error_code) when its dead claim is taken over, and keeps
+the mark once sent, so `tracker deliveries` shows which sends may have gone out twice. Failures are classified by the channel: retryable ones
 are rescheduled with exponential backoff (or the server's Retry-After), permanent ones
 and exhausted retries go to `dead` with the provider's code and message.
 """
@@ -24,6 +27,7 @@ from sqlmodel import Session, col, select
 from notifiers.alert import Alert
 from notifiers.channels import Channel, ChannelContext, DeliveryError, Outgoing, build_channel
 from notifiers.channels.email import EmailChannel
+from notifiers.deliveries import UNCONFIRMED
 from notifiers.loading import load_alerts
 from notifiers.ratelimit import RATE_LIMITS, schedule_slots
 from notifiers.render import build_digest
@@ -34,6 +38,12 @@ log = logging.getLogger(__name__)
 
 BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_CAP = dt.timedelta(hours=1)
+#: How long a claim holds: the window in which a send whose process died is not repeated.
+STALE_AFTER = dt.timedelta(minutes=2)
+UNCONFIRMED_NOTE = (
+    "the process that claimed this send stopped before recording the answer; "
+    "the platform may have received it before the resend"
+)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -100,7 +110,7 @@ class Dispatcher:
         *,
         context: ChannelContext | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        stale_after: dt.timedelta = dt.timedelta(minutes=10),
+        stale_after: dt.timedelta = STALE_AFTER,
         max_attempts: int = 8,
         max_wait: dt.timedelta = dt.timedelta(seconds=10),
         batch_size: int = 200,
@@ -292,11 +302,18 @@ class Dispatcher:
             col(Delivery.state).in_(("pending", "failed")),
             sa.and_(Delivery.state == "sending", Delivery.next_attempt_at <= now),
         )
+        taken_over = Delivery.state == "sending"  # its claimer died: whether it was sent is unknown
         with Session(self.engine) as session:
             result = session.execute(
                 sa.update(Delivery)
                 .where(col(Delivery.id).in_(ids), claimable)
-                .values(state="sending", attempts=Delivery.attempts + 1, next_attempt_at=now + self.stale_after)
+                .values(
+                    state="sending",
+                    attempts=Delivery.attempts + 1,
+                    next_attempt_at=now + self.stale_after,
+                    last_error_code=sa.case((taken_over, UNCONFIRMED), else_=Delivery.last_error_code),
+                    last_error=sa.case((taken_over, UNCONFIRMED_NOTE), else_=Delivery.last_error),
+                )
             )
             session.commit()
             if result.rowcount == 0:
@@ -315,7 +332,13 @@ class Dispatcher:
                 session.execute(
                     sa.update(Delivery)
                     .where(col(Delivery.id).in_(ids))
-                    .values(state="sent", sent_at=now, last_error=None, last_error_code=None)
+                    .values(
+                        state="sent",
+                        sent_at=now,
+                        # an unconfirmed earlier send stays on record: the message may be there twice
+                        last_error=sa.case((Delivery.last_error_code == UNCONFIRMED, Delivery.last_error), else_=None),
+                        last_error_code=sa.case((Delivery.last_error_code == UNCONFIRMED, UNCONFIRMED), else_=None),
+                    )
                 )
                 session.commit()
         report.sent += 1

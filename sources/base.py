@@ -121,6 +121,7 @@ class Source(abc.ABC):
             delay=self.config.delay,
             allowed_hosts=self.allowed_hosts,
             stats=self.stats,
+            obey_robots=self.config.obey_robots,
         )
 
     async def fetch_listing(
@@ -141,6 +142,7 @@ class Source(abc.ABC):
             allowed_hosts=self.allowed_hosts,
             stats=self.stats,
             blocked_kinds=CHALLENGE_ONLY,
+            obey_robots=self.config.obey_robots,
         )
 
 

@@ -3,10 +3,15 @@
 Government sites are small and easily upset, so every request goes through here:
 per-host concurrency (default 1), a minimum delay between requests to a host
 (configurable per source) and a global concurrency cap, all kept for the whole process by
-`sources.politeness` however many clients and crawls it runs; timeouts; retries with
-exponential backoff and jitter on network errors, 5xx and 429 (honouring `Retry-After`),
-never on other 4xx. Bodies are streamed and abandoned beyond a size cap; redirects are followed by
-hand so a hop to a host outside the source's `allowed_hosts` is refused.
+`sources.politeness` however many clients and crawls it runs; timeouts, and a deadline for
+the whole fetch (connect, headers and body, across retries and redirects), so a server that
+trickles a byte every few seconds holds its host's queue for `deadline` seconds at most;
+retries with exponential backoff and jitter on network errors, 5xx and 429 (honouring
+`Retry-After`), never on other 4xx. `robots.txt` is obeyed unless a source opts out
+(`sources.robots`): read once per host per day through this same client, a disallowed URL
+raises `DisallowedError` before any request, and `Crawl-delay` raises the host's delay.
+Bodies are streamed and abandoned beyond a size cap; redirects are followed by hand so a
+hop to a host outside the source's `allowed_hosts` is refused.
 
 Anti-bot pages (瑞数 412 shells, 加速乐 521, "please enable JavaScript" bodies served with
 200) are recognised with the parser's own detector. A challenge that sets a cookie is
@@ -17,15 +22,18 @@ challenge never reaches storage as a version of the document.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import random
+import time
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from sources.politeness import HostPace, Politeness
+from sources.robots import RobotsRules, robots_url
 from tracker.config import DEFAULT_USER_AGENT
 from tracker.model import DecodeError, NotADocumentError, PageKind
 from tracker.parse.decode import decode_bytes
@@ -47,8 +55,9 @@ class HttpPolicy:
     """Limits for the whole process; per-source delay and allowed hosts come with each request."""
 
     user_agent: str = DEFAULT_USER_AGENT
-    timeout: float = 20.0
-    attempt_deadline: float = 120.0
+    timeout: float = 20.0  # for each network step: connect, and each read
+    attempt_deadline: float = 120.0  # one attempt, whole
+    deadline: float = 120.0  # the whole fetch: every attempt and redirect, not the waits for a turn
     retries: int = 3
     backoff: float = 1.0
     max_retry_after: float = 300.0
@@ -97,6 +106,13 @@ class FetchError(Exception):
         self.url = url
         self.reason = reason
         self.status = status
+
+
+class DisallowedError(FetchError):
+    """The site's robots.txt disallows this URL for our user agent: skipped, not an error."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, "disallowed by robots.txt")
 
 
 class BlockedError(FetchError):
@@ -170,13 +186,16 @@ class HttpClient:
         allowed_hosts: tuple[str, ...] = (),
         stats: RequestStats | None = None,
         blocked_kinds: frozenset[PageKind] = DOCUMENT_BLOCKS,
+        obey_robots: bool = True,
     ) -> Fetched:
         """Fetch `url` politely; a 304 comes back as `Fetched(status=304)` with no body.
 
         Raises `FetchError` for anything that is not an answer worth parsing (network
         failure after retries, 4xx/5xx, oversize body, redirect off-site, a URL no request
-        could use) and `BlockedError` for anti-bot pages. Other statuses (404, 410) are
-        raised too, with `status` set so callers can tell a removed page from a broken one.
+        could use, no answer within the deadline), `BlockedError` for anti-bot pages and
+        `DisallowedError` for a URL robots.txt disallows (with `obey_robots`). Other statuses
+        (404, 410) are raised too, with `status` set so callers can tell a removed page
+        from a broken one.
         """
         stats = stats if stats is not None else RequestStats()
         headers: dict[str, str] = {}
@@ -192,9 +211,12 @@ class HttpClient:
         challenge_retried = False
         current, current_method, current_data = url, method, data
         redirects = 0
+        budget = _Budget(self.policy.deadline)
         while True:
+            if obey_robots:
+                await self._check_robots(current, delay, allowed_hosts, stats)
             fetched = await self._with_retries(
-                current, current_method, current_data, params, headers, delay, stats
+                current, current_method, current_data, params, headers, delay, stats, budget
             )
             if fetched.status in REDIRECT_STATUSES:
                 location = fetched.headers.get("location")
@@ -224,6 +246,38 @@ class HttpClient:
                 return fetched
             raise FetchError(current, f"HTTP {fetched.status}", fetched.status)
 
+    async def _check_robots(
+        self, url: str, delay: float | None, allowed_hosts: tuple[str, ...], stats: RequestStats
+    ) -> None:
+        """DisallowedError when the host's robots.txt (read at most daily) disallows `url`."""
+        host = self._politeness.host(urlsplit(url).netloc)
+        rules = host.robots(time.monotonic())
+        if rules is None:
+            async with host.robots_turn:
+                rules = host.robots(time.monotonic())
+                if rules is None:
+                    rules = await self._read_robots(url, delay, allowed_hosts, stats)
+                    host.keep_robots(rules, time.monotonic())
+        if not rules.allows(url, self.policy.user_agent):
+            raise DisallowedError(url)
+
+    async def _read_robots(
+        self, url: str, delay: float | None, allowed_hosts: tuple[str, ...], stats: RequestStats
+    ) -> RobotsRules:
+        """The rules at `url`'s host; a robots.txt that is missing, broken or unreachable allows all."""
+        try:
+            fetched = await self.fetch(
+                robots_url(url),
+                delay=delay,
+                allowed_hosts=allowed_hosts,
+                stats=stats,
+                blocked_kinds=frozenset(),
+                obey_robots=False,
+            )
+        except FetchError:
+            return RobotsRules.allow_all()
+        return RobotsRules.parse(fetched.content, self.policy.user_agent)
+
     async def _with_retries(
         self,
         url: str,
@@ -233,14 +287,20 @@ class HttpClient:
         headers: Mapping[str, str],
         delay: float | None,
         stats: RequestStats,
+        budget: _Budget,
     ) -> Fetched:
         host = self._politeness.host(urlsplit(url).netloc)
         attempt = 0
         while True:
+            if budget.spent():
+                raise FetchError(url, f"no complete answer within the {self.policy.deadline:g}s fetch deadline")
             try:
-                fetched = await self._once(host, url, method, data, params, headers, delay, stats)
+                fetched = await self._once(host, url, method, data, params, headers, delay, stats, budget)
             except (httpx.TransportError, asyncio.TimeoutError) as exc:
                 reason = _network_reason(exc, self.policy)
+                if budget.spent():
+                    reason = f"no complete answer within the {self.policy.deadline:g}s fetch deadline"
+                    raise FetchError(url, f"{reason} ({attempt + 1} attempt{'s' if attempt else ''})") from exc
                 if attempt >= self.policy.retries:
                     raise FetchError(url, f"{reason} after {attempt + 1} attempts") from exc
             else:
@@ -273,17 +333,20 @@ class HttpClient:
         headers: Mapping[str, str],
         delay: float | None,
         stats: RequestStats,
+        budget: _Budget,
     ) -> Fetched:
-        spacing = self.policy.default_delay if delay is None else delay
+        spacing = max(self.policy.default_delay if delay is None else delay, host.crawl_delay)
         async with host.turns:
             wait = host.reserve(spacing)
             if wait > 0:
                 await asyncio.sleep(wait)
             async with self._politeness.in_flight:
                 stats.requests += 1
-                return await asyncio.wait_for(
-                    self._send(url, method, data, params, headers, stats), self.policy.attempt_deadline
-                )
+                with budget.counting():
+                    return await asyncio.wait_for(
+                        self._send(url, method, data, params, headers, stats),
+                        min(self.policy.attempt_deadline, budget.remaining()),
+                    )
 
     async def _send(
         self,
@@ -299,6 +362,14 @@ class HttpClient:
             request["data"] = data
         if params is not None:
             request["params"] = params
+        try:
+            return await self._receive(url, method, request, stats)
+        except httpx.DecodingError as exc:  # a body that is not what its Content-Encoding says
+            raise FetchError(url, f"undecodable response body: {exc}") from exc
+        except httpx.InvalidURL as exc:  # httpx reads every Location header, even unfollowed
+            raise FetchError(url, f"unusable answer: {exc}") from exc
+
+    async def _receive(self, url: str, method: str, request: dict[str, Any], stats: RequestStats) -> Fetched:
         async with self._client.stream(method, url, **request) as response:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.policy.max_bytes:
@@ -312,6 +383,28 @@ class HttpClient:
                 chunks.append(chunk)
             stats.bytes += size
             return Fetched(url=str(response.url), status=response.status_code, headers=response.headers, content=b"".join(chunks))
+
+
+class _Budget:
+    """Time a fetch has spent in requests (not waiting for its turn), against its deadline."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.used = 0.0
+
+    def remaining(self) -> float:
+        return max(self.deadline - self.used, 0.0)
+
+    def spent(self) -> bool:
+        return self.used >= self.deadline
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.used += time.monotonic() - started
 
 
 def detect_block(fetched: Fetched, blocked_kinds: frozenset[PageKind]) -> NotADocumentError | None:

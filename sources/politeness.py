@@ -5,7 +5,9 @@ several crawl jobs at once (on PostgreSQL), each on its own event loop in a work
 and two sources often share a host (杭州市人民政府's columns, say). So the state behind the
 limits lives here, once per process (`Politeness.shared`), guarded by a thread lock, and a
 coroutine waiting for its turn on one loop is woken from whichever thread ends the turn
-before it. Every `HttpClient` of the process takes its turns here.
+before it. Every `HttpClient` of the process takes its turns here. A host's robots.txt
+rules live here too, so the process reads each host's file once a day, whichever crawl
+asks first.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import threading
 import time
 from types import TracebackType
 from typing import ClassVar
+
+from sources.robots import ROBOTS_TTL, RobotsRules
 
 
 class Turns:
@@ -85,12 +89,33 @@ def _grant(waiter: asyncio.Future[None]) -> None:
 
 
 class HostPace:
-    """One host's turns plus the earliest time its next request may start."""
+    """One host's turns, the earliest time its next request may start, and its robots.txt."""
 
     def __init__(self, concurrency: int) -> None:
         self.turns = Turns(concurrency)
         self._lock = threading.Lock()
         self._not_before = 0.0
+        self._robots: RobotsRules | None = None
+        self._robots_read_at = 0.0
+        #: One reader of robots.txt at a time, whichever thread's crawl asks; the others wait for its rules.
+        self.robots_turn = Turns(1)
+
+    @property
+    def crawl_delay(self) -> float:
+        """The robots.txt `Crawl-delay` for us: a lower bound for every source's delay here."""
+        rules = self._robots
+        return rules.crawl_delay if rules is not None else 0.0
+
+    def robots(self, now: float) -> RobotsRules | None:
+        """The host's rules if read within the last day, else None (read them again)."""
+        with self._lock:
+            if self._robots is None or now - self._robots_read_at >= ROBOTS_TTL:
+                return None
+            return self._robots
+
+    def keep_robots(self, rules: RobotsRules, now: float) -> None:
+        with self._lock:
+            self._robots, self._robots_read_at = rules, now
 
     def reserve(self, spacing: float) -> float:
         """Book the next start, `spacing` seconds after the previous one; returns how long to wait."""

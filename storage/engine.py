@@ -4,7 +4,9 @@ SQLite is the default (`sqlite:///./tracker.db`), PostgreSQL is used when the UR
 (`postgresql://…` is mapped to the psycopg 3 driver). Every engine writes JSON without
 `\\u` escapes so payloads stay readable in the database. The schema is owned by Alembic
 (`storage.migrations`): `init_database` creates or upgrades it, `open_database` refuses a
-database that is missing, older or newer than the code, with a one-line reason.
+database that is missing, older or newer than the code, with a one-line reason. Any other
+URL (a bare path, `sqlite://file.db`, MySQL, a driver that is not installed) is refused
+before SQLAlchemy sees it, with a line showing what a valid URL looks like.
 """
 
 from __future__ import annotations
@@ -19,11 +21,35 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from tracker.redact import redact_url
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VALID_URLS = "sqlite:///tracker.db (relative path), sqlite:////var/lib/tracker/tracker.db (absolute) or postgresql://user@host/dbname"
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
 
 class DatabaseError(Exception):
     """The database cannot be used as it is; `str()` is a one-line reason for the user."""
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not a database URL the tracker can use, or None."""
+    if "\x00" in url:
+        return "it contains a NUL character"
+    if url.startswith("sqlite:"):
+        if not url.startswith("sqlite:///"):
+            return "a SQLite URL has three slashes before a relative path, four before an absolute one"
+        return None
+    if url.startswith(_POSTGRES_SCHEMES):
+        return None
+    if "://" not in url:
+        return "it is not a URL"
+    return f"the scheme {url.partition('://')[0]!r} is not supported"
+
+
+def shown_url(url: str) -> str:
+    """`url` for a message: its password masked."""
+    return redact_url(url)
 
 
 def normalize_url(url: str) -> str:
@@ -61,15 +87,22 @@ def _sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
-def _cannot_open(exc: sa.exc.OperationalError) -> str:
+def _cannot_open(exc: sa.exc.DBAPIError) -> str:
     lines = str(exc.orig).strip().splitlines() or ["unknown error"]
     return f"cannot open database: {lines[0]}"
 
 
 def create_engine(url: str) -> sa.Engine:
-    """An engine with the project's settings, without checking the schema."""
-    url = normalize_url(url)
-    engine = sa.create_engine(url, json_serializer=_json_dumps)
+    """An engine with the project's settings, without checking the schema.
+
+    DatabaseError (one line) for a URL the tracker does not support."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise DatabaseError(f"cannot use database URL {shown_url(url)!r}: {problem}; use {VALID_URLS}")
+    try:
+        engine = sa.create_engine(normalize_url(url), json_serializer=_json_dumps)
+    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+        raise DatabaseError(f"cannot use database URL {shown_url(url)!r}: {exc}; use {VALID_URLS}") from exc
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect_settings)
         sa.event.listen(engine, "begin", _sqlite_begin)
@@ -122,8 +155,10 @@ def init_database(url: str) -> str:
         with engine.begin() as connection:
             command.upgrade(alembic_config(connection), "head")
         return schema_head()
-    except sa.exc.OperationalError as exc:
+    except sa.exc.DBAPIError as exc:
         raise DatabaseError(_cannot_open(exc)) from exc
+    except ValueError as exc:  # the driver refusing the path itself (a NUL byte)
+        raise DatabaseError(f"cannot open database: {exc}") from exc
     finally:
         engine.dispose()
 
@@ -140,9 +175,12 @@ def open_database(url: str) -> sa.Engine:
             raise DatabaseError(
                 f"database schema {revision} is older than this tracker: run `tracker init` to upgrade it"
             )
-    except sa.exc.OperationalError as exc:
+    except sa.exc.DBAPIError as exc:
         engine.dispose()
         raise DatabaseError(_cannot_open(exc)) from exc
+    except ValueError as exc:  # the driver refusing the path itself (a NUL byte)
+        engine.dispose()
+        raise DatabaseError(f"cannot open database: {exc}") from exc
     except DatabaseError:
         engine.dispose()
         raise

@@ -43,10 +43,10 @@ def test_ingest_uses_the_configured_window_and_queues_alerts(db_url: str, tmp_pa
 
 def test_ingest_with_an_invalid_config_is_a_one_line_error(db_url: str, tmp_path: Path, seed_paths: dict[str, Path]) -> None:
     config = tmp_path / "tracker.toml"
-    config.write_text('[[subscription]]\nname = "x"\nchannel = "dingtalk"\nurl = "${NO_SUCH_VARIABLE_SET}"\n', encoding="utf-8")
+    config.write_text('[[subscription]]\nname = "x"\nchannel = "dingtalk"\nurl = "https://h/x"\nmode = "${NO_SUCH_VARIABLE_SET}"\n', encoding="utf-8")
     code, out, err = run(db_url, config, "ingest", str(seed_paths["000"]), "--url", URL)
     assert code == 2
     assert out == ""
     assert err.strip().splitlines() == [
-        f"error: {config}: subscription[0].url: environment variable NO_SUCH_VARIABLE_SET is not set"
+        f"error: {config}: subscription[0].mode: environment variable NO_SUCH_VARIABLE_SET is not set"
     ]

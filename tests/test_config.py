@@ -36,7 +36,7 @@ def run(config: Path, db: Path, *args: str) -> tuple[int, str, str]:
             '[[subscription]]\nname = "d"\nchannel = "console"\nmode = "digest"\nschedule = "0 9 * *"\n',
             "subscription[0].schedule: invalid schedule '0 9 * *'",
         ),
-        ("[tracker]\nreminder_days = [true]\n", "tracker.reminder_days: must be a list of positive whole numbers of days"),
+        ("[tracker]\nreminder_days = [true]\n", "tracker.reminder_days: must be a list of whole numbers of days from 1 to 36500"),
         (
             '[[source]]\nname = "docs"\nkind = "files"\npaths = ["."]\nallowed_hosts = ["http://127.0.0.1"]\n',
             "source[0].allowed_hosts: 'http://127.0.0.1' is not a host name (drop the scheme)",

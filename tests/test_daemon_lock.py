@@ -108,7 +108,9 @@ def terminate_lock_holders(url: str) -> int:
         ended = connection.execute(
             sa.text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' "
-                "AND classid = :high AND objid = :low AND objsubid = 1"
+                "AND classid = :high AND objid = :low AND objsubid = 1 "
+                # only this database's daemon: other test runs share the server
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             ),
             {"high": ADVISORY_KEY >> 32, "low": ADVISORY_KEY & 0xFFFFFFFF},
         ).scalar()

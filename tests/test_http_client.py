@@ -1,4 +1,8 @@
-"""The polite HTTP client against real local servers: delays, retries, caps, redirects, blocks."""
+"""The polite HTTP client against real local servers: delays, retries, caps, redirects, blocks.
+
+These tests count and time the requests a page costs, so they leave robots.txt out
+(`obey_robots=False`); tests/test_robots.py covers it.
+"""
 
 from __future__ import annotations
 
@@ -85,7 +89,7 @@ def server() -> Iterator[SiteServer]:
 def fetch(url: str, policy: HttpPolicy = FAST, **kwargs: object) -> object:
     async def go() -> object:
         async with HttpClient(policy) as client:
-            return await client.fetch(url, **kwargs)  # type: ignore[arg-type]
+            return await client.fetch(url, obey_robots=False, **kwargs)  # type: ignore[arg-type]
 
     return asyncio.run(go())
 
@@ -111,7 +115,7 @@ def test_conditional_get_by_last_modified_alone_answers_304(server: SiteServer) 
 def test_per_host_delay_spaces_requests(server: SiteServer) -> None:
     async def go() -> None:
         async with HttpClient(FAST) as client:
-            await asyncio.gather(*(client.fetch(f"{server.base_url}/page{i}", delay=0.1) for i in range(5)))
+            await asyncio.gather(*(client.fetch(f"{server.base_url}/page{i}", delay=0.1, obey_robots=False) for i in range(5)))
 
     asyncio.run(go())
 
@@ -183,7 +187,9 @@ def test_hung_server_times_out_while_another_host_answers(server: SiteServer) ->
         async with HttpClient(HttpPolicy(timeout=0.2, retries=1, backoff=0.01, default_delay=0)) as client:
             started = time.monotonic()
             hung, answered = await asyncio.gather(
-                client.fetch(server.base_url + "/page", stats=stats), client.fetch(other.base_url + "/page"), return_exceptions=True
+                client.fetch(server.base_url + "/page", stats=stats, obey_robots=False),
+                client.fetch(other.base_url + "/page", obey_robots=False),
+                return_exceptions=True,
             )
             return hung, answered, time.monotonic() - started
 
@@ -337,7 +343,7 @@ def fetch_in_threads(urls_per_thread: list[list[str]], delay: float) -> None:
 
     async def go(urls: list[str]) -> None:
         async with HttpClient(FAST) as client:
-            await asyncio.gather(*(client.fetch(url, delay=delay) for url in urls))
+            await asyncio.gather(*(client.fetch(url, delay=delay, obey_robots=False) for url in urls))
 
     threads = [threading.Thread(target=asyncio.run, args=(go(urls),)) for urls in urls_per_thread]
     for thread in threads:

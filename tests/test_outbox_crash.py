@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from notifiers.deliveries import list_deliveries
 from notifiers.outbox import enqueue
 from storage.tables import Delivery
 from tests.receivers.events import document, event
@@ -83,6 +84,9 @@ def test_kill_during_dispatch_loses_nothing_and_repeats_at_most_once(
         delivered = Counter(r.headers["idempotency-key"] for r in hook.accepted)
     with Session(engine) as session:
         assert {d.state for d in session.exec(select(Delivery))} == {"sent"}
+        unconfirmed = [view for view in list_deliveries(session) if view.unconfirmed]
+    (repeated,) = [key for key, count in keys.items() if count == 2]
+    assert [f"{view.event_id}:{view.subscription}" for view in unconfirmed] == [repeated]  # the one send in doubt is shown
     assert len(keys) == EVENTS and sum(keys.values()) == EVENTS + 1  # exactly one message repeated
     assert set(delivered) == set(keys)  # no event lost
     assert max(delivered.values()) == (1 if honour else 2)

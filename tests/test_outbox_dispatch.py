@@ -11,6 +11,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
 from notifiers.channels import ChannelContext
 from notifiers.dispatcher import Dispatcher
@@ -21,6 +22,7 @@ from tests.receivers.events import changed_payload, document, event
 from tests.receivers.http import Answer
 from tests.receivers.platforms import DingTalkReceiver, SlackReceiver, WebhookReceiver
 from tests.receivers.smtp import SMTPReceiver
+from tracker.cli import app
 from tracker.config import SubscriptionConfig
 
 
@@ -148,14 +150,19 @@ def test_stale_sending_row_is_resent_once_with_the_same_key(engine: sa.Engine, c
     with WebhookReceiver(secret="s") as hook:
         sub = SubscriptionConfig(name="hook", channel="webhook", url=hook.webhook_url, secret="s")
         (event_id,) = add_events(engine, [sub], now=clock.now)
-        dispatcher = Dispatcher(engine, [sub], context=context, sleep=clock.sleep, stale_after=dt.timedelta(minutes=10))
+        dispatcher = Dispatcher(engine, [sub], context=context, sleep=clock.sleep, max_wait=dt.timedelta(0))
         dispatcher._claim([1], clock.now)  # a process claimed it and died before sending
         assert dispatcher._claim([1], clock.now) is None  # a live claim is never taken over
         assert dispatcher.dispatch_due().sent == 0
-        clock.advance(601)
+        clock.advance(119)
+        assert dispatcher.dispatch_due().sent == 0  # the claim holds for two minutes
+        clock.advance(2)
         assert dispatcher.dispatch_due().sent == 1
         assert hook.keys == [f"{event_id}:hook"]
-    assert states(engine) == [("sent", 2, None)]
+    assert states(engine) == [("sent", 2, "unconfirmed")]  # the first send may have gone out too
+    listed = CliRunner().invoke(app, ["--db", engine.url.render_as_string(hide_password=False), "deliveries"])
+    assert listed.exit_code == 0, listed.stderr
+    assert listed.stdout.startswith("#1  sent (unconfirmed)")
 
 
 def test_unknown_subscription_and_exhausted_retries_go_dead(engine: sa.Engine, context: ChannelContext, clock: FakeClock) -> None:

@@ -3,14 +3,21 @@
 Invalid configuration fails at start with the file, the key path and what is wrong
 (`tracker.toml: subscription[1].url: environment variable DINGTALK_WEBHOOK is not set`),
 so the daemon never runs half-configured. Secrets are written as `${VAR}` and read from
-the environment. Kind-specific source options stay in `SourceConfig.options` and are
+the environment; an error about a value that came from `${VAR}` names the variable, never
+the value. Commands that only read the database load with `require_env=False`: an unset
+variable is then left as written and the source or subscription that uses it is marked
+(`unset_env`), so an analyst needs none of the ops secrets. Numbers are bounded at load
+(`delay = inf`, `warning_days = 9223372036854775807` would break much later). Kind-specific
+source options stay in `SourceConfig.options` and are
 checked by the source kind itself (`sources.registry`), keeping this module generic.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
+import stat
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -36,6 +43,12 @@ DEFAULT_USER_AGENT = "policy-tracker/0.1 (+https://github.com/policy-tracker; po
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _HOST_LABEL_RE = re.compile(r"[\w-]+")
+#: A tracker.toml is a few kilobytes; this refuses a device or a runaway file before reading it all.
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_DAYS = 36500  # a hundred years: beyond any validity period, within what dates can count
+MAX_DELAY = 3600.0
+MAX_PAGES = 100_000
+MAX_REMOVAL_RUNS = 10_000
 
 
 class ConfigError(Exception):
@@ -74,7 +87,9 @@ class SourceConfig:
     delay: float = 1.0
     max_pages: int = 10
     enabled: bool = True
+    obey_robots: bool = True
     options: Mapping[str, Any] = field(default_factory=dict)
+    unset_env: tuple[str, ...] = ()  # variables it names that were not set (loaded with require_env=False)
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,7 @@ class SubscriptionConfig:
     mode: str = "immediate"
     schedule: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    unset_env: tuple[str, ...] = ()  # variables it names that were not set (loaded with require_env=False)
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,11 @@ class Settings:
     sources: tuple[SourceConfig, ...] = ()
     subscriptions: tuple[SubscriptionConfig, ...] = ()
     path: Path | None = None
+    env_values: Mapping[str, str] = field(default_factory=dict)  # expanded value → the variable's name
+
+    def mask(self, text: str) -> str:
+        """`text` with every value that came from `${VAR}` written back as `${VAR}`."""
+        return mask_env_values(text, self.env_values)
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -123,26 +144,60 @@ def load_settings(
     missing_ok: bool = False,
     validate_source: SourceValidator | None = None,
     validate_subscription: SubscriptionValidator | None = None,
+    require_env: bool = True,
 ) -> Settings:
     """Read and validate `path`. `missing_ok` gives defaults when the file does not exist.
 
     `validate_source` / `validate_subscription` check kind- and channel-specific options
     (they raise ValueError with a message); errors come back as ConfigError naming the
-    file and `source[i]` / `subscription[i]`.
+    file and `source[i]` / `subscription[i]`. `require_env=False` tolerates unset `${VAR}`s
+    (see the module docstring).
     """
-    if not path.exists():
+    text = _read_config(path)
+    if text is None:
         if missing_ok:
             return Settings(path=path)
         raise ConfigError(f"{path}: configuration file not found (run `tracker init` to write one)")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from exc
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    return settings_from_dict(
+        raw,
+        path=path,
+        environ=environ,
+        validate_source=validate_source,
+        validate_subscription=validate_subscription,
+        require_env=require_env,
+    )
+
+
+def _read_config(path: Path) -> str | None:
+    """The file's text; None when it does not exist; ConfigError for anything but a small UTF-8 file."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"{path}: is a directory; --config names the tracker.toml file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"{path}: is not a regular file; --config names the tracker.toml file")
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: {info.st_size} bytes is too large for a configuration file (at most {MAX_CONFIG_BYTES})")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror or exc}") from exc
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text: {exc}") from exc
-    return settings_from_dict(
-        raw, path=path, environ=environ, validate_source=validate_source, validate_subscription=validate_subscription
-    )
 
 
 def settings_from_dict(
@@ -152,14 +207,40 @@ def settings_from_dict(
     environ: Mapping[str, str] | None = None,
     validate_source: SourceValidator | None = None,
     validate_subscription: SubscriptionValidator | None = None,
+    require_env: bool = True,
 ) -> Settings:
     where = str(path) if path else "config"
     env = os.environ if environ is None else environ
-    reader = _Reader(where, env)
+    reader = _Reader(where, env, require_env=require_env)
+    try:
+        return _settings(raw, reader, path, validate_source, validate_subscription)
+    except ConfigError as exc:
+        raise ConfigError(mask_env_values(str(exc), reader.env_values)) from exc.__cause__
+
+
+def mask_env_values(text: str, env_values: Mapping[str, str]) -> str:
+    """`text` with each expanded value (longest first) written back as the `${VAR}` it came from."""
+    for value in sorted(env_values, key=len, reverse=True):
+        if len(value) >= 3:
+            text = text.replace(value, f"${{{env_values[value]}}}")
+    return text
+
+
+def _settings(
+    raw: Mapping[str, Any],
+    reader: _Reader,
+    path: Path | None,
+    validate_source: SourceValidator | None,
+    validate_subscription: SubscriptionValidator | None,
+) -> Settings:
+    where = reader.where
     unknown = set(raw) - {"tracker", "source", "subscription"}
     if unknown:
         raise ConfigError(f"{where}: unknown section(s) {', '.join(sorted(unknown))} (expected tracker, source, subscription)")
-    tracker = reader.tracker(raw.get("tracker", {}))
+    tracker_table = raw.get("tracker", {})
+    if not isinstance(tracker_table, dict):
+        raise ConfigError(f"{where}: tracker: must be written as one [tracker] table")
+    tracker = reader.tracker(tracker_table)
     sources = tuple(reader.source(i, item) for i, item in enumerate(reader.table_list(raw, "source")))
     subscriptions = tuple(
         reader.subscription(i, item, {s.name for s in sources})
@@ -169,17 +250,23 @@ def settings_from_dict(
     _unique(where, "subscription", [s.name for s in subscriptions])
     if validate_source:
         for i, source in enumerate(sources):
+            if source.unset_env:
+                continue  # nothing can use it in this command; a command that does loads with require_env
             try:
                 validate_source(source)
             except ValueError as exc:
                 raise ConfigError(f"{where}: source[{i}] ({source.name}): {exc}") from exc
     if validate_subscription:
         for i, subscription in enumerate(subscriptions):
+            if subscription.unset_env:
+                continue
             try:
                 validate_subscription(subscription)
             except ValueError as exc:
                 raise ConfigError(f"{where}: subscription[{i}] ({subscription.name}): {exc}") from exc
-    return Settings(tracker=tracker, sources=sources, subscriptions=subscriptions, path=path)
+    return Settings(
+        tracker=tracker, sources=sources, subscriptions=subscriptions, path=path, env_values=dict(reader.env_values)
+    )
 
 
 def _unique(where: str, section: str, names: list[str]) -> None:
@@ -193,9 +280,12 @@ def _unique(where: str, section: str, names: list[str]) -> None:
 class _Reader:
     """Typed access to one TOML table with error messages that name the key."""
 
-    def __init__(self, where: str, env: Mapping[str, str]) -> None:
+    def __init__(self, where: str, env: Mapping[str, str], *, require_env: bool = True) -> None:
         self.where = where
         self.env = env
+        self.require_env = require_env
+        self.env_values: dict[str, str] = {}  # every expanded value → its variable, to mask errors
+        self.unset: list[str] = []  # unset variables of the table being read (require_env=False)
 
     def error(self, key: str, message: str) -> ConfigError:
         return ConfigError(f"{self.where}: {key}: {message}")
@@ -206,11 +296,18 @@ class _Reader:
             raise self.error(key, f"must be written as [[{key}]] tables")
         return value
 
-    def expand(self, key: str, value: str) -> str:
+    def expand(self, key: str, value: str, *, strict: bool = False) -> str:
+        """`${VAR}` → its value. An unset variable is an error, unless the reader tolerates
+        them and the key is not `strict` (names, kinds, modes: the structure every command reads)."""
+
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in self.env:
-                raise self.error(key, f"environment variable {name} is not set")
+                if strict or self.require_env:
+                    raise self.error(key, f"environment variable {name} is not set")
+                self.unset.append(name)
+                return match.group(0)
+            self.env_values[self.env[name]] = name
             return self.env[name]
 
         return _ENV_RE.sub(replace, value)
@@ -225,16 +322,18 @@ class _Reader:
             return {k: self.expand_value(f"{key}.{k}", v) for k, v in value.items()}
         return value
 
-    def string(self, table: Mapping[str, Any], prefix: str, key: str, default: str | None = None) -> str | None:
+    def string(
+        self, table: Mapping[str, Any], prefix: str, key: str, default: str | None = None, *, strict: bool = False
+    ) -> str | None:
         value = table.get(key, default)
         if value is None:
             return None
         if not isinstance(value, str):
             raise self.error(f"{prefix}.{key}", f"must be a string, got {type(value).__name__}")
-        return self.expand(f"{prefix}.{key}", value)
+        return self.expand(f"{prefix}.{key}", value, strict=strict)
 
     def required(self, table: Mapping[str, Any], prefix: str, key: str) -> str:
-        value = self.string(table, prefix, key)
+        value = self.string(table, prefix, key, strict=True)
         if not value:
             raise self.error(f"{prefix}.{key}", "is required")
         return value
@@ -255,53 +354,68 @@ class _Reader:
         """`allowed_hosts` is compared with URL host names as written, so a URL-shaped entry would never match."""
         hosts = self.strings(table, prefix, "allowed_hosts")
         for host in hosts:
+            if _ENV_RE.search(host):
+                continue  # an unset variable, tolerated for this command
             problem = _host_problem(host)
             if problem is not None:
                 raise self.error(f"{prefix}.allowed_hosts", f"{host!r} is not a host name ({problem})")
         return hosts
 
-    def number(self, table: Mapping[str, Any], prefix: str, key: str, default: float, minimum: float = 0) -> float:
+    def number(
+        self, table: Mapping[str, Any], prefix: str, key: str, default: float, minimum: float, maximum: float
+    ) -> float:
         value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-            raise self.error(f"{prefix}.{key}", f"must be a number ≥ {minimum}, got {value!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (isinstance(value, float) and not math.isfinite(value))
+            or not minimum <= value <= maximum  # exact for ints of any size, unlike float(value)
+        ):
+            raise self.error(f"{prefix}.{key}", f"must be a number from {minimum:g} to {maximum:g}, got {_shown(value)}")
+        return float(value)
+
+    def integer(self, table: Mapping[str, Any], prefix: str, key: str, default: int, minimum: int, maximum: int) -> int:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            raise self.error(f"{prefix}.{key}", f"must be a whole number from {minimum} to {maximum}, got {_shown(value)}")
         return value
 
     def boolean(self, table: Mapping[str, Any], prefix: str, key: str, default: bool) -> bool:
         value = table.get(key, default)
         if not isinstance(value, bool):
-            raise self.error(f"{prefix}.{key}", f"must be true or false, got {value!r}")
+            raise self.error(f"{prefix}.{key}", f"must be true or false, got {_shown(value)}")
         return value
 
     def tracker(self, table: Mapping[str, Any]) -> TrackerSettings:
         known = {"timezone", "warning_days", "reminder_days", "user_agent", "sweep_time", "removal_after_runs", "parse_workers"}
         self.no_unknown(table, "tracker", known)
-        timezone = self.string(table, "tracker", "timezone", "Asia/Shanghai") or "Asia/Shanghai"
+        timezone = self.string(table, "tracker", "timezone", "Asia/Shanghai", strict=True) or ""
         try:
             ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise self.error("tracker.timezone", f"unknown time zone {timezone!r}") from exc
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+            raise self.error("tracker.timezone", f"unknown time zone {timezone!r} (an IANA name such as 'Asia/Shanghai')") from exc
         reminders = table.get("reminder_days", [90, 30, 7])
         if not isinstance(reminders, list) or not all(
-            isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in reminders
+            isinstance(d, int) and not isinstance(d, bool) and 0 < d <= MAX_DAYS for d in reminders
         ):
-            raise self.error("tracker.reminder_days", "must be a list of positive whole numbers of days")
-        sweep_time = self.string(table, "tracker", "sweep_time", "06:00") or "06:00"
+            raise self.error("tracker.reminder_days", f"must be a list of whole numbers of days from 1 to {MAX_DAYS}")
+        sweep_time = self.string(table, "tracker", "sweep_time", "06:00", strict=True) or ""
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", sweep_time):
             raise self.error("tracker.sweep_time", f"must be HH:MM, got {sweep_time!r}")
         return TrackerSettings(
             timezone=timezone,
-            warning_days=int(self.number(table, "tracker", "warning_days", 90)),
+            warning_days=self.integer(table, "tracker", "warning_days", 90, 0, MAX_DAYS),
             reminder_days=tuple(sorted(set(reminders), reverse=True)),
             user_agent=self.string(table, "tracker", "user_agent", DEFAULT_USER_AGENT) or DEFAULT_USER_AGENT,
             sweep_time=sweep_time,
-            removal_after_runs=int(self.number(table, "tracker", "removal_after_runs", 3, minimum=1)),
+            removal_after_runs=self.integer(table, "tracker", "removal_after_runs", 3, 1, MAX_REMOVAL_RUNS),
             parse_workers=self.parse_workers(table),
         )
 
     def parse_workers(self, table: Mapping[str, Any]) -> int | None:
         workers = table.get("parse_workers")
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 0 <= workers <= 64):
-            raise self.error("tracker.parse_workers", f"must be a whole number from 0 to 64, got {workers!r}")
+            raise self.error("tracker.parse_workers", f"must be a whole number from 0 to 64, got {_shown(workers)}")
         return workers
 
     def no_unknown(self, table: Mapping[str, Any], prefix: str, known: set[str]) -> None:
@@ -317,30 +431,34 @@ class _Reader:
         kind = self.required(table, prefix, "kind")
         if kind not in SOURCE_KINDS:
             raise self.error(f"{prefix}.kind", f"unknown kind {kind!r} (expected {', '.join(SOURCE_KINDS)})")
-        common = {"name", "kind", "start_urls", "schedule", "allowed_hosts", "delay", "max_pages", "enabled"}
+        common = {"name", "kind", "start_urls", "schedule", "allowed_hosts", "delay", "max_pages", "enabled", "obey_robots"}
         options = {k: v for k, v in table.items() if k not in common}
+        self.unset = []
         return SourceConfig(
             name=name,
             kind=kind,
             start_urls=self.strings(table, prefix, "start_urls"),
-            schedule=self.string(table, prefix, "schedule"),
+            schedule=self.string(table, prefix, "schedule", strict=True),
             allowed_hosts=self.hosts(table, prefix),
-            delay=self.number(table, prefix, "delay", 1.0),
-            max_pages=int(self.number(table, prefix, "max_pages", 10, minimum=1)),
+            delay=self.number(table, prefix, "delay", 1.0, 0, MAX_DELAY),
+            max_pages=self.integer(table, prefix, "max_pages", 10, 1, MAX_PAGES),
             enabled=self.boolean(table, prefix, "enabled", True),
+            obey_robots=self.boolean(table, prefix, "obey_robots", True),
             options={k: self.expand_value(f"{prefix}.{k}", v) for k, v in options.items()},
+            unset_env=tuple(dict.fromkeys(self.unset)),
         )
 
     def subscription(self, index: int, table: Mapping[str, Any], source_names: set[str]) -> SubscriptionConfig:
         prefix = f"subscription[{index}]"
+        self.unset = []
         name = self.required(table, prefix, "name")
         channel = self.required(table, prefix, "channel")
         if channel not in CHANNELS:
             raise self.error(f"{prefix}.channel", f"unknown channel {channel!r} (expected {', '.join(CHANNELS)})")
-        mode = self.string(table, prefix, "mode", "immediate")
+        mode = self.string(table, prefix, "mode", "immediate", strict=True)
         if mode not in ("immediate", "digest"):
             raise self.error(f"{prefix}.mode", f"must be 'immediate' or 'digest', got {mode!r}")
-        schedule = self.string(table, prefix, "schedule")
+        schedule = self.string(table, prefix, "schedule", strict=True)
         if mode == "digest" and not schedule:
             raise self.error(f"{prefix}.schedule", "a digest subscription needs a schedule (cron, e.g. \"0 9 * * MON\")")
         url = self.string(table, prefix, "url")
@@ -364,7 +482,14 @@ class _Reader:
             mode=mode,
             schedule=schedule,
             options={k: self.expand_value(f"{prefix}.{k}", v) for k, v in options.items()},
+            unset_env=tuple(dict.fromkeys(self.unset)),
         )
+
+
+def _shown(value: Any) -> str:
+    """A value for an error message: its repr, cut at 40 characters (a 400-digit integer)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _host_problem(entry: str) -> str | None:

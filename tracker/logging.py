@@ -3,7 +3,9 @@
 Every log call names an event and passes its facts as `extra` fields
 (`log.info("crawl finished", extra={"source": "hz", "outcome": "ok", "duration": 1.2})`),
 so an operator can grep the text form and a log shipper can parse the JSON form without
-regular expressions. Timestamps are UTC ISO 8601. Code deeper down (the crawler, httpx)
+regular expressions. Timestamps are UTC ISO 8601. Every line, of every logger and level,
+passes through `tracker.redact` on its way out, so a webhook URL logged by httpx or an
+exception that quotes one never writes its token. Code deeper down (the crawler, httpx)
 does not know which job it runs for; `log_context(source=…)` adds that to every line
 logged inside it, and httpx's request lines become `http request` events with
 `method`, `url` and `status` fields.
@@ -19,6 +21,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TextIO
+
+from tracker.redact import redact
 
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -79,7 +83,7 @@ class JsonFormatter(logging.Formatter):
         line.update(event_fields(record))
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return json.dumps(_redacted(line), ensure_ascii=False, default=lambda value: redact(str(value)))
 
 
 class TextFormatter(logging.Formatter):
@@ -92,7 +96,18 @@ class TextFormatter(logging.Formatter):
             line = f"{line} {fields}"
         if record.exc_info:
             line = f"{line}\n{self.formatException(record.exc_info)}"
-        return line
+        return redact(line)
+
+
+def _redacted(value: Any) -> Any:
+    """`value` with `redact` applied to every string inside it (before JSON escapes them)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_redacted(item) for item in value]
+    return value
 
 
 def _text_value(value: Any) -> str:
@@ -105,6 +120,20 @@ def _text_value(value: Any) -> str:
     else:
         text = json.dumps(value, ensure_ascii=False, default=str)
     return json.dumps(text, ensure_ascii=False) if (not text or any(c.isspace() or c == '"' for c in text)) else text
+
+
+class RedactingFormatter(logging.Formatter):
+    """The plain `%(message)s` of Python's last-resort handler, redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def redact_unconfigured_logs() -> None:
+    """Commands other than `tracker run` configure no handler, so Python prints their
+    warnings through `logging.lastResort`: it gets the redactor too."""
+    if logging.lastResort is not None:
+        logging.lastResort.setFormatter(RedactingFormatter())
 
 
 def configure_logging(log_format: str = "text", level: str = "info", stream: TextIO | None = None) -> None:

@@ -58,6 +58,10 @@ _DURATIONS_RE = re.compile(r"(?:\d+\s*[smhd]\s*)+")
 _INTERVAL_RE = re.compile(r"every\s+(.+)")
 DEFAULT_JITTER_SHARE = 0.1
 DEFAULT_JITTER_CAP = 300.0
+#: Longer intervals are typos (`every 99999999999d` overflows the scheduler); a yearly job is a cron.
+MAX_INTERVAL = 366 * 86400.0
+#: A cron time may be spread over at most a day; an interval's jitter over at most the interval.
+MAX_CRON_JITTER = 86400.0
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
@@ -80,9 +84,13 @@ def parse_duration(text: str) -> float:
 def parse_schedule(text: str, *, key: str, where: str, timezone: dt.tzinfo) -> Schedule:
     """A schedule string from the config → Schedule; ConfigError naming `where` and `key` otherwise."""
     try:
-        return Schedule(text=text, trigger=_trigger(text, timezone))
-    except ValueError as exc:
+        trigger = _trigger(text, timezone)
+        # A cron that can never fire (`0 0 30 2 *`) would otherwise count as "due now" at every start.
+        if trigger.get_next_fire_time(None, dt.datetime.now(timezone)) is None:
+            raise ValueError("it never fires (no such date)")
+    except (ValueError, OverflowError) as exc:
         raise ConfigError(f"{where}: {key}: invalid schedule {text!r}: {exc}") from exc
+    return Schedule(text=text, trigger=trigger)
 
 
 def _trigger(text: str, timezone: dt.tzinfo) -> BaseTrigger:
@@ -92,10 +100,12 @@ def _trigger(text: str, timezone: dt.tzinfo) -> BaseTrigger:
     interval = _INTERVAL_RE.fullmatch(spec)
     if interval:
         seconds = parse_duration(interval.group(1))
-        if seconds <= 0:
-            raise ValueError("the interval must be longer than zero")
+        if not 0 < seconds <= MAX_INTERVAL:
+            raise ValueError(f"the interval must be longer than zero and at most 366d, got {seconds:.0f}s")
         if jitter is None:
             jitter = min(seconds * DEFAULT_JITTER_SHARE, DEFAULT_JITTER_CAP)
+        if jitter > seconds:
+            raise ValueError(f"jitter {jitter:.0f}s is longer than the interval {seconds:.0f}s")
         return IntervalTrigger(seconds=seconds, jitter=jitter or None, timezone=timezone)
     fields = spec.split()
     if len(fields) != 5:
@@ -104,6 +114,8 @@ def _trigger(text: str, timezone: dt.tzinfo) -> BaseTrigger:
             f"(minute hour day month weekday), got {len(fields)} field(s)"
         )
     minute, hour, day, month, weekday = fields
+    if jitter is not None and jitter > MAX_CRON_JITTER:
+        raise ValueError(f"jitter {jitter:.0f}s is longer than a day")
     return CronTrigger(
         minute=minute,
         hour=hour,

@@ -3,13 +3,16 @@
 Every request is counted per path and logged with its arrival time, so tests can assert
 what the crawler actually cost the site (conditional GETs answered 304, delays between
 requests). Faults make the site misbehave on purpose: a status once or always (500,
-429 with `Retry-After`), a hang longer than any sane timeout, or a slow answer.
+429 with `Retry-After`), a hang longer than any sane timeout, a slow answer, or a
+slow-loris body (`trickle`: one byte every so many seconds, never slow enough for a read
+timeout). `robots_txt` sets what `/robots.txt` answers (unset: 404, as most sites).
 Responses carry an ETag and Last-Modified unless the site says otherwise, and
 conditional requests are answered 304 like a real web server would.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import hashlib
 import http.server
@@ -42,6 +45,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     last_modified: float | None = None  # POSIX time; enables If-Modified-Since
     validators: bool = True  # send an ETag and honour conditional requests
+    trickle: float | None = None  # seconds between the body's bytes (a slow-loris server)
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Fault:
     retry_after: str | None = None
     hang: float | None = None
     delay: float | None = None
+    trickle: float | None = None
     times: int | None = 1
 
 
@@ -78,6 +83,7 @@ class SiteServer:
     def __init__(self, site: Site, admin: dict[str, Callable[[], None]] | None = None) -> None:
         self.site = site
         self.admin = admin or {}
+        self.robots_txt: str | None = None
         self.requests: Counter[str] = Counter()
         self.log: list[LoggedRequest] = []
         self._faults: dict[str, Fault] = {}
@@ -145,9 +151,13 @@ class SiteServer:
         if fault is not None and fault.status is not None:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
             response = Response(fault.status, f"<html><body>HTTP {fault.status}</body></html>".encode(), headers=headers, validators=False)
+        elif request.path == "/robots.txt" and self.robots_txt is not None:
+            response = Response(200, self.robots_txt.encode("utf-8"), "text/plain; charset=utf-8", validators=False)
         else:
             response = self.site.respond(request)
         response = _conditional(request, response)
+        if fault is not None and fault.trickle is not None:
+            response = dataclasses.replace(response, trickle=fault.trickle)
         self._record(request, response.status)
         return response
 
@@ -180,7 +190,7 @@ def _conditional(request: Request, response: Response) -> Response:
             not_modified = False
     if not_modified:
         return Response(304, b"", response.content_type, headers, response.last_modified, validators=False)
-    return Response(200, response.body, response.content_type, headers, response.last_modified, validators=False)
+    return dataclasses.replace(response, headers=headers, validators=False)
 
 
 def _handler_for(server: SiteServer) -> type[http.server.BaseHTTPRequestHandler]:
@@ -223,7 +233,14 @@ def _handler_for(server: SiteServer) -> type[http.server.BaseHTTPRequestHandler]
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(response.body)))
                 self.end_headers()
-                if method != "HEAD":
+                if method != "HEAD" and response.trickle is not None:
+                    self.wfile.flush()
+                    for index in range(len(response.body)):
+                        if server._release.wait(response.trickle):
+                            break  # the server is stopping
+                        self.wfile.write(response.body[index : index + 1])
+                        self.wfile.flush()
+                elif method != "HEAD":
                     self.wfile.write(response.body)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True

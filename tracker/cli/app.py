@@ -2,15 +2,17 @@
 
 Command modules register themselves on `app`; `tracker.cli` imports them all. Helpers
 here keep output conventions in one place: `--json` prints machine output on stdout and
-nothing else; errors are one line on stderr with exit code 2, never a traceback.
+nothing else; errors are one line on stderr with exit code 2, never a traceback, and
+never a secret: every error line goes through `tracker.redact`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +21,15 @@ from typing import Any, NoReturn
 import sqlalchemy as sa
 import typer
 from rich.console import Console
+from rich.segment import Segment
+from rich.text import Text
 
 from notifiers.channels import validate_subscription
 from sources.registry import validate_source
 from storage.engine import DatabaseError, open_database
 from tracker.config import ConfigError, Settings, load_settings
+from tracker.logging import redact_unconfigured_logs
+from tracker.redact import redact, register_secret
 from tracker.scheduler import plan_jobs
 
 DEFAULT_DATABASE_URL = "sqlite:///./tracker.db"
@@ -38,8 +44,39 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+#: C0 controls but newline and tab, DEL, C1 controls, and the bidirectional overrides that
+#: make a terminal show text in another order than it is stored.
+_UNPRINTABLE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters written as visible escapes (`\\x1b`), so a scraped title
+    with a screen-clear or an OSC 8 link shows as text instead of acting on the terminal."""
+    return _UNPRINTABLE_RE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def cell(value: object) -> Text:
+    """Scraped text for a table cell: no control characters, and `[x]` shown, not read as markup."""
+    return Text(printable(str(value)))
+
+
+class SafeConsole(Console):
+    """A rich Console that never writes a control character it did not generate itself.
+
+    Every human output of the CLI passes here: data segments (titles, clauses, evidence,
+    snippets) are made `printable` after layout; rich's own control segments (colours,
+    cursor moves) pass as they are. `--json` output does not come through here.
+    """
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            segment if segment.control else Segment(printable(segment.text), segment.style, segment.control)
+            for segment in buffer
+        )
+
+
+console = SafeConsole(highlight=False, soft_wrap=True)
+err_console = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 @dataclass
@@ -58,6 +95,7 @@ def _global_options(
 ) -> None:
     ctx.obj = CliContext(db_url=db, config_path=config)
     _honour_columns()
+    redact_unconfigured_logs()
 
 
 def _honour_columns() -> None:
@@ -74,27 +112,39 @@ def cli_context(ctx: typer.Context) -> CliContext:
     return obj
 
 
-def load_validated_settings(path: Path, *, missing_ok: bool = False) -> Settings:
+def load_validated_settings(path: Path, *, missing_ok: bool = False, require_env: bool = True) -> Settings:
     """tracker.toml with every check the daemon would make: source kinds, channel options, schedules.
 
     The same checks for every command, so a typo fails at `tracker crawl` as it would at
-    `tracker run`, with the file and key in the message (ConfigError).
+    `tracker run`, with the file and key in the message (ConfigError). Every value that
+    came from `${VAR}` is registered with the redactor, so no log line or message of this
+    process shows it.
     """
     settings = load_settings(
-        path, missing_ok=missing_ok, validate_source=validate_source, validate_subscription=validate_subscription
+        path,
+        missing_ok=missing_ok,
+        validate_source=validate_source,
+        validate_subscription=validate_subscription,
+        require_env=require_env,
     )
-    plan_jobs(settings, dispatch_every=1.0)
+    for value in settings.env_values:
+        register_secret(value)
+    try:
+        plan_jobs(settings, dispatch_every=1.0)
+    except ConfigError as exc:
+        raise ConfigError(settings.mask(str(exc))) from exc
     return settings
 
 
-def load_cli_settings(ctx: typer.Context, *, missing_ok: bool = False) -> Settings:
+def load_cli_settings(ctx: typer.Context, *, missing_ok: bool = False, require_env: bool = True) -> Settings:
     """`load_validated_settings` for `--config`, or a one-line error and exit 2.
 
     `missing_ok` gives the defaults when the file does not exist, for commands that are
-    useful without any configuration (ingest, sweep, docs).
+    useful without any configuration (ingest, sweep, docs). Commands that send nothing pass
+    `require_env=False`: they run without the ops secrets (`tracker.config`).
     """
     try:
-        return load_validated_settings(cli_context(ctx).config_path, missing_ok=missing_ok)
+        return load_validated_settings(cli_context(ctx).config_path, missing_ok=missing_ok, require_env=require_env)
     except ConfigError as exc:
         fail(str(exc))
 
@@ -114,7 +164,7 @@ def database_engine(ctx: typer.Context) -> Iterator[sa.Engine]:
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """One line on stderr and a non-zero exit: the contract for every user-facing error."""
-    err_console.print(f"error: {message}", markup=False)
+    err_console.print(f"error: {redact(message)}", markup=False)
     raise typer.Exit(code)
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from storage.tables import CheckRun, Source
 from tracker.cli.app import app, console, database_engine, err_console, fail, load_cli_settings, print_json
-from tracker.config import ConfigError, Settings
+from tracker.config import ConfigError, Settings, SourceConfig
 from tracker.pipeline import SourceRun, crawl, select_sources
 
 _FAILED_OUTCOMES = ("failed", "blocked")
@@ -21,7 +21,7 @@ def _describe(run: SourceRun) -> str:
     return (
         f"{run.source}: {run.pages} pages, {run.documents} docs — "
         f"new {run.new}, changed {run.changed}, unchanged {run.unchanged}, removed {run.removed}, "
-        f"blocked {run.blocked}, errors {run.errors}"
+        f"blocked {run.blocked}, errors {run.errors}" + (f", disallowed by robots.txt {run.disallowed}" if run.disallowed else "")
     )
 
 
@@ -32,11 +32,14 @@ def crawl_command(
     json_output: bool = typer.Option(False, "--json", help="Print the per-source results as JSON."),
 ) -> None:
     """Run sources now: fetch what is new or changed, store versions, record events."""
-    settings = load_cli_settings(ctx)
+    settings = load_cli_settings(ctx, require_env=False)  # a crawl sends nothing: no channel secrets needed
     try:
         configs = select_sources(settings, sources or ())
     except ConfigError as exc:
         fail(str(exc))
+    for config in configs:
+        if config.unset_env:
+            fail(f"{settings.path}: source {config.name}: environment variable {config.unset_env[0]} is not set")
     if not configs:
         fail(f"{settings.path}: no enabled [[source]] to crawl")
     with database_engine(ctx) as engine:
@@ -96,7 +99,7 @@ def sources_command(
     json_output: bool = typer.Option(False, "--json", help="Machine output on stdout."),
 ) -> None:
     """Configured sources with their health: last run, outcome, consecutive failures, last error."""
-    settings = load_cli_settings(ctx)
+    settings = load_cli_settings(ctx, require_env=False)
     with database_engine(ctx) as engine, Session(engine) as session:
         rows = {row.name: row for row in session.exec(select(Source))}
         last_checks = {
@@ -105,7 +108,7 @@ def sources_command(
             ).first()
             for name, row in rows.items()
         }
-    entries = [_health(config.name, config.kind, config.enabled, rows.get(config.name), last_checks.get(config.name), config.options) for config in settings.sources]
+    entries = [_health(config, rows.get(config.name), last_checks.get(config.name)) for config in settings.sources]
     if json_output:
         print_json({"sources": entries})
         return
@@ -115,6 +118,7 @@ def sources_command(
     for entry in entries:
         check = entry["last_check"] or {}
         flags = ("" if entry["enabled"] else " (disabled)") + (" (unverified)" if entry["verified"] is False else "")
+        flags += "" if entry["obey_robots"] else " (ignores robots.txt)"
         table.add_row(
             entry["name"] + flags,
             entry["kind"],
@@ -126,13 +130,14 @@ def sources_command(
     console.print(table)
 
 
-def _health(name: str, kind: str, enabled: bool, row: Source | None, check: CheckRun | None, options: Any) -> dict[str, Any]:
-    verified = options.get("verified")
+def _health(config: SourceConfig, row: Source | None, check: CheckRun | None) -> dict[str, Any]:
+    verified = config.options.get("verified")
     return {
-        "name": name,
-        "kind": kind,
-        "enabled": enabled,
+        "name": config.name,
+        "kind": config.kind,
+        "enabled": config.enabled,
         "verified": verified if isinstance(verified, bool) else None,
+        "obey_robots": config.obey_robots,
         "last_run_at": row.last_run_at.isoformat() if row and row.last_run_at else None,
         "last_success_at": row.last_success_at.isoformat() if row and row.last_success_at else None,
         "consecutive_failures": row.consecutive_failures if row else 0,

@@ -55,7 +55,7 @@ def status_command(ctx: typer.Context, as_json: bool = typer.Option(False, "--js
     try:
         # Structure only, not kind options or schedules: status must still answer while a
         # bad edit of tracker.toml waits and the daemon keeps running on its previous config.
-        settings = load_settings(cli_context(ctx).config_path, missing_ok=True)
+        settings = load_settings(cli_context(ctx).config_path, missing_ok=True, require_env=False)
     except ConfigError as exc:
         fail(str(exc))
     with database_engine(ctx) as engine:

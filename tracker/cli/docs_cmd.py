@@ -20,7 +20,7 @@ from storage.queries import (
     versions_of,
 )
 from storage.tables import Document
-from tracker.cli.app import app, console, print_json
+from tracker.cli.app import app, cell, console, print_json
 from tracker.cli.lifecycle_cmd import AS_OF_HELP, assessments_on, status_json, status_lines, status_option
 from tracker.cli.store_cmd import database_session, document_or_fail, local_time
 from tracker.lifecycle import Assessment
@@ -54,8 +54,8 @@ def documents_table(rows: list[tuple[Document, Assessment]]) -> Table:
         table.add_row(
             str(d.id),
             assessment.status.label,
-            title,
-            d.doc_number or "",
+            cell(title),
+            cell(d.doc_number or ""),
             _date(d.issued_on),
             _date(d.effective_from),
             _date(d.expires_on),
@@ -144,7 +144,7 @@ def render_document(
     table.add_column(overflow="fold")  # evidence sentences wrap whole, never cut with …
     for label, value in fields:
         if value:
-            table.add_row(label, value)
+            table.add_row(label, cell(value))
     console.print(table)
     for view in outgoing:
         console.print(f"{view.relation.kind} → {_relation_target(view)}", markup=False)

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from storage.lifecycle import assess_documents, expiring_documents
 from storage.queries import document_json
 from storage.tables import utcnow
-from tracker.cli.app import app, console, database_engine, fail, load_cli_settings, print_json
+from tracker.cli.app import app, cell, console, database_engine, fail, load_cli_settings, print_json
 from tracker.cli.store_cmd import database_session
 from tracker.config import TrackerSettings
 from tracker.lifecycle import Assessment
@@ -28,7 +28,7 @@ AS_OF_HELP = "Date to evaluate statuses on (YYYY-MM-DD; default today in the con
 
 def lifecycle_settings(ctx: typer.Context) -> TrackerSettings:
     """warning_days, reminder_days and the time zone."""
-    return load_cli_settings(ctx, missing_ok=True).tracker
+    return load_cli_settings(ctx, missing_ok=True, require_env=False).tracker
 
 
 def as_of_date(value: str | None, settings: TrackerSettings) -> dt.date:
@@ -95,7 +95,7 @@ def sweep(
     json_output: bool = typer.Option(False, "--json", help="Print JSON only."),
 ) -> None:
     """Recompute every document's status; record status changes and expiry reminders once each, and queue their alerts."""
-    settings = load_cli_settings(ctx, missing_ok=True)
+    settings = load_cli_settings(ctx, missing_ok=True, require_env=False)
     on = as_of_date(as_of, settings.tracker)
     with database_engine(ctx) as engine:
         result = sweep_statuses(engine, settings.tracker, on, occurred_at=utcnow(), subscriptions=settings.subscriptions)
@@ -122,7 +122,7 @@ def sweep(
 @app.command()
 def expiring(
     ctx: typer.Context,
-    within: int | None = typer.Option(None, "--within", min=0, help="Days ahead (default: warning_days)."),
+    within: int | None = typer.Option(None, "--within", min=0, max=36500, help="Days ahead (default: warning_days)."),
     as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
     json_output: bool = typer.Option(False, "--json", help="Print JSON only."),
 ) -> None:
@@ -141,5 +141,5 @@ def expiring(
         for column in ("id", "expires", "days left", "status", "title", "文号"):
             table.add_column(column)
         for d, a, left in ending:
-            table.add_row(str(d.id), str(d.expires_on), str(left), a.status.label, d.enclosed_title or d.title, d.doc_number or "")
+            table.add_row(str(d.id), str(d.expires_on), str(left), a.status.label, cell(d.enclosed_title or d.title), cell(d.doc_number or ""))
         console.print(table)

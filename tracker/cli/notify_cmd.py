@@ -50,7 +50,7 @@ def digest(
     preview: bool = typer.Option(False, "--preview", help="Print the digest instead of sending it."),
 ) -> None:
     """Build and send the digest of everything since the last one (or print it with --preview)."""
-    settings = load_cli_settings(ctx)
+    settings = load_cli_settings(ctx, require_env=not preview)
     if subscription is not None:
         try:
             names = [settings.subscription(subscription).name]
@@ -104,8 +104,9 @@ def deliveries(
         when = f"sent {local_time(row.sent_at)}" if row.sent_at else ""
         if row.state in ("pending", "sending", "failed"):
             when = f"next {local_time(row.next_attempt_at)}"
+        state = f"{row.state} (unconfirmed)" if row.unconfirmed else row.state
         line = (
-            f"#{row.id}  {row.state:<7}  {row.subscription} ({row.channel}, {row.mode})  tries {row.attempts}{'  ' + when if when else ''}"
+            f"#{row.id}  {state:<7}  {row.subscription} ({row.channel}, {row.mode})  tries {row.attempts}{'  ' + when if when else ''}"
             f"  event {row.event_id} {row.event_kind}: {row.document or '-'}"
         )
         if row.last_error:

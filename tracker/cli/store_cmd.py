@@ -24,7 +24,7 @@ from storage.events import list_events
 from storage.queries import find_document, suggest_documents, versions_of
 from storage.search import SearchQueryError, search
 from storage.tables import Document, Event
-from tracker.cli.app import app, cli_context, console, database_engine, fail, load_cli_settings, print_json
+from tracker.cli.app import app, cell, cli_context, console, database_engine, fail, load_cli_settings, print_json
 from tracker.model import ClauseChange, ClauseDiff, ParseError
 from tracker.pipeline import ingest_file
 
@@ -118,7 +118,7 @@ def ingest(
     """Store a local file as a fetched version of document URL: parse, save, diff, events."""
     now = dt.datetime.now(dt.timezone.utc)
     fetched_at = parse_when(at, now=now) if at else now
-    settings = load_cli_settings(ctx, missing_ok=True)
+    settings = load_cli_settings(ctx, missing_ok=True, require_env=False)
     if not path.is_file():
         fail(f"no such file: {path}")
     with database_engine(ctx) as engine:
@@ -187,11 +187,11 @@ def history(
                 }
             )
             return
-        table = Table(title=f"{document.title} ({document.doc_number or 'no 文号'})")
+        table = Table(title=cell(f"{document.title} ({document.doc_number or 'no 文号'})"))
         for column in ("version", "fetched", "changes"):
             table.add_column(column)
         for version in versions:
-            table.add_row(str(version.number), local_time(version.fetched_at), version.change_summary or "")
+            table.add_row(str(version.number), local_time(version.fetched_at), cell(version.change_summary or ""))
         console.print(table)
 
 
@@ -283,7 +283,7 @@ def events(
                 local_time(event.occurred_at),
                 event.kind,
                 str(event.document_id or ""),
-                str(payload.get("summary") or payload.get("title") or payload.get("reason") or ""),
+                cell(payload.get("summary") or payload.get("title") or payload.get("reason") or ""),
             )
         console.print(table)
 
@@ -329,5 +329,5 @@ def search_command(
             snippet = Text(hit.snippet[:start])
             snippet.append(hit.snippet[start:end], style="bold yellow")
             snippet.append(hit.snippet[end:])
-            table.add_row(str(hit.document_id), hit.title, hit.path or "title", snippet)
+            table.add_row(str(hit.document_id), cell(hit.title), cell(hit.path or "title"), snippet)
         console.print(table)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from notifiers.outbox import enqueue
 from sources.base import DocumentRef
-from sources.http import BlockedError, Fetched, FetchError, HttpClient, RequestStats
+from sources.http import BlockedError, DisallowedError, Fetched, FetchError, HttpClient, RequestStats
 from sources.registry import create_source
 from storage.documents import touch
 from storage.events import record_event
@@ -40,7 +40,8 @@ class SourceRun:
     `to_visit` counts the documents the run has found so far (listed, or checked because no
     longer listed) and `visited` those it is done with, whatever the outcome: the crawl's
     progress, which `documents` and the error counts alone do not give (a document missing
-    for a first run is neither).
+    for a first run is neither). `disallowed` counts URLs robots.txt kept us from: skipped
+    on purpose, so neither errors nor a reason to call the run partial.
     """
 
     source: str
@@ -56,7 +57,13 @@ class SourceRun:
     removed: int = 0
     blocked: int = 0
     errors: int = 0
+    disallowed: int = 0
     error_details: list[dict[str, Any]] = field(default_factory=list)
+
+    def skip_disallowed(self, url: str) -> None:
+        self.disallowed += 1
+        if len(self.error_details) < _MAX_ERROR_DETAILS:
+            self.error_details.append({"url": url, "reason": "disallowed by robots.txt", "kind": "disallowed"})
 
     def error(self, url: str, reason: str, *, blocked: bool = False) -> None:
         if blocked:
@@ -168,6 +175,9 @@ class SourceCrawl:
             for listing in self.source.listings():
                 try:
                     await self._walk_listing(listing, walk, in_progress)
+                except DisallowedError as exc:
+                    self.result.skip_disallowed(exc.url)
+                    walk.failed = True
                 except BlockedError as exc:
                     self.result.error(exc.url, exc.reason, blocked=True)
                     walk.failed = True
@@ -338,6 +348,8 @@ class SourceCrawl:
             fetched = await self.source.fetch(
                 url, etag=known.etag if known else None, last_modified=known.last_modified if known else None
             )
+        except DisallowedError:
+            self.result.skip_disallowed(url)
         except BlockedError as exc:
             self.result.error(url, exc.reason, blocked=True)
         except FetchError as exc:
@@ -491,7 +503,9 @@ class SourceCrawl:
                 setattr(check, name, getattr(run, name))
             check.error_details = list(run.error_details)
             session.add(check)
-            first_error = run.error_details[0] if run.error_details else None
+            # URLs robots.txt kept us from are no error, unless they are all the run has to say.
+            errors = [detail for detail in run.error_details if detail["kind"] != "disallowed"]
+            first_error = (errors or (run.error_details if failing else []) or [None])[0]
             source.last_run_at = finished
             source.last_error = f"{first_error['reason']} ({first_error['url']})" if first_error else None
             if failing:
