@@ -44,8 +44,9 @@ def test_first_crawl_shows_the_repealed_placeholder_and_the_expiring_plan(demo: 
     assert len(expiring) == 2 and len({row.split("│")[1] for row in expiring}) == 1
     assert all("杭州市未来产业培育行动计划（2025—2026年）" in row and "2026-12-31" in row for row in expiring)
     assert len(repealed) == 1 and "杭政〔2017〕66号" in repealed[0] and "(placeholder)" in repealed[0]
-    assert "[到期提醒 expiring soon] 杭州市人民政府关于印发杭州市未来产业培育行动计划（2025—2026年）的通知" in statuses
-    assert "剩余 Days left: 39 天（2026-12-31 到期）" in statuses
+    # The sweep of a day other than today is a what-if: printed, not recorded, not alerted.
+    assert re.search(r"what-if as of 2026-11-22, nothing recorded: .*1 reminders\n  \[\d+\] ends 2026-12-31 \(39 days left\)", statuses)
+    assert "[到期提醒 expiring soon]" not in statuses
 
 
 def test_next_day_shows_the_changed_clause_the_new_repeal_and_their_alerts(demo: tuple[str, float, Path]) -> None:
@@ -77,7 +78,7 @@ def test_the_weekly_digest_is_sent_to_a_mail_server_and_kept_as_eml_and_html(dem
 
 def test_finishes_fast_leaves_nothing_running_and_says_what_next(demo: tuple[str, float, Path]) -> None:
     stdout, took, output = demo
-    assert took < 60
+    assert took < 150  # about 25 s alone; the bound is for a loaded machine, the subprocess timeout is 200 s
     assert (output / "tracker.db").exists() and (output / "tracker.toml").exists()
     ports = re.findall(r"^  \w+\s+(?:http|smtp)://127\.0\.0\.1:(\d+)", section(stdout, "1."), re.M)
     assert len(ports) == 4
