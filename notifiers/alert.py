@@ -21,6 +21,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "expiry_reminder": ("到期提醒", "expiring soon"),
     "source_failing": ("来源异常", "source failing"),
     "source_recovered": ("来源恢复", "source recovered"),
+    "source_baseline": ("首次收录", "baseline"),
 }
 
 CHANGE_LABELS: dict[str, str] = {"added": "新增", "removed": "删除", "modified": "修改", "moved": "移动"}

@@ -53,7 +53,7 @@ def digest_group(alert: Alert) -> str:
         return "removed"
     if alert.kind == "expiry_reminder":
         return "expiring"
-    if alert.kind in ("source_failing", "source_recovered"):
+    if alert.kind in ("source_failing", "source_recovered", "source_baseline"):
         return "sources"
     if alert.kind == "status_changed":
         return _STATUS_GROUPS.get(alert.status_to or "", "other")

@@ -20,7 +20,7 @@ from tracker.config import SourceConfig
 
 _DATE_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
 REVISIT_CHOICES = ("listed", "changed")
-COMMON_OPTIONS = frozenset({"verified", "revisit", "incremental"})
+COMMON_OPTIONS = frozenset({"verified", "revisit", "incremental", "baseline"})
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ class Source(abc.ABC):
         self.allowed_hosts = effective_allowed_hosts(config)
         self.revisit: str = config.options.get("revisit", "listed")
         self.incremental: bool = config.options.get("incremental", True)
+        # The first crawl records what is already there and sends one summary, not an alert per document.
+        self.baseline: bool = config.options.get("baseline", True)
 
     @classmethod
     def validate(cls, config: SourceConfig) -> None:
@@ -91,6 +93,7 @@ class Source(abc.ABC):
             raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} for kind {cls.kind} (known: {known})")
         option(config, "verified", bool)
         option(config, "incremental", bool)
+        option(config, "baseline", bool)
         revisit = option(config, "revisit", str, "listed")
         if revisit not in REVISIT_CHOICES:
             raise ValueError(f"revisit must be one of {', '.join(REVISIT_CHOICES)}, got {revisit!r}")

@@ -47,6 +47,10 @@ def test_first_crawl_shows_the_repealed_placeholder_and_the_expiring_plan(demo: 
     # The sweep of a day other than today is a what-if: printed, not recorded, not alerted.
     assert re.search(r"what-if as of 2026-11-22, nothing recorded: .*1 reminders\n  \[\d+\] ends 2026-12-31 \(39 days left\)", statuses)
     assert "[到期提醒 expiring soon]" not in statuses
+    # The first crawl is a baseline: one summary per source instead of an alert per document.
+    assert re.search(r"\[首次收录 baseline\] 首次收录 sample-hz：5 份文件\n  摘要 Summary: baseline: 5 documents of sample-hz, \d+ of them expiring within 90 days", statuses)
+    assert statuses.count("[首次收录 baseline]") == 3 and "[新增文件 new document]" not in statuses
+    assert "(3 alert(s) sent, 0 retrying, 0 dead)" in statuses
 
 
 def test_next_day_shows_the_changed_clause_the_new_repeal_and_their_alerts(demo: tuple[str, float, Path]) -> None:

@@ -122,6 +122,7 @@ class SourceCrawl:
         self.source = create_source(config, client, self.stats)
         self.result = SourceRun(config.name)
         self.started = utcnow()
+        self.baseline = False  # decided when the run starts: see `_start_check_now`
         self._not_modified: list[tuple[Known, Fetched]] = []
 
     def _changed(self) -> None:
@@ -148,7 +149,14 @@ class SourceCrawl:
         return "partial" if run.errors or run.blocked else "ok"
 
     def _start_check_now(self) -> int | None:
+        """Open the run's CheckRun. A source that never finished a run that stored anything
+        (ok or partial) is on its baseline, unless its `baseline` option is off: a first run
+        that was killed or failed leaves the next one the baseline still."""
         with Session(self.engine, expire_on_commit=False) as session:
+            finished_before = session.exec(
+                select(CheckRun.id).where(CheckRun.source_id == self.source_id, col(CheckRun.outcome).in_(("ok", "partial"))).limit(1)
+            ).first()
+            self.baseline = self.source.baseline and finished_before is None
             check = CheckRun(source_id=self.source_id, started_at=self.started)
             session.add(check)
             session.commit()
@@ -364,7 +372,7 @@ class SourceCrawl:
         fetched_at = utcnow()
         try:
             documents = await self.parser.prepare(fetched.content, url=url, content_type=fetched.content_type)
-            results = await self.writer.save(self.source_id, url, fetched, documents, fetched_at)
+            results = await self.writer.save(self.source_id, url, fetched, documents, fetched_at, alerts=not self.baseline)
         except NotADocumentError as exc:
             self.result.error(url, exc.reason, blocked=exc.kind in (PageKind.CHALLENGE, PageKind.JS_SHELL))
             return
@@ -503,8 +511,26 @@ class SourceCrawl:
                     self._health_event(session, "source_recovered", check_id, None)
                 source.consecutive_failures = 0
                 source.last_success_at = finished
+                if self.baseline:
+                    self._baseline_event(session)
             session.add(source)
             session.commit()
+
+    def _baseline_event(self, session: Session) -> None:
+        """The one alert of a source's first crawl: how many documents it has, and those
+        that need attention now (expiring, repealed, expired); once per source, ever."""
+        counts = dict(
+            session.exec(
+                select(Document.status, sa.func.count())
+                .where(Document.source_id == self.source_id, col(Document.is_placeholder).is_(False))
+                .group_by(Document.status)
+            ).all()
+        )
+        payload = baseline_payload(self.config.name, counts, self.settings.tracker.warning_days)
+        event = record_event(
+            session, kind="source_baseline", dedupe_key=f"source_baseline:{self.source_id}", source_id=self.source_id, payload=payload
+        )
+        enqueue(session, [event], self.settings.subscriptions)
 
     def _health_event(self, session: Session, kind: str, check_id: int | None, error: str | None) -> None:
         event = record_event(
@@ -515,3 +541,21 @@ class SourceCrawl:
             payload={"source": self.config.name, "outcome": self.result.outcome, "error": error},
         )
         enqueue(session, [event], self.settings.subscriptions)
+
+
+def baseline_payload(source: str, counts: dict[str, int], warning_days: int) -> dict[str, Any]:
+    """The baseline summary of `source` from its documents counted by status."""
+    total = sum(counts.values())
+    expiring, repealed, expired = (counts.get(status, 0) for status in ("expiring", "repealed", "expired"))
+    parts = [f"baseline: {total} documents of {source}", f"{expiring} of them expiring within {warning_days} days"]
+    parts += [f"{repealed} repealed", f"{expired} expired"]
+    return {
+        "source": source,
+        "title": f"首次收录 {source}：{total} 份文件",
+        "summary": ", ".join(parts),
+        "documents": total,
+        "expiring": expiring,
+        "repealed": repealed,
+        "expired": expired,
+        "warning_days": warning_days,
+    }
