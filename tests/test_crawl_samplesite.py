@@ -131,7 +131,7 @@ def test_unchanged_recrawl_downloads_no_article_body(site: SampleSite, engine: s
     statuses = article_statuses(site)
     assert statuses[200] == 0  # every article answered 304 (or was not asked for)
     assert statuses[304] == 8  # page one of each listing: 2 + 5 + 1 conditional GETs
-    assert site.server("hanweb").requests[DATAPROXY_PATH] == 1  # paging stopped after an all-known page
+    assert site.server("hanweb").requests[DATAPROXY_PATH] == 2  # paging stopped one page after an all-known page
     assert all(run.new == run.changed == 0 and run.outcome == "ok" for run in runs.values())
     with Session(engine) as session:
         assert session.exec(select(sa.func.count()).select_from(Version)).one() == 17
@@ -206,10 +206,11 @@ def test_progress_ends_with_every_found_document_visited_including_a_missing_one
 
     [run] = crawl(engine, settings, ["sample-govcn"], policy=POLICY, progress=lambda r: seen.append((r.visited, r.to_visit)))
 
-    # Five listed on the first page (paging stops there), plus the one no longer listed: it
-    # answers 404 for a first run, so it is visited without counting as a document or an error.
-    assert seen[-1] == (6, 6)
-    assert (run.documents, run.errors, run.removed) == (4, 1, 0)
+    # Nine listed on two pages (paging stops one page past the first with nothing new), plus
+    # the one no longer listed: it answers 404 for a first run, so it is visited without
+    # counting as a document or an error.
+    assert seen[-1] == (10, 10)
+    assert (run.documents, run.errors, run.removed) == (8, 1, 0)
     assert all(visited <= to_visit for visited, to_visit in seen)
     assert seen == sorted(seen)  # the bar never runs backwards
 

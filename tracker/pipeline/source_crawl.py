@@ -123,6 +123,7 @@ class SourceCrawl:
         self.result = SourceRun(config.name)
         self.started = utcnow()
         self.baseline = False  # decided when the run starts: see `_start_check_now`
+        self.full_walk = False  # walk every listing to its end (or max_pages): decided there too
         self._not_modified: list[tuple[Known, Fetched]] = []
 
     def _changed(self) -> None:
@@ -137,7 +138,8 @@ class SourceCrawl:
             await self._check_unlisted(walk)
         self.result.outcome = self._outcome(walk.failed)
         self._changed()
-        await self.database.run(self._finish_now, check_id)
+        walked_to_the_end = not walk.failed and (self.full_walk or set(self.source.listings()) <= walk.complete)
+        await self.database.run(self._finish_now, check_id, walked_to_the_end)
         return self.result
 
     def _outcome(self, listing_failed: bool) -> str:
@@ -157,6 +159,10 @@ class SourceCrawl:
                 select(CheckRun.id).where(CheckRun.source_id == self.source_id, col(CheckRun.outcome).in_(("ok", "partial"))).limit(1)
             ).first()
             self.baseline = self.source.baseline and finished_before is None
+            source = session.get(SourceRow, self.source_id)
+            assert source is not None
+            last_full_walk = source.full_walk_at
+            self.full_walk = last_full_walk is None or self.started - last_full_walk >= self.source.full_walk_every
             check = CheckRun(source_id=self.source_id, started_at=self.started)
             session.add(check)
             session.commit()
@@ -192,8 +198,14 @@ class SourceCrawl:
     async def _walk_listing(
         self, listing: str, walk: Walk, in_progress: collections.deque[asyncio.Task[list[bool]]]
     ) -> None:
-        """Page through one listing until its end, or (incremental) a page with nothing new."""
-        number = found = 0
+        """Page through one listing until its end, or (incremental, not a full walk) until
+        `extra_pages` pages in a row after a page with nothing new had nothing new either.
+
+        Past the first page with nothing new, only new or changed entries are fetched: those
+        pages are walked to discover entries inserted below the top, not to revisit.
+        """
+        number = found = quiet = 0
+        incremental = self.source.incremental and not self.full_walk
         async for page in self.source.pages(listing):
             number += 1
             found += len(page.refs)
@@ -208,7 +220,8 @@ class SourceCrawl:
             walk.fresh |= fresh
             walk.pages[listing] = number
             self._changed()
-            revisit = refs if self.source.revisit == "listed" else [ref for ref in refs if ref.url in fresh]
+            revisit_all = self.source.revisit == "listed" and not (self.source.incremental and quiet)
+            revisit = refs if revisit_all else [ref for ref in refs if ref.url in fresh]
             skipped = [ref.url for ref in refs if ref not in revisit]
             if skipped:
                 await self.database.run(self._touch_unfetched_now, skipped)
@@ -224,9 +237,11 @@ class SourceCrawl:
                 if page.refs:
                     walk.complete.add(listing)
                 break
-            # Nothing new here, counting what this run found new on another listing: the rest is
-            # known. A page whose every link was left out (other hosts) says nothing either way.
-            if self.source.incremental and page.refs and not any(ref.url in walk.fresh for ref in page.refs):
+            # Nothing new here, counting what this run found new on another listing. A page whose
+            # every link was left out (other hosts) says nothing either way.
+            if page.refs:
+                quiet = 0 if any(ref.url in walk.fresh for ref in page.refs) else quiet + 1
+            if incremental and quiet > self.source.extra_pages:
                 break
         if not found:
             # Nothing listed at all is a broken selector or a redesigned page far more often than
@@ -486,7 +501,7 @@ class SourceCrawl:
             session.commit()
         return removed
 
-    def _finish_now(self, check_id: int | None) -> None:
+    def _finish_now(self, check_id: int | None, walked_to_the_end: bool) -> None:
         run, finished = self.result, utcnow()
         failing = run.outcome in ("failed", "blocked")
         with Session(self.engine, expire_on_commit=False) as session:
@@ -501,6 +516,8 @@ class SourceCrawl:
             session.add(check)
             first_error = run.error_details[0] if run.error_details else None
             source.last_run_at = finished
+            if walked_to_the_end:
+                source.full_walk_at = self.started
             source.last_error = f"{first_error['reason']} ({first_error['url']})" if first_error else None
             if failing:
                 source.consecutive_failures += 1
