@@ -189,7 +189,7 @@ class SourceCrawl:
                     self.result.error(exc.url, f"listing: {exc.reason}")
                     walk.failed = True
                 except Exception as exc:  # a kind's parser choking on a page must not stop the rest
-                    self.result.error(listing, f"listing: {type(exc).__name__}: {exc}")
+                    self.result.error(listing, f"listing: {one_line(exc)}")
                     walk.failed = True
         finally:
             await asyncio.gather(*in_progress)
@@ -370,7 +370,7 @@ class SourceCrawl:
             else:
                 self.result.error(url, exc.reason)
         except Exception as exc:  # a bug tripped by one URL must not stop the rest of the source
-            self.result.error(url, f"internal error: {type(exc).__name__}: {exc}")
+            self.result.error(url, one_line(exc))
         else:
             served = True
             if fetched.not_modified and known is not None:
@@ -394,11 +394,8 @@ class SourceCrawl:
         except ParseError as exc:
             self.result.error(url, f"parse: {exc}")
             return
-        except sa.exc.SQLAlchemyError as exc:
-            self.result.error(url, f"storage: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-            return
         except Exception as exc:  # a bug tripped by one page must not stop the rest of the source
-            self.result.error(url, f"internal error: {type(exc).__name__}: {exc}")
+            self.result.error(url, one_line(exc))
             return
         self.result.documents += 1
         for saved in results:
@@ -576,3 +573,15 @@ def baseline_payload(source: str, counts: dict[str, int], warning_days: int) -> 
         "expired": expired,
         "warning_days": warning_days,
     }
+
+
+def one_line(exc: BaseException, limit: int = 200) -> str:
+    """An unexpected error as one short line for the run's details, `last_error` and the
+    `source_failing` alert: a database error by the database's own message (never the SQL
+    statement and parameters SQLAlchemy appends), anything else as an internal error."""
+    if isinstance(exc, sa.exc.SQLAlchemyError):
+        text = f"storage: {getattr(exc, 'orig', None) or exc}"
+    else:
+        text = f"internal error: {type(exc).__name__}: {exc}"
+    first = next((line.strip() for line in text.splitlines() if line.strip()), text)
+    return first if len(first) <= limit else first[: limit - 1] + "…"
