@@ -77,7 +77,11 @@ def test_the_weekly_digest_is_sent_to_a_mail_server_and_kept_as_eml_and_html(dem
     page = html.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "杭政办函〔2025〕58号" in page and "300" in page
     assert "To: policy-team@example.org" in digest
-    assert "[-500-] {+300+}" in digest
+    # In reading order: the repeal first, then the changed clause with its figure inline, then the new document.
+    assert digest.index("== 已废止 Repealed") < digest.index("== 内容变更 Changed") < digest.index("== 新增文件 New documents")
+    assert "单个项目最高补助 [-500-] {+300+} 万元。" in digest
+    assert "发文机关 Issuer: 杭州市经济和信息化局\n  成文 Signed: 2026-11-18 · 施行 Effective: 2026-11-18" in digest
+    assert "单个项目最高补助 <del" in page and "300</ins> 万元" in page
 
 
 def test_finishes_fast_leaves_nothing_running_and_says_what_next(demo: tuple[str, float, Path]) -> None:
