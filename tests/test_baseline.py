@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from sources.http import HttpPolicy
-from sources.samplesite import SampleSite
+from sources.samplesite import Fault, SampleSite
+from sources.samplesite.sites import MINHANG_DIR
 from storage.tables import Document, Event, Source
 from tests.receivers.platforms import WebhookReceiver
 from tracker.config import Settings, settings_from_dict
@@ -98,3 +100,20 @@ def test_baseline_off_alerts_every_document_of_the_first_crawl(engine: sa.Engine
         dispatch_due(engine, settings)
         kinds = Counter(kind for kind, _ in received(hook))
     assert kinds == Counter({"document_added": 17, "status_changed": 1})
+
+
+def test_a_first_crawl_that_failed_leaves_the_baseline_to_the_next(engine: sa.Engine) -> None:
+    with SampleSite() as site, WebhookReceiver(secret="w") as hook:
+        settings = settings_for(site, hook)
+        listing = urlsplit(site.url("listing", f"{MINHANG_DIR}/index.html")).path
+        site.server("listing").inject(listing, Fault(status=503, times=None))
+        (failed,) = crawl(engine, settings, ["sample-mh"], policy=POLICY)
+        dispatch_due(engine, settings)
+        health = received(hook)
+        site.server("listing").clear_faults()
+        (first_stored,) = crawl(engine, settings, ["sample-mh"], policy=POLICY)
+        dispatch_due(engine, settings)
+        baseline = received(hook)
+    assert failed.outcome == "failed" and health == [("source_failing", "sample-mh")]
+    assert first_stored.new == 2
+    assert sorted(baseline) == [("source_baseline", "sample-mh"), ("source_recovered", "sample-mh")]

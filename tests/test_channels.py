@@ -150,6 +150,16 @@ def test_slack_blocks_with_fallback_text(context: ChannelContext) -> None:
     assert f"*<{URL}?a=2|关于加快类脑智能发展的实施意见>*" in section["text"]
 
 
+def test_slack_repeal_links_both_documents_and_a_change_is_inline(context: ChannelContext) -> None:
+    with SlackReceiver() as slack:
+        build_channel(sub("slack", slack.webhook_url), context).send(one(repealed_alert()))
+        build_channel(sub("slack", slack.webhook_url), context).send(one(changed_alert()))
+        repeal, change = (request.json["blocks"][1]["text"]["text"] for request in slack.accepted)
+    assert f"*<{URL}?a=4|杭州市科技创新券管理办法>*" in repeal
+    assert f"• 废止文件 Repealed by：<{URL}?a=5|杭州市科技创新券实施细则>（杭科计〔2025〕5号）\n• 依据 Evidence：" in repeal
+    assert "• 修改 二/（八）：对符合条件的项目给予最高~500~ *300*万元资助。\n" in change
+
+
 def test_slack_long_content_is_split_into_sections_and_messages(context: ChannelContext) -> None:
     alerts = tuple(changed_alert(event_id=i, title="很长" * 2000) for i in range(30))
     with SlackReceiver() as slack:
