@@ -21,6 +21,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "expiry_reminder": ("到期提醒", "expiring soon"),
     "source_failing": ("来源异常", "source failing"),
     "source_recovered": ("来源恢复", "source recovered"),
+    "source_baseline": ("首次收录", "baseline"),
 }
 
 CHANGE_LABELS: dict[str, str] = {"added": "新增", "removed": "删除", "modified": "修改", "moved": "移动"}
@@ -56,10 +57,40 @@ class ClauseLine:
     deleted: tuple[str, ...] = ()
     inserted: tuple[str, ...] = ()
     figures: tuple[FigureLine, ...] = ()
+    inline: tuple[tuple[str, str], ...] = ()  # (equal | delete | insert, text) runs of the whole clause
 
     @property
     def change_label(self) -> str:
         return CHANGE_LABELS.get(self.change, self.change)
+
+    @property
+    def redline(self) -> tuple[tuple[str, str], ...]:
+        """The clause's inline diff as people read it: every change in place, with a little
+        unchanged text around it and the rest cut to '…'. Empty when the event has no runs
+        (recorded before they were kept)."""
+        return redline_runs(self.inline)
+
+
+REDLINE_CONTEXT = 24
+
+
+def redline_runs(runs: tuple[tuple[str, str], ...], context: int = REDLINE_CONTEXT) -> tuple[tuple[str, str], ...]:
+    """Unchanged runs cut to `context` characters next to each change (both ends between two)."""
+    if not any(op != "equal" for op, _text in runs):
+        return ()
+    kept = []
+    last = len(runs) - 1
+    for index, (op, text) in enumerate(runs):
+        if op == "equal":
+            after_change, before_change = index > 0, index < last
+            if after_change and before_change and len(text) > 2 * context:
+                text = text[:context] + "…" + text[-context:]
+            elif after_change and not before_change and len(text) > context:
+                text = text[:context] + "…"
+            elif before_change and not after_change and len(text) > context:
+                text = "…" + text[-context:]
+        kept.append((op, text))
+    return tuple(kept)
 
 
 @dataclass(frozen=True)
@@ -94,6 +125,8 @@ class Alert:
     days_left: int | None = None
     expires_on: str | None = None
     effective_from: str | None = None
+    issued_on: str | None = None
+    validity: str | None = None
     repealed_by: DocumentLink | None = None
     error: str | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
@@ -206,6 +239,16 @@ def _repealer_label(kind: str, payload: Mapping[str, Any]) -> DocumentLink | Non
     return None
 
 
+def _runs(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        (str(run[0]), str(run[1]))
+        for run in value
+        if isinstance(run, list) and len(run) == 2 and run[0] in ("equal", "delete", "insert")
+    )
+
+
 def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value if v) if isinstance(value, list) else ()
 
@@ -237,6 +280,7 @@ def _clause_lines(raw: Any) -> tuple[ClauseLine, ...]:
                 deleted=_strings(item.get("deleted")),
                 inserted=_strings(item.get("inserted")),
                 figures=figures,
+                inline=_runs(item.get("inline")),
             )
         )
     return tuple(lines)
@@ -292,6 +336,8 @@ def alert_from_rows(
         days_left=_int(payload.get("days_left")),
         expires_on=_text(payload.get("expires_on")) or _text(document.get("expires_on")),
         effective_from=_text(payload.get("effective_from")) or _text(document.get("effective_from")),
+        issued_on=_text(document.get("issued_on")),
+        validity=_text(document.get("validity")),
         repealed_by=repealed_by or _repealer_label(kind, payload),
         error=_text(payload.get("error")) or _text(payload.get("last_error")),
         payload=payload,

@@ -1,10 +1,10 @@
-"""Reading and repairing the outbox: what `tracker deliveries` lists and `retry` requeues."""
+"""Reading and repairing the outbox: what `tracker deliveries` lists, `retry` requeues and `discard` stops."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -13,7 +13,11 @@ from storage.tables import Delivery, Document, Event, utcnow
 
 UNCONFIRMED = "unconfirmed"  # the dispatcher's last_error_code for a send whose claimer died
 
-STATES = ("pending", "sending", "sent", "failed", "dead")
+STATES = ("pending", "sending", "sent", "failed", "dead", "discarded")
+# Waiting to go out: what `discard --all-pending` stops.
+WAITING = ("pending", "failed")
+# A row being sent right now is left to its dispatcher, and a sent one cannot be unsent.
+DISCARDABLE = (*WAITING, "dead")
 
 
 class DeliveryNotFound(LookupError):
@@ -128,3 +132,47 @@ def requeue(session: Session, delivery_id: int, *, now: dt.datetime | None = Non
     session.commit()
     session.refresh(delivery)
     return delivery
+
+
+@dataclass(frozen=True)
+class Discarded:
+    """What `discard` did: the rows it moved to `discarded`, and named rows it left as they were."""
+
+    ids: list[int]
+    left: dict[int, str]  # id → its state (sent, sending, already discarded)
+
+
+def discard(
+    session: Session,
+    *,
+    ids: Sequence[int] = (),
+    event_id: int | None = None,
+    subscription: str | None = None,
+    all_pending: bool = False,
+) -> Discarded:
+    """Move the selected deliveries that were not sent to `discarded`; commits.
+
+    The selectors narrow each other (ids, event, subscription); `all_pending` keeps only
+    the deliveries still waiting to go out (pending, failed), and alone selects all of them.
+    Otherwise dead ones are discarded too, to record that nobody will retry them. A discarded row is kept for the record and never
+    sent: the dispatcher only claims pending and failed rows, and the UPDATE is conditional
+    on the state, so a row the dispatcher claimed a moment ago is left to it, not half-stopped.
+    """
+    if not (ids or event_id is not None or subscription is not None or all_pending):
+        raise ValueError("name the deliveries to discard: IDs, --event, --subscription or --all-pending")
+    missing = sorted(set(ids) - set(session.exec(select(Delivery.id).where(col(Delivery.id).in_(ids))))) if ids else []
+    if missing:
+        raise DeliveryNotFound(f"no delivery {', '.join(map(str, missing))}")
+    selected = sa.and_(
+        col(Delivery.id).in_(ids) if ids else sa.true(),
+        Delivery.event_id == event_id if event_id is not None else sa.true(),
+        Delivery.subscription == subscription if subscription is not None else sa.true(),
+    )
+    states = WAITING if all_pending else DISCARDABLE
+    moved = session.execute(
+        sa.update(Delivery).where(selected, col(Delivery.state).in_(states)).values(state="discarded").returning(Delivery.id)
+    )
+    discarded = sorted(moved.scalars())
+    session.commit()
+    named = session.exec(select(Delivery.id, Delivery.state).where(col(Delivery.id).in_(ids))) if ids else []
+    return Discarded(discarded, {row_id: state for row_id, state in named if row_id not in discarded})

@@ -24,6 +24,8 @@ def _document_fields(document: Document) -> dict[str, Any]:
         "status": document.status,
         "expires_on": document.expires_on.isoformat() if document.expires_on else None,
         "effective_from": document.effective_from.isoformat() if document.effective_from else None,
+        "issued_on": document.issued_on.isoformat() if document.issued_on else None,
+        "validity": document.validity,
     }
 
 

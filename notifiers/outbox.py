@@ -19,7 +19,8 @@ from notifiers.loading import load_alerts, version_texts
 from storage.tables import Delivery, Event, utcnow
 from tracker.config import SubscriptionConfig
 
-HEALTH_KINDS = frozenset({"source_failing", "source_recovered"})
+# Events about a source as a whole: document filters (keywords, statuses) do not apply.
+SOURCE_KINDS = frozenset({"source_failing", "source_recovered", "source_baseline"})
 
 
 def _fold(text: str) -> str:
@@ -33,13 +34,13 @@ def subscription_matches(subscription: SubscriptionConfig, alert: Alert, extra_t
     Event kind and source always filter. Keywords (any of them, as substrings, so
     two-character Chinese terms work) are matched against the title, the document number
     and the changed clause text — for a new document, all its clauses (`extra_text`).
-    Keywords and statuses describe documents, so they do not filter source health events.
+    Keywords and statuses describe documents, so they do not filter source events (health, baseline).
     """
     if alert.kind not in subscription.events:
         return False
     if subscription.sources and alert.source not in subscription.sources:
         return False
-    if alert.kind in HEALTH_KINDS:
+    if alert.kind in SOURCE_KINDS:
         return True
     if subscription.statuses and alert.status not in subscription.statuses:
         return False

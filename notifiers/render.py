@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from notifiers.alert import Alert, ClauseLine
 from notifiers.escape import escape_markdown, escape_slack, printable, safe_url, truncate_bytes
@@ -22,14 +22,15 @@ from notifiers.escape import escape_markdown, escape_slack, printable, safe_url,
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 MAX_CHAT_CHANGES = 8
 
-# Digest groups in reading order: key, Chinese label, English label.
+# Digest groups in the order people act on them: what stopped applying, what is about to,
+# what changed in force, then what is new. Key, Chinese label, English label.
 DIGEST_GROUPS: tuple[tuple[str, str, str], ...] = (
-    ("new", "新增文件", "New documents"),
-    ("changed", "内容变更", "Changed"),
-    ("taking_effect", "开始生效", "Taking effect"),
-    ("expiring", "即将到期", "Expiring soon"),
-    ("expired", "已失效", "Expired"),
     ("repealed", "已废止", "Repealed"),
+    ("expired", "已失效", "Expired"),
+    ("expiring", "即将到期", "Expiring soon"),
+    ("changed", "内容变更", "Changed"),
+    ("new", "新增文件", "New documents"),
+    ("taking_effect", "开始生效", "Taking effect"),
     ("removed", "已下线", "Removed"),
     ("sources", "来源状态", "Sources"),
     ("other", "其他", "Other"),
@@ -53,7 +54,7 @@ def digest_group(alert: Alert) -> str:
         return "removed"
     if alert.kind == "expiry_reminder":
         return "expiring"
-    if alert.kind in ("source_failing", "source_recovered"):
+    if alert.kind in ("source_failing", "source_recovered", "source_baseline"):
         return "sources"
     if alert.kind == "status_changed":
         return _STATUS_GROUPS.get(alert.status_to or "", "other")
@@ -111,14 +112,50 @@ def _clip(text: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# How each markup strikes the old text and marks the new, with the escaping of its text.
+_REDLINE_MARKS: dict[str, tuple[str, str, str, str, Callable[[str], str]]] = {
+    "text": ("[-", "-]", "{+", "+}", printable),
+    "markdown": ("~~", "~~", "**", "**", escape_markdown),
+    "slack": ("~", "~", "*", "*", escape_slack),
+    "html": ('<del style="color: #b00;">', "</del>", '<ins style="color: #070; font-weight: bold;">', "</ins>", lambda t: str(escape(t))),
+}
+
+
+def _redline(change: ClauseLine, markup: str) -> Markup:
+    """The clause's inline redline in one markup: `…最高补助 ~~500~~ **300** 万元…` in chat
+    markdown, `<del>`/`<ins>` in HTML, `[-500-] {+300+}` in text. Empty without runs."""
+    strike_open, strike_close, mark_open, mark_close, escape_text = _REDLINE_MARKS[markup]
+    parts: list[str] = []
+    previous = "equal"
+    for op, text in change.redline:
+        if op == "equal":
+            parts.append(escape_text(text))
+        else:
+            if previous != "equal":
+                parts.append(" ")
+            opening, closing = (strike_open, strike_close) if op == "delete" else (mark_open, mark_close)
+            parts.append(f"{opening}{escape_text(text)}{closing}")
+        previous = op
+    return Markup("".join(parts))
+
+
 def _redline_text(change: ClauseLine) -> str:
-    """A clause's change in plain text: `[-deleted-]` and `{+inserted+}` runs, or its text."""
+    """A clause's change in plain text: the inline redline, or (an event recorded without
+    runs) its `[-deleted-]` and `{+inserted+}` runs, or its text."""
+    if change.redline:
+        return str(_redline(change, "text"))
     marks = [f"[-{run}-]" for run in change.deleted] + [f"{{+{run}+}}" for run in change.inserted]
     if marks:
         return " ".join(marks)
     if change.change == "removed":
         return f"[-{change.old_text or ''}-]"
     return f"{{+{change.new_text or ''}+}}" if change.change == "added" else change.new_text or ""
+
+
+def _paren(value: Any) -> str:
+    """`（value）` after a title, or nothing: an expression, so no block tag at a line's end
+    (trim_blocks) swallows the newline that ends the line."""
+    return f"（{value}）" if value else ""
 
 
 def _link(url: str | None) -> Markup | None:
@@ -131,7 +168,7 @@ def _escaping(escape: Callable[[str], str]) -> Callable[[Any], str]:
         if value is None:
             return ""
         if isinstance(value, Markup):
-            return str(value)
+            return value  # still Markup, so HTML autoescaping leaves it alone too
         return escape(str(value))
 
     return finalize
@@ -149,6 +186,8 @@ def _environment(**options: Any) -> jinja2.Environment:
     env.filters["clip"] = _clip
     env.filters["link"] = _link
     env.filters["redline_text"] = _redline_text
+    env.filters["redline"] = _redline
+    env.filters["paren"] = _paren
     return env
 
 

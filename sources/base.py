@@ -20,7 +20,9 @@ from tracker.config import SourceConfig
 
 _DATE_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
 REVISIT_CHOICES = ("listed", "changed")
-COMMON_OPTIONS = frozenset({"verified", "revisit", "incremental"})
+COMMON_OPTIONS = frozenset({"verified", "revisit", "incremental", "baseline", "extra_pages", "full_walk_hours"})
+DEFAULT_EXTRA_PAGES = 1
+DEFAULT_FULL_WALK_HOURS = 24
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,12 @@ class Source(abc.ABC):
         self.allowed_hosts = effective_allowed_hosts(config)
         self.revisit: str = config.options.get("revisit", "listed")
         self.incremental: bool = config.options.get("incremental", True)
+        # The first crawl records what is already there and sends one summary, not an alert per document.
+        self.baseline: bool = config.options.get("baseline", True)
+        # An incremental walk goes this many pages past a page with nothing new (an entry inserted
+        # just below it, in a listing sorted by signing date) and walks to the end this often.
+        self.extra_pages: int = config.options.get("extra_pages", DEFAULT_EXTRA_PAGES)
+        self.full_walk_every = dt.timedelta(hours=config.options.get("full_walk_hours", DEFAULT_FULL_WALK_HOURS))
 
     @classmethod
     def validate(cls, config: SourceConfig) -> None:
@@ -91,6 +99,12 @@ class Source(abc.ABC):
             raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} for kind {cls.kind} (known: {known})")
         option(config, "verified", bool)
         option(config, "incremental", bool)
+        option(config, "baseline", bool)
+        if option(config, "extra_pages", int, 0) < 0:
+            raise ValueError(f"extra_pages must be 0 or more, got {config.options['extra_pages']}")
+        hours = config.options.get("full_walk_hours", DEFAULT_FULL_WALK_HOURS)
+        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours <= 0:
+            raise ValueError(f"full_walk_hours must be a number of hours > 0, got {hours!r}")
         revisit = option(config, "revisit", str, "listed")
         if revisit not in REVISIT_CHOICES:
             raise ValueError(f"revisit must be one of {', '.join(REVISIT_CHOICES)}, got {revisit!r}")

@@ -519,6 +519,7 @@ def change_payload(document: Document, diff: ClauseDiff) -> dict[str, Any]:
                 "text": text[:COMPACT_TEXT_CHARS],
                 "deleted": [op.text for op in runs if op.op == "delete"],
                 "inserted": [op.text for op in runs if op.op == "insert"],
+                "inline": [op.to_json() for op in runs],
                 "figures": [figure.to_json() for figure in change.figures],
             }
         )

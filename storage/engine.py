@@ -26,6 +26,9 @@ from tracker.redact import redact_url
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VALID_URLS = "sqlite:///tracker.db (relative path), sqlite:////var/lib/tracker/tracker.db (absolute) or postgresql://user@host/dbname"
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+# How long a SQLite statement waits for another process's transaction (the daemon's longest
+# is a first crawl's batch or a sweep) before failing with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 120_000
 
 
 class DatabaseError(Exception):
@@ -71,7 +74,7 @@ def _sqlite_connect_settings(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # Checkpoint the WAL every ~40 MB instead of SQLite's 4 MB: a saved document writes ~100 KB
     # (text, clauses, search rows, FTS5 segments), so the default copied the same hot index
@@ -84,7 +87,16 @@ def _sqlite_connect_settings(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    """Every transaction takes SQLite's write lock when it begins, waiting its turn.
+
+    A deferred BEGIN reads first and asks for the write lock at its first write; if another
+    process (the daemon beside a manual `tracker crawl`) committed in between, SQLite
+    answers "database is locked" at once, without waiting: the busy timeout only covers a
+    lock that is free to take. BEGIN IMMEDIATE waits (up to the busy timeout) at the start,
+    where nothing is lost by waiting. Readers wait for a writer's transaction too; writers
+    commit in small batches, so that is a fraction of a second.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _cannot_open(exc: sa.exc.DBAPIError) -> str:

@@ -179,6 +179,34 @@ def expiring_documents(
     return sorted(ending, key=lambda row: (row[2], row[0].id or 0))
 
 
+def preview_sweep(
+    session: Session,
+    on: dt.date,
+    *,
+    occurred_at: dt.datetime,
+    warning_days: int = DEFAULT_WARNING_DAYS,
+    reminder_days: Sequence[int] = DEFAULT_REMINDER_DAYS,
+) -> SweepResult:
+    """What `sweep` would do on `on`, read-only: `tracker sweep --as-of` a day other than today.
+
+    A what-if date must not become history (a status that flips on a future date and back
+    the next day would alert twice), so nothing is written: the events returned are unsaved
+    (no id), and those already recorded are left out, as recording would leave them out.
+    """
+    assessed, updates, specs = _plan(session, on, None, warning_days, reminder_days)
+    keys = [spec.dedupe_key for spec in specs]
+    known: set[str] = set()
+    for chunk in _chunks(keys):
+        assert chunk is not None
+        known.update(session.exec(select(Event.dedupe_key).where(col(Event.dedupe_key).in_(chunk))))
+    events = [
+        Event(kind=spec.kind, dedupe_key=spec.dedupe_key, document_id=spec.document_id, payload=spec.payload, occurred_at=occurred_at)
+        for spec in specs
+        if spec.dedupe_key not in known
+    ]
+    return SweepResult(on, assessed=assessed, updated=len(updates), events=events)
+
+
 def _apply(
     session: Session,
     on: dt.date,
@@ -188,9 +216,22 @@ def _apply(
     reminder_days: Sequence[int],
 ) -> SweepResult:
     session.flush()
+    assessed, updates, specs = _plan(session, on, ids, warning_days, reminder_days)
+    _write(session, updates)
+    return SweepResult(on, assessed=assessed, updated=len(updates), events=_record_events(session, specs, occurred_at))
+
+
+def _plan(
+    session: Session,
+    on: dt.date,
+    ids: Collection[int] | None,
+    warning_days: int,
+    reminder_days: Sequence[int],
+) -> tuple[int, list[dict[str, object]], list[EventSpec]]:
+    """How many documents were assessed, the status rows to rewrite and the events to
+    record on `on`, decided without writing."""
     documents, stored = _load_documents(session, ids)
     incoming = _load_incoming(session, ids, documents)
-    result = SweepResult(on, assessed=len(stored))
     updates: list[dict[str, object]] = []
     specs: list[EventSpec] = []
     reminders: list[EventSpec] = []
@@ -205,10 +246,7 @@ def _apply(
         reminder = expiry_reminder_event(doc_id, now.status, before.expires_on, on, reminder_days)
         if reminder is not None:
             reminders.append(reminder)
-    _write(session, updates)
-    result.updated = len(updates)
-    result.events = _record_events(session, specs + reminders, occurred_at)
-    return result
+    return len(stored), updates, specs + reminders
 
 
 def _load_documents(

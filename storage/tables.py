@@ -51,6 +51,7 @@ class Source(SQLModel, table=True):
     last_success_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     consecutive_failures: int = 0
     last_error: str | None = None
+    full_walk_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # listings last walked to their end
 
 
 class Document(SQLModel, table=True):

@@ -101,3 +101,39 @@ def assert_search_index_consistent(engine: sa.Engine) -> None:
     if engine.dialect.name == "sqlite":
         with engine.begin() as connection:
             connection.exec_driver_sql("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
+
+
+# --- Request pacing without wall-clock luck -------------------------------------------------
+# A server thread starved on a loaded machine notes an arrival late, so gaps between noted
+# arrivals can shrink below the delay the client kept. What the client booked cannot: each
+# request's start is reserved in `HostPace.reserve`, and the request can only arrive after it.
+
+
+@pytest.fixture
+def booked_starts(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The monotonic times the HTTP client reserved for each request's start, in booking order."""
+    import threading
+
+    from sources.politeness import HostPace
+
+    booked: list[float] = []
+    reserve = HostPace.reserve
+    one_at_a_time = threading.Lock()
+
+    def recording(self: HostPace, spacing: float) -> float:
+        with one_at_a_time:  # so the start read back is this reservation's, whichever thread books
+            wait = reserve(self, spacing)
+            booked.append(self._not_before - spacing)
+        return wait
+
+    monkeypatch.setattr(HostPace, "reserve", recording)
+    return booked
+
+
+def assert_paced(arrivals: list[float], booked: list[float], delay: float) -> None:
+    """Every start was booked at least `delay` after the previous one, and no request
+    arrived before its booked start (the k-th arrival is no earlier than the k-th booking)."""
+    assert len(booked) == len(arrivals)
+    starts = sorted(booked)
+    assert all(b - a >= delay - 1e-9 for a, b in zip(starts, starts[1:])), starts
+    assert all(arrived >= start - 1e-3 for arrived, start in zip(sorted(arrivals), starts))

@@ -46,7 +46,8 @@ def test_dingtalk_signed_markdown_is_accepted_with_the_changes(context: ChannelC
     assert message["msgtype"] == "markdown"
     assert message["markdown"]["title"] == "文件变更：杭州市促进脑机接口产业发展若干措施"
     text = message["markdown"]["text"]
-    assert "修改 二/（八）：500万元 → 300万元" in text
+    # The changed figure inline: old struck, new in bold.
+    assert "- 修改 二/（八）：对符合条件的项目给予最高~~500~~ **300**万元资助。\n" in text
     assert "新增 三/（二）" in text
     assert "杭政办函〔2025〕3号" in text and "现行有效 in force" in text
     assert text.endswith(f"[查看原文 Open document]({URL})")
@@ -123,7 +124,9 @@ def test_wecom_markdown_accepted_and_wrong_key_is_permanent(context: ChannelCont
         error = send_error(build_channel(sub("wecom", bot.url + "/cgi-bin/webhook/send?key=bad"), context), one())
         (request,) = bot.accepted
     content = request.json["markdown"]["content"]
-    assert "废止文件 Repealed by：杭州市科技创新券实施细则（杭科计〔2025〕5号）" in content
+    # Both documents are linked, and the repeal line ends where the evidence line starts.
+    assert f"- 废止文件 Repealed by：[杭州市科技创新券实施细则]({URL}?a=5)（杭科计〔2025〕5号）\n- 依据 Evidence：" in content
+    assert content.endswith(f"[查看原文 Open document]({URL}?a=4)")
     assert "变化 Change：现行有效 in force → 已废止 repealed" in content
     assert (error.code, error.retryable) == ("93000", False)
 
@@ -145,6 +148,16 @@ def test_slack_blocks_with_fallback_text(context: ChannelContext) -> None:
     section = message["blocks"][1]["text"]
     assert section["type"] == "mrkdwn"
     assert f"*<{URL}?a=2|关于加快类脑智能发展的实施意见>*" in section["text"]
+
+
+def test_slack_repeal_links_both_documents_and_a_change_is_inline(context: ChannelContext) -> None:
+    with SlackReceiver() as slack:
+        build_channel(sub("slack", slack.webhook_url), context).send(one(repealed_alert()))
+        build_channel(sub("slack", slack.webhook_url), context).send(one(changed_alert()))
+        repeal, change = (request.json["blocks"][1]["text"]["text"] for request in slack.accepted)
+    assert f"*<{URL}?a=4|杭州市科技创新券管理办法>*" in repeal
+    assert f"• 废止文件 Repealed by：<{URL}?a=5|杭州市科技创新券实施细则>（杭科计〔2025〕5号）\n• 依据 Evidence：" in repeal
+    assert "• 修改 二/（八）：对符合条件的项目给予最高~500~ *300*万元资助。\n" in change
 
 
 def test_slack_long_content_is_split_into_sections_and_messages(context: ChannelContext) -> None:

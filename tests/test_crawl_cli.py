@@ -28,7 +28,7 @@ def test_crawl_then_sources_reports_health(tmp_path: Path) -> None:
     assert summary.exit_code == 0
     assert "sample-mh" in summary.stdout and "unchanged" in summary.stdout
     [bar] = [line for line in summary.stderr.splitlines() if "sample-mh" in line]
-    assert "1/1" in bar  # the progress bar: the first listing page's one document, then paging stopped
+    assert "2/2" in bar  # the progress bar: page one's document, then one page more (extra_pages) with nothing new
 
     health = runner.invoke(app, ["--db", db, "--config", str(config), "sources", "--json"])
     entries = {e["name"]: e for e in json.loads(health.stdout)["sources"]}
@@ -53,7 +53,7 @@ def test_unknown_source_and_bad_option_are_one_line_errors(tmp_path: Path) -> No
 
     assert bad_option.exit_code == 2
     assert bad_option.stderr.strip().splitlines() == [
-        f"error: {config}: source[0] (x): unknown option(s) itme for kind listing (known: date, incremental, item, next_page, revisit, url_pattern, verified)"
+        f"error: {config}: source[0] (x): unknown option(s) itme for kind listing (known: baseline, date, extra_pages, full_walk_hours, incremental, item, next_page, revisit, url_pattern, verified)"
     ]
     assert unknown.exit_code == 2
     assert unknown.stderr.strip() == f"error: {config}: no source named 'nope'"

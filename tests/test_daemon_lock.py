@@ -102,15 +102,18 @@ def test_postgres_advisory_lock(postgres_url: str) -> None:
 
 
 def terminate_lock_holders(url: str) -> int:
-    """What a PostgreSQL restart does to the lock: end the session that holds it."""
+    """What a PostgreSQL restart does to the lock: end the session that holds it.
+
+    Only on this test's database: every daemon of every database uses the same advisory
+    key, so without the filter this would end other xdist workers' daemons' locks too.
+    """
     engine = create_engine(url)
     with engine.connect() as connection:
         ended = connection.execute(
             sa.text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' "
-                "AND classid = :high AND objid = :low AND objsubid = 1 "
-                # only this database's daemon: other test runs share the server
-                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND classid = :high AND objid = :low AND objsubid = 1"
             ),
             {"high": ADVISORY_KEY >> 32, "low": ADVISORY_KEY & 0xFFFFFFFF},
         ).scalar()

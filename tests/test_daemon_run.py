@@ -156,8 +156,9 @@ def test_daemon_schedules_reloads_stops_and_restarts_without_repeating(site: Sam
         wait_for(lambda: finished_crawls(engine) >= 4, "crawls every 2 s")
         starts = crawl_starts(engine)
         gaps = [later - earlier for earlier, later in zip(starts[1:], starts[2:])]
-        # Fire times are exactly 2 s apart; when a crawl records its start varies a little.
-        assert all(gap >= 1.5 for gap in gaps), gaps
+        # Fire times are exactly 2 s apart, not an hour; when a crawl records its start varies
+        # with the machine's load, so the bound only says they did not come in a burst.
+        assert all(gap >= 1.0 for gap in gaps), gaps
 
         # A broken file is refused with the key path; the running schedule stays.
         write_config(config, site, "every fortnight")
@@ -223,12 +224,12 @@ def test_a_crawl_hanging_at_sigterm_is_abandoned_at_the_deadline(site: SampleSit
     daemon = DaemonProcess(workdir, db_url, config, "hanging", shutdown_timeout=2)
     try:
         wait_for(lambda: scalar(engine, "SELECT count(*) FROM checkrun") == 1, "the crawl to start")
-        time.sleep(1.5)  # its first request is now waiting on the hanging listing
+        wait_for(lambda: not site.server("hanweb").fault_pending(DATAPROXY_PATH), "the listing request to hang")
         code, took = daemon.stop()
     finally:
         daemon.kill()
     assert code == 0
-    assert 2 <= took < 10
+    assert 2 <= took < 30  # the 2 s deadline, then exiting; generous for a loaded machine
     (abandoned,) = daemon.logged("abandoning jobs at the shutdown deadline")
     assert abandoned["jobs"] == ["crawl:sample-hz"]
     assert scalar(engine, "SELECT count(*) FROM document") == 0

@@ -49,15 +49,18 @@ def test_digest_arrives_with_groups_in_html_and_text(smtp: SMTPReceiver, context
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     sections = text.split("== ")
-    assert [s.split(" (")[0] for s in sections[1:]] == ["新增文件 New documents", "内容变更 Changed", "即将到期 Expiring soon", "已废止 Repealed"]
-    assert "关于加快类脑智能发展的实施意见" in sections[1]
-    assert "修改 二/（八）: 500万元 → 300万元" in sections[2]
-    assert "对符合条件的项目给予最高300万元资助。\n      [-5-] {+3+}" in sections[2]
-    assert "剩余 Days left: 30 天（2025-03-31 到期）" in sections[3]
-    assert "废止文件 Repealed by: 杭州市科技创新券实施细则（杭科计〔2025〕5号）" in sections[4]
+    # In the order people act on: repealed, expiring, changed, then new.
+    assert [s.split(" (")[0] for s in sections[1:]] == ["已废止 Repealed", "即将到期 Expiring soon", "内容变更 Changed", "新增文件 New documents"]
+    assert "废止文件 Repealed by: 杭州市科技创新券实施细则（杭科计〔2025〕5号）" in sections[1]
+    assert "剩余 Days left: 30 天（2025-03-31 到期）" in sections[2]
+    assert "修改 二/（八）: 500万元 → 300万元\n      对符合条件的项目给予最高[-500-] {+300+}万元资助。" in sections[3]
+    assert "关于加快类脑智能发展的实施意见" in sections[4]
     assert '<section class="group-changed">' in html
-    assert '<del style="color: #b00;">5</del> <ins style="color: #070;">3</ins>' in html
-    assert html.index("group-new") < html.index("group-changed") < html.index("group-expiring") < html.index("group-repealed")
+    assert (
+        '对符合条件的项目给予最高<del style="color: #b00;">500</del> <ins style="color: #070; font-weight: bold;">300</ins>万元资助。'
+        in html
+    )
+    assert html.index("group-repealed") < html.index("group-expiring") < html.index("group-changed") < html.index("group-new")
 
 
 def test_immediate_email_escapes_page_text_in_html(smtp: SMTPReceiver, context: ChannelContext) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
@@ -15,7 +16,6 @@ from storage.engine import open_database
 from storage.tables import Delivery, Event
 from tracker.cli import app
 
-TRACKER = Path(sys.executable).with_name("tracker")  # the console script, as users run it
 URLS = {key: f"https://www.hangzhou.gov.cn/seeds/{key}.html" for key in ("000", "001", "002")}
 PLAN = "《杭州市未来产业培育行动计划（2025—2026年）》"
 REPEAL_SENTENCE = (
@@ -102,24 +102,35 @@ def test_bad_input_is_one_line_and_exit_2(seeded: str) -> None:
         assert err.startswith("error: ")
 
 
-def test_sweep_rerun_in_a_new_process_records_nothing_again(seeded: str) -> None:
-    first = run_json(seeded, "sweep", "--as-of", "2026-10-02")
-    assert isinstance(first, dict)
+@pytest.fixture
+def today(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Set the day the CLI believes it is (noon in Asia/Shanghai): only today's sweep records."""
+    import tracker.cli.lifecycle_cmd
+
+    def set_today(day: str) -> None:
+        noon = dt.datetime.fromisoformat(f"{day}T12:00+08:00")
+        monkeypatch.setattr(tracker.cli.lifecycle_cmd, "utcnow", lambda: noon.astimezone(dt.timezone.utc))
+
+    return set_today
+
+
+def test_sweep_for_today_records_once_and_a_rerun_records_nothing_again(seeded: str, today: Callable[[str], None]) -> None:
+    today("2026-10-02")
+    first = run_json(seeded, "sweep")
+    assert isinstance(first, dict) and first["recorded"] is True
     assert [(e["kind"], e["payload"].get("to") or e["payload"].get("threshold")) for e in first["events"]] == [
         ("status_changed", "expiring"),
         ("expiry_reminder", 90),
     ]
+    assert all(isinstance(e["id"], int) for e in first["events"])
     assert (first["assessed"], first["updated"]) == (4, 1)
-    restarted = subprocess.run(
-        [str(TRACKER), "--db", seeded, "sweep", "--as-of", "2026-10-02", "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert (json.loads(restarted.stdout)["updated"], json.loads(restarted.stdout)["events"]) == (0, [])
-    assert run_json(seeded, "sweep", "--as-of", "2026-10-03") == {"as_of": "2026-10-03", "assessed": 4, "updated": 0, "events": []}
-    code, out, _ = run(seeded, "sweep", "--as-of", "2026-12-01")
+    # Naming today's date is the real sweep too; what it found is already recorded.
+    again = run_json(seeded, "sweep", "--as-of", "2026-10-02")
+    assert (again["updated"], again["events"], again["recorded"]) == (0, [], True)  # type: ignore[index]
+    today("2026-10-03")
+    assert run_json(seeded, "sweep") == {"as_of": "2026-10-03", "recorded": True, "assessed": 4, "updated": 0, "events": []}
+    today("2026-12-01")
+    code, out, _ = run(seeded, "sweep")
     assert code == 0
     assert out.splitlines() == [
         "swept 4 documents as of 2026-12-01: 0 updated, 0 status changes, 1 reminders",
@@ -127,13 +138,58 @@ def test_sweep_rerun_in_a_new_process_records_nothing_again(seeded: str) -> None
     ]
 
 
-def test_sweep_queues_alerts_for_the_configured_subscriptions(seeded: str, tmp_path: Path) -> None:
+def stored_state(db_url: str) -> list[tuple[object, ...]]:
+    """Every row a sweep could write: statuses, events, deliveries."""
+    engine = open_database(db_url)
+    with engine.connect() as connection:
+        rows = [
+            *connection.execute(sa.text("SELECT id, status, status_since, status_reason FROM document ORDER BY id")),
+            *connection.execute(sa.text("SELECT id, kind, dedupe_key FROM event ORDER BY id")),
+            *connection.execute(sa.text("SELECT id, event_id, state FROM delivery ORDER BY id")),
+        ]
+    engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+def test_a_what_if_date_prints_what_would_happen_and_writes_nothing(
+    seeded: str, tmp_path: Path, today: Callable[[str], None]
+) -> None:
     config = tmp_path / "tracker.toml"
     config.write_text(
         '[[subscription]]\nname = "legal-team"\nchannel = "console"\nevents = ["status_changed", "expiry_reminder"]\n',
         encoding="utf-8",
     )
-    code, _, err = run(seeded, "--config", str(config), "sweep", "--as-of", "2026-10-02")
+    today("2026-10-02")
+    before = stored_state(seeded)
+
+    what_if = run_json(seeded, "--config", str(config), "sweep", "--as-of", "2027-04-01")
+    code, out, err = run(seeded, "--config", str(config), "sweep", "--as-of", "2027-04-01")
+    for command in ("docs", "expiring"):
+        assert run(seeded, "--config", str(config), command, "--as-of", "2027-04-01")[0] == 0
+    assert run(seeded, "--config", str(config), "show", URLS["001"], "--as-of", "2027-04-01")[0] == 0
+
+    assert stored_state(seeded) == before
+    assert isinstance(what_if, dict) and what_if["recorded"] is False
+    assert [(e["id"], e["kind"], e["payload"]["to"]) for e in what_if["events"]] == [(None, "status_changed", "expired")]
+    assert code == 0, err
+    assert out.splitlines()[0] == "what-if as of 2027-04-01, nothing recorded: of 4 documents 1 would change, 1 status changes, 0 reminders"
+    # The real sweep for today is not disturbed by the what-if: it records what today owes, once.
+    recorded = run_json(seeded, "--config", str(config), "sweep")
+    assert [(e["kind"], e["payload"].get("to") or e["payload"].get("threshold")) for e in recorded["events"]] == [  # type: ignore[index]
+        ("status_changed", "expiring"),
+        ("expiry_reminder", 90),
+    ]
+    assert len(stored_state(seeded)) == len(before) + 2 + 2  # two events, a delivery each
+
+
+def test_sweep_queues_alerts_for_the_configured_subscriptions(seeded: str, tmp_path: Path, today: Callable[[str], None]) -> None:
+    config = tmp_path / "tracker.toml"
+    config.write_text(
+        '[[subscription]]\nname = "legal-team"\nchannel = "console"\nevents = ["status_changed", "expiry_reminder"]\n',
+        encoding="utf-8",
+    )
+    today("2026-10-02")
+    code, _, err = run(seeded, "--config", str(config), "sweep")
     assert code == 0, err
     engine = open_database(seeded)
     with Session(engine) as session:

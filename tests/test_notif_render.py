@@ -48,7 +48,7 @@ def test_removed_and_taking_effect_and_source_events_are_grouped() -> None:
     failing = alert_from_rows(event_id=11, kind="source_failing", occurred_at=AT, payload={"error": "HTTP 521"}, document=None, source="hz")
     digest = build_digest("weekly", [failing, removed, effective, changed_alert(), added_alert(), reminder_alert(), repealed_alert()], None, AT)
     assert [(g.key, len(g.alerts)) for g in digest.groups] == [
-        ("new", 1), ("changed", 1), ("taking_effect", 1), ("expiring", 1), ("repealed", 1), ("removed", 1), ("sources", 1),
+        ("repealed", 1), ("expiring", 1), ("changed", 1), ("new", 1), ("taking_effect", 1), ("removed", 1), ("sources", 1),
     ]
     text = Renderer().digest_text(digest)
     assert "== 已下线 Removed (1) ==" in text and "已删除的通知" in text and URL in text

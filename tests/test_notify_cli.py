@@ -96,3 +96,50 @@ def test_digest_preview_then_send(db_url: str, engine: sa.Engine, tmp_path: Path
     assert code == 0 and "[新增文件 new document] 杭州市促进脑机接口产业发展若干措施" in out
     assert out.rstrip().endswith("weekly: sent a digest of 1 alert(s)")
     assert run(db_url, config, "digest")[1] == "weekly: nothing new since the last digest; nothing sent\n"
+
+
+def add_events(engine: sa.Engine, config: Path, titles: list[str]) -> None:
+    settings = load_settings(config)
+    with Session(engine) as session:
+        for n, title in enumerate(titles, start=1):
+            doc, version = document(session, title, n=n)
+            enqueue(session, [event(session, "document_added", doc, version)], settings.subscriptions)
+        session.commit()
+
+
+def test_discarded_deliveries_are_kept_listed_and_never_sent(db_url: str, engine: sa.Engine, tmp_path: Path) -> None:
+    titles = ["杭州市第一号办法", "杭州市第二号办法", "杭州市第三号办法"]
+    with DingTalkReceiver(secret="SECgood") as robot:
+        config = write_config(tmp_path / "tracker.toml", robot.webhook_url, "SECgood")
+        add_events(engine, config, titles)  # deliveries 1..6: each event to bci-team, then to the weekly digest
+        by_id = run(db_url, config, "deliveries", "discard", "1")
+        by_event = run(db_url, config, "deliveries", "discard", "--event", "2", "--subscription", "bci-team")
+        assert dispatch_due(engine, load_settings(config)).sent == 1
+        (request,) = robot.accepted
+        everything_waiting = run(db_url, config, "deliveries", "discard", "--all-pending")
+        digest = run(db_url, config, "digest", "weekly")
+        sent_one = run(db_url, config, "deliveries", "discard", "5")
+        listed = json.loads(run(db_url, config, "deliveries", "--json")[1])["deliveries"]
+        assert dispatch_due(engine, load_settings(config)).sent == 0
+        assert len(robot.accepted) == 1
+    assert "杭州市第三号办法" in request.json["markdown"]["text"]
+    assert by_id[:2] == (0, "discarded 1 delivery: #1\n")
+    assert by_event[:2] == (0, "discarded 1 delivery: #3\n")
+    assert everything_waiting[:2] == (0, "discarded 3 deliveries: #2, #4, #6\n")
+    assert digest[1] == "weekly: nothing new since the last digest; nothing sent\n"
+    assert sent_one[:2] == (0, "discarded 0 deliveries\n#5 is sent; left as it is\n")
+    assert [(d["id"], d["state"]) for d in listed] == [
+        (6, "discarded"), (5, "sent"), (4, "discarded"), (3, "discarded"), (2, "discarded"), (1, "discarded")
+    ]  # fmt: skip
+    shown = run(db_url, config, "deliveries", "--state", "discarded")[1]
+    assert shown.splitlines()[0].startswith("#6  discarded  weekly (console, digest)  tries 0")
+
+
+def test_discard_needs_a_selection_and_known_ids(db_url: str, engine: sa.Engine, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "tracker.toml", "http://127.0.0.1:9/robot/send?access_token=x", "s")
+    add_event(engine, config)
+    nothing = run(db_url, config, "deliveries", "discard")
+    unknown = run(db_url, config, "deliveries", "discard", "1", "99")
+    assert nothing == (2, "", "error: name the deliveries to discard: IDs, --event, --subscription or --all-pending\n")
+    assert unknown == (2, "", "error: no delivery 99\n")
+    assert [d["state"] for d in json.loads(run(db_url, config, "deliveries", "--json")[1])["deliveries"]] == ["pending", "pending"]

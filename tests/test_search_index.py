@@ -94,7 +94,7 @@ def test_a_batch_ends_as_indexing_its_items_one_by_one(engine: sa.Engine) -> Non
         ]
         assert search(session, "甲旧") == [] and search(session, "第一稿") == []
         assert paths(session, "第二稿") == ["1"]
-        assert_search_index_consistent(engine)
+    assert_search_index_consistent(engine)  # once the session's transaction (and SQLite's write lock) is over
 
 
 def test_the_integrity_check_sees_an_entry_written_around_storage_search(tmp_path: Path) -> None:

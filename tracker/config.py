@@ -33,6 +33,7 @@ EVENT_KINDS = (
     "expiry_reminder",
     "source_failing",
     "source_recovered",
+    "source_baseline",
 )
 CHANNELS = ("email", "slack", "dingtalk", "feishu", "wecom", "webhook", "console")
 SOURCE_KINDS = ("listing", "hanweb", "govcn", "files")

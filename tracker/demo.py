@@ -75,7 +75,7 @@ def demo_config(site: SampleSite, mail: MailSink) -> dict[str, Any]:
             {
                 "name": "console",
                 "channel": "console",
-                "events": ["document_changed", "status_changed", "document_removed", "expiry_reminder"],
+                "events": ["document_changed", "status_changed", "document_removed", "expiry_reminder", "source_baseline"],
             },
             {
                 "name": "weekly-email",
@@ -149,7 +149,9 @@ class Demo:
 
             self.section(f"3. The documents and their status on {AS_OF}")
             print("(seed 001 ends on 2026-12-31, so it is expiring; 杭政〔2017〕66号 is known only")
-            print(" because seed 001 repeals it: a placeholder with status repealed)")
+            print(" because seed 001 repeals it: a placeholder with status repealed;")
+            print(" a sweep with --as-of another day is a what-if: it prints and records nothing;")
+            print(" a first crawl is each source's baseline: one summary alert, not one per document)")
             self.tracker("sweep", "--as-of", AS_OF)
             self.tracker("docs", "--as-of", AS_OF)
             self.tracker("expiring", "--as-of", AS_OF)

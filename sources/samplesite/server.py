@@ -114,6 +114,12 @@ class SiteServer:
         with self._lock:
             self._faults[path] = fault
 
+    def fault_pending(self, path: str) -> bool:
+        """Whether a fault injected for `path` still waits for its request: tests wait on this
+        instead of sleeping, to know a request is now hanging or failing."""
+        with self._lock:
+            return path in self._faults
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()

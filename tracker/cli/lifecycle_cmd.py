@@ -21,7 +21,7 @@ from tracker.cli.store_cmd import database_session
 from tracker.config import TrackerSettings
 from tracker.lifecycle import Assessment
 from tracker.model import Status
-from tracker.pipeline import sweep_statuses
+from tracker.pipeline import preview_statuses, sweep_statuses
 
 AS_OF_HELP = "Date to evaluate statuses on (YYYY-MM-DD; default today in the configured time zone)."
 
@@ -31,9 +31,13 @@ def lifecycle_settings(ctx: typer.Context) -> TrackerSettings:
     return load_cli_settings(ctx, missing_ok=True, require_env=False).tracker
 
 
+def today(settings: TrackerSettings) -> dt.date:
+    return utcnow().astimezone(settings.tz).date()
+
+
 def as_of_date(value: str | None, settings: TrackerSettings) -> dt.date:
     if value is None:
-        return utcnow().astimezone(settings.tz).date()
+        return today(settings)
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
@@ -94,20 +98,38 @@ def sweep(
     as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
     json_output: bool = typer.Option(False, "--json", help="Print JSON only."),
 ) -> None:
-    """Recompute every document's status; record status changes and expiry reminders once each, and queue their alerts."""
+    """Recompute every document's status; record status changes and expiry reminders once each, and queue their alerts.
+
+    With `--as-of` another day than today it is a what-if: it prints what the sweep would
+    record on that day and writes nothing.
+    """
     settings = load_cli_settings(ctx, missing_ok=True, require_env=False)
     on = as_of_date(as_of, settings.tracker)
+    recorded = on == today(settings.tracker)
     with database_engine(ctx) as engine:
-        result = sweep_statuses(engine, settings.tracker, on, occurred_at=utcnow(), subscriptions=settings.subscriptions)
+        if recorded:
+            result = sweep_statuses(engine, settings.tracker, on, occurred_at=utcnow(), subscriptions=settings.subscriptions)
+        else:
+            result = preview_statuses(engine, settings.tracker, on, occurred_at=utcnow())
     events = [{"id": e.id, "kind": e.kind, "document_id": e.document_id, "payload": e.payload} for e in result.events]
     if json_output:
-        print_json({"as_of": on.isoformat(), "assessed": result.assessed, "updated": result.updated, "events": events})
+        print_json(
+            {"as_of": on.isoformat(), "recorded": recorded, "assessed": result.assessed, "updated": result.updated, "events": events}
+        )
         return
-    console.print(
-        f"swept {result.assessed} documents as of {on}: {result.updated} updated, "
-        f"{result.counts().get('status_changed', 0)} status changes, {result.counts().get('expiry_reminder', 0)} reminders",
-        markup=False,
-    )
+    counts = result.counts()
+    if recorded:
+        console.print(
+            f"swept {result.assessed} documents as of {on}: {result.updated} updated, "
+            f"{counts.get('status_changed', 0)} status changes, {counts.get('expiry_reminder', 0)} reminders",
+            markup=False,
+        )
+    else:
+        console.print(
+            f"what-if as of {on}, nothing recorded: of {result.assessed} documents {result.updated} would change, "
+            f"{counts.get('status_changed', 0)} status changes, {counts.get('expiry_reminder', 0)} reminders",
+            markup=False,
+        )
     for event in result.events:
         payload = event.payload
         if event.kind == "status_changed":

@@ -1,4 +1,4 @@
-"""Alert commands: `notify test`, `digest`, `deliveries` (list, retry).
+"""Alert commands: `notify test`, `digest`, `deliveries` (list, retry, discard).
 
 Thin wrappers: the work is in `tracker.pipeline` (dispatch, digests) and `notifiers`
 (the sample message, the outbox queries). Errors are one line with exit code 2.
@@ -11,7 +11,7 @@ import typer
 from sqlmodel import Session
 
 from notifiers.channels import DeliveryError, open_context
-from notifiers.deliveries import STATES, DeliveryNotFound, NotRetryable, get_delivery, list_deliveries, requeue
+from notifiers.deliveries import STATES, DeliveryNotFound, NotRetryable, discard, get_delivery, list_deliveries, requeue
 from notifiers.sample import send_test
 from tracker.cli.app import app, console, database_engine, fail, load_cli_settings, print_json
 from tracker.cli.store_cmd import database_session, local_time
@@ -20,7 +20,7 @@ from tracker.pipeline import dispatch_due, send_digest
 
 notify_app = typer.Typer(help="Try a subscription's channel.", no_args_is_help=True)
 app.add_typer(notify_app, name="notify")
-deliveries_app = typer.Typer(help="The outbox: deliveries and their state; retry dead ones.")
+deliveries_app = typer.Typer(help="The outbox: deliveries and their state; retry dead ones, discard what should not go out.")
 app.add_typer(deliveries_app, name="deliveries")
 
 
@@ -134,3 +134,25 @@ def retry(ctx: typer.Context, delivery_id: int = typer.Argument(..., help="Deliv
     else:
         detail = f" ({row.last_error_code}: {row.last_error})" if row.last_error else ""
         console.print(f"delivery {delivery_id} is {row.state}, next attempt {local_time(row.next_attempt_at)}{detail}", markup=False)
+
+
+@deliveries_app.command("discard")
+def discard_deliveries(
+    ctx: typer.Context,
+    delivery_ids: list[int] = typer.Argument(None, help="Delivery ids (see `tracker deliveries`)."),
+    event: int | None = typer.Option(None, "--event", help="Only the deliveries of this event."),
+    subscription: str | None = typer.Option(None, "--subscription", help="Only the deliveries to this subscription."),
+    all_pending: bool = typer.Option(False, "--all-pending", help="Every delivery still waiting to be sent (pending or failed)."),
+) -> None:
+    """Never send these deliveries: they become `discarded`, kept for the record."""
+    with database_session(ctx) as session:
+        try:
+            result = discard(
+                session, ids=delivery_ids or (), event_id=event, subscription=subscription, all_pending=all_pending
+            )
+        except (DeliveryNotFound, ValueError) as exc:
+            fail(str(exc))
+    listed = ", ".join(f"#{row_id}" for row_id in result.ids)
+    console.print(f"discarded {len(result.ids)} deliver{'y' if len(result.ids) == 1 else 'ies'}{': ' + listed if listed else ''}", markup=False)
+    for row_id, state in sorted(result.left.items()):
+        console.print(f"#{row_id} is {state}; left as it is", markup=False)

@@ -21,7 +21,7 @@ from tracker.parse.blocks import Block
 from tracker.parse.clauses import match_marker
 from tracker.parse.dates import DATE, is_date_only, parse_date
 from tracker.parse.header_note import HeaderNote, looks_like_note, parse_note
-from tracker.parse.references import DOC_NUMBER_RE, find_doc_numbers
+from tracker.parse.references import DOC_NUMBER_RE
 
 _TERMINAL = "。；;！!？?：:，,"
 _TERMINAL_ENDINGS = tuple(_TERMINAL)

@@ -7,7 +7,7 @@ The CLI and the scheduler call these entry points and hold no logic of their own
   (`ingest_file`);
 - `crawl`: `tracker crawl` and the daemon's crawl jobs (`crawl`), which walk each source
   (`source_crawl`) with the parser processes, database thread and batch writer of `workers`;
-- `sweep`: the daily lifecycle sweep (`sweep_statuses`);
+- `sweep`: the daily lifecycle sweep (`sweep_statuses`) and its read-only what-if (`preview_statuses`);
 - `alerts`: the outbox's deliveries and digests go out (`dispatch_due`, `send_digest`).
 
 Every step that records events also creates their Delivery rows in the same transaction.
@@ -17,7 +17,7 @@ from tracker.pipeline.alerts import dispatch_due, send_digest
 from tracker.pipeline.crawl import crawl, crawl_async, select_sources, upsert_sources
 from tracker.pipeline.saving import ingest_file, save_documents, settle, store_fetched
 from tracker.pipeline.source_crawl import CrawlProgress, SourceRun
-from tracker.pipeline.sweep import sweep_statuses
+from tracker.pipeline.sweep import preview_statuses, sweep_statuses
 
 __all__ = [
     "CrawlProgress",
@@ -26,6 +26,7 @@ __all__ = [
     "crawl_async",
     "dispatch_due",
     "ingest_file",
+    "preview_statuses",
     "save_documents",
     "select_sources",
     "send_digest",

@@ -129,6 +129,8 @@ class SourceCrawl:
         self.source = create_source(config, client, self.stats)
         self.result = SourceRun(config.name)
         self.started = utcnow()
+        self.baseline = False  # decided when the run starts: see `_start_check_now`
+        self.full_walk = False  # walk every listing to its end (or max_pages): decided there too
         self._not_modified: list[tuple[Known, Fetched]] = []
 
     def _changed(self) -> None:
@@ -143,7 +145,8 @@ class SourceCrawl:
             await self._check_unlisted(walk)
         self.result.outcome = self._outcome(walk.failed)
         self._changed()
-        await self.database.run(self._finish_now, check_id)
+        walked_to_the_end = not walk.failed and (self.full_walk or set(self.source.listings()) <= walk.complete)
+        await self.database.run(self._finish_now, check_id, walked_to_the_end)
         return self.result
 
     def _outcome(self, listing_failed: bool) -> str:
@@ -155,7 +158,18 @@ class SourceCrawl:
         return "partial" if run.errors or run.blocked else "ok"
 
     def _start_check_now(self) -> int | None:
+        """Open the run's CheckRun. A source that never finished a run that stored anything
+        (ok or partial) is on its baseline, unless its `baseline` option is off: a first run
+        that was killed or failed leaves the next one the baseline still."""
         with Session(self.engine, expire_on_commit=False) as session:
+            finished_before = session.exec(
+                select(CheckRun.id).where(CheckRun.source_id == self.source_id, col(CheckRun.outcome).in_(("ok", "partial"))).limit(1)
+            ).first()
+            self.baseline = self.source.baseline and finished_before is None
+            source = session.get(SourceRow, self.source_id)
+            assert source is not None
+            last_full_walk = source.full_walk_at
+            self.full_walk = last_full_walk is None or self.started - last_full_walk >= self.source.full_walk_every
             check = CheckRun(source_id=self.source_id, started_at=self.started)
             session.add(check)
             session.commit()
@@ -185,7 +199,7 @@ class SourceCrawl:
                     self.result.error(exc.url, f"listing: {exc.reason}")
                     walk.failed = True
                 except Exception as exc:  # a kind's parser choking on a page must not stop the rest
-                    self.result.error(listing, f"listing: {type(exc).__name__}: {exc}")
+                    self.result.error(listing, f"listing: {one_line(exc)}")
                     walk.failed = True
         finally:
             await asyncio.gather(*in_progress)
@@ -194,8 +208,14 @@ class SourceCrawl:
     async def _walk_listing(
         self, listing: str, walk: Walk, in_progress: collections.deque[asyncio.Task[list[bool]]]
     ) -> None:
-        """Page through one listing until its end, or (incremental) a page with nothing new."""
-        number = found = 0
+        """Page through one listing until its end, or (incremental, not a full walk) until
+        `extra_pages` pages in a row after a page with nothing new had nothing new either.
+
+        Past the first page with nothing new, only new or changed entries are fetched: those
+        pages are walked to discover entries inserted below the top, not to revisit.
+        """
+        number = found = quiet = 0
+        incremental = self.source.incremental and not self.full_walk
         async for page in self.source.pages(listing):
             number += 1
             found += len(page.refs)
@@ -210,7 +230,8 @@ class SourceCrawl:
             walk.fresh |= fresh
             walk.pages[listing] = number
             self._changed()
-            revisit = refs if self.source.revisit == "listed" else [ref for ref in refs if ref.url in fresh]
+            revisit_all = self.source.revisit == "listed" and not (self.source.incremental and quiet)
+            revisit = refs if revisit_all else [ref for ref in refs if ref.url in fresh]
             skipped = [ref.url for ref in refs if ref not in revisit]
             if skipped:
                 await self.database.run(self._touch_unfetched_now, skipped)
@@ -226,9 +247,11 @@ class SourceCrawl:
                 if page.refs:
                     walk.complete.add(listing)
                 break
-            # Nothing new here, counting what this run found new on another listing: the rest is
-            # known. A page whose every link was left out (other hosts) says nothing either way.
-            if self.source.incremental and page.refs and not any(ref.url in walk.fresh for ref in page.refs):
+            # Nothing new here, counting what this run found new on another listing. A page whose
+            # every link was left out (other hosts) says nothing either way.
+            if page.refs:
+                quiet = 0 if any(ref.url in walk.fresh for ref in page.refs) else quiet + 1
+            if incremental and quiet > self.source.extra_pages:
                 break
         if not found:
             # Nothing listed at all is a broken selector or a redesigned page far more often than
@@ -359,7 +382,7 @@ class SourceCrawl:
             else:
                 self.result.error(url, exc.reason)
         except Exception as exc:  # a bug tripped by one URL must not stop the rest of the source
-            self.result.error(url, f"internal error: {type(exc).__name__}: {exc}")
+            self.result.error(url, one_line(exc))
         else:
             served = True
             if fetched.not_modified and known is not None:
@@ -376,18 +399,15 @@ class SourceCrawl:
         fetched_at = utcnow()
         try:
             documents = await self.parser.prepare(fetched.content, url=url, content_type=fetched.content_type)
-            results = await self.writer.save(self.source_id, url, fetched, documents, fetched_at)
+            results = await self.writer.save(self.source_id, url, fetched, documents, fetched_at, alerts=not self.baseline)
         except NotADocumentError as exc:
             self.result.error(url, exc.reason, blocked=exc.kind in (PageKind.CHALLENGE, PageKind.JS_SHELL))
             return
         except ParseError as exc:
             self.result.error(url, f"parse: {exc}")
             return
-        except sa.exc.SQLAlchemyError as exc:
-            self.result.error(url, f"storage: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-            return
         except Exception as exc:  # a bug tripped by one page must not stop the rest of the source
-            self.result.error(url, f"internal error: {type(exc).__name__}: {exc}")
+            self.result.error(url, one_line(exc))
             return
         self.result.documents += 1
         for saved in results:
@@ -490,7 +510,7 @@ class SourceCrawl:
             session.commit()
         return removed
 
-    def _finish_now(self, check_id: int | None) -> None:
+    def _finish_now(self, check_id: int | None, walked_to_the_end: bool) -> None:
         run, finished = self.result, utcnow()
         failing = run.outcome in ("failed", "blocked")
         with Session(self.engine, expire_on_commit=False) as session:
@@ -507,6 +527,8 @@ class SourceCrawl:
             errors = [detail for detail in run.error_details if detail["kind"] != "disallowed"]
             first_error = (errors or (run.error_details if failing else []) or [None])[0]
             source.last_run_at = finished
+            if walked_to_the_end:
+                source.full_walk_at = self.started
             source.last_error = f"{first_error['reason']} ({first_error['url']})" if first_error else None
             if failing:
                 source.consecutive_failures += 1
@@ -517,8 +539,26 @@ class SourceCrawl:
                     self._health_event(session, "source_recovered", check_id, None)
                 source.consecutive_failures = 0
                 source.last_success_at = finished
+                if self.baseline:
+                    self._baseline_event(session)
             session.add(source)
             session.commit()
+
+    def _baseline_event(self, session: Session) -> None:
+        """The one alert of a source's first crawl: how many documents it has, and those
+        that need attention now (expiring, repealed, expired); once per source, ever."""
+        counts = dict(
+            session.exec(
+                select(Document.status, sa.func.count())
+                .where(Document.source_id == self.source_id, col(Document.is_placeholder).is_(False))
+                .group_by(Document.status)
+            ).all()
+        )
+        payload = baseline_payload(self.config.name, counts, self.settings.tracker.warning_days)
+        event = record_event(
+            session, kind="source_baseline", dedupe_key=f"source_baseline:{self.source_id}", source_id=self.source_id, payload=payload
+        )
+        enqueue(session, [event], self.settings.subscriptions)
 
     def _health_event(self, session: Session, kind: str, check_id: int | None, error: str | None) -> None:
         event = record_event(
@@ -529,3 +569,33 @@ class SourceCrawl:
             payload={"source": self.config.name, "outcome": self.result.outcome, "error": error},
         )
         enqueue(session, [event], self.settings.subscriptions)
+
+
+def baseline_payload(source: str, counts: dict[str, int], warning_days: int) -> dict[str, Any]:
+    """The baseline summary of `source` from its documents counted by status."""
+    total = sum(counts.values())
+    expiring, repealed, expired = (counts.get(status, 0) for status in ("expiring", "repealed", "expired"))
+    parts = [f"baseline: {total} documents of {source}", f"{expiring} of them expiring within {warning_days} days"]
+    parts += [f"{repealed} repealed", f"{expired} expired"]
+    return {
+        "source": source,
+        "title": f"首次收录 {source}：{total} 份文件",
+        "summary": ", ".join(parts),
+        "documents": total,
+        "expiring": expiring,
+        "repealed": repealed,
+        "expired": expired,
+        "warning_days": warning_days,
+    }
+
+
+def one_line(exc: BaseException, limit: int = 200) -> str:
+    """An unexpected error as one short line for the run's details, `last_error` and the
+    `source_failing` alert: a database error by the database's own message (never the SQL
+    statement and parameters SQLAlchemy appends), anything else as an internal error."""
+    if isinstance(exc, sa.exc.SQLAlchemyError):
+        text = f"storage: {getattr(exc, 'orig', None) or exc}"
+    else:
+        text = f"internal error: {type(exc).__name__}: {exc}"
+    first = next((line.strip() for line in text.splitlines() if line.strip()), text)
+    return first if len(first) <= limit else first[: limit - 1] + "…"

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from notifiers.outbox import enqueue
-from storage.lifecycle import SweepResult, sweep
+from storage.lifecycle import SweepResult, preview_sweep, sweep
 from tracker.config import SubscriptionConfig, TrackerSettings
 
 
@@ -28,4 +28,14 @@ def sweep_statuses(
         )
         enqueue(session, result.events, subscriptions)
         session.commit()
+    return result
+
+
+def preview_statuses(engine: sa.Engine, lifecycle: TrackerSettings, on: dt.date, *, occurred_at: dt.datetime) -> SweepResult:
+    """What the sweep would record on `on`, writing nothing: a what-if date is never history."""
+    with Session(engine, expire_on_commit=False) as session:
+        result = preview_sweep(
+            session, on, occurred_at=occurred_at, warning_days=lifecycle.warning_days, reminder_days=lifecycle.reminder_days
+        )
+        session.rollback()
     return result

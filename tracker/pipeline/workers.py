@@ -105,6 +105,7 @@ class PageToSave:
     documents: list[PreparedDocument]
     fetched_at: dt.datetime
     source_id: int
+    alerts: bool  # False during a source's baseline: events are recorded, nobody is told
     outcome: asyncio.Future[list[SaveResult]]
 
 
@@ -126,10 +127,17 @@ class BatchWriter:
         self._draining: asyncio.Task[None] | None = None
 
     async def save(
-        self, source_id: int, url: str, fetched: Fetched, documents: list[PreparedDocument], fetched_at: dt.datetime
+        self,
+        source_id: int,
+        url: str,
+        fetched: Fetched,
+        documents: list[PreparedDocument],
+        fetched_at: dt.datetime,
+        *,
+        alerts: bool = True,
     ) -> list[SaveResult]:
         outcome: asyncio.Future[list[SaveResult]] = asyncio.get_running_loop().create_future()
-        self._waiting.append(PageToSave(url, fetched, documents, fetched_at, source_id, outcome))
+        self._waiting.append(PageToSave(url, fetched, documents, fetched_at, source_id, alerts, outcome))
         if self._draining is None or self._draining.done():
             self._draining = asyncio.create_task(self._drain())
         return await outcome
@@ -169,15 +177,23 @@ class BatchWriter:
                 except Exception as exc:  # one page's failure is its own; the batch goes on
                     outcomes.append(exc)
             # Statuses and deliveries once for the batch, as of its last fetch: a document and the
-            # one repealing it, saved in the same batch, change status once, not twice.
-            saved = [result for outcome in outcomes if not isinstance(outcome, Exception) for result in outcome]
+            # one repealing it, saved in the same batch, change status once, not twice. Pages of a
+            # source's baseline settle apart, with nobody to tell.
             last_fetch = max(page.fetched_at for page in batch)
-            settle(
-                session,
-                saved,
-                fetched_at=last_fetch,
-                lifecycle=self.settings.tracker,
-                subscriptions=self.settings.subscriptions,
-            )
+            for alerts in (False, True):
+                saved = [
+                    result
+                    for page, outcome in zip(batch, outcomes)
+                    if page.alerts is alerts and not isinstance(outcome, Exception)
+                    for result in outcome
+                ]
+                if saved:
+                    settle(
+                        session,
+                        saved,
+                        fetched_at=last_fetch,
+                        lifecycle=self.settings.tracker,
+                        subscriptions=self.settings.subscriptions if alerts else (),
+                    )
             session.commit()
         return outcomes
