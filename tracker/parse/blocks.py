@@ -114,7 +114,7 @@ _FURNITURE_LINE_RE = re.compile(
 )
 _QR_PROMPT_RE = re.compile(r"扫一扫在手机(?:上)?打开")
 _SIMPLE_SELECTOR_RE = re.compile(r"^(?P<tag>[a-z0-9]*)(?:#(?P<id>[\w-]+)|\.(?P<cls>[\w-]+))$", re.I)
-_LABEL_PADDING_RE = re.compile(r"[\s\u00a0\u3000：:]+")
+_LABEL_PADDING_RE = re.compile(r"[\s\u00a0\u3000：:\[\]【】]+")  # `[发布日期]`, `【索引号】` too
 #: Splits `发布时间：2024-01-05 来源：中国政府网` before each further label.
 _LABEL_SPLIT_RE = re.compile(r"(?<=\S)\s+(?=[\u4e00-\u9fff]{2,6}\s*[：:])")
 _LONGEST_LABEL = max(map(len, LABELS))

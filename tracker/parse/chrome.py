@@ -30,6 +30,9 @@ _WIDGET_RE = re.compile(
     r"^(?:【?(?:阅读全文|打印本页|关闭窗口|返回顶部|收藏本页|加入收藏|打印|关闭|返回)】?\s*)+$"
     r"|^(?:下载\s*\|\s*分享|免费制作|更多内容|文本内容|\[收起\]|\[展开\]|语音阅读正文|点击此处下载|下载本文)$"
     r"|^第[一二三四五六七八九十]+篇\s*[：:]"
+    # links to other pages under an article, and social-media furniture
+    r"|^(?:上一篇|下一篇|上一条|下一条|相关文件|相关解读|相关链接|相关阅读|相关稿件|政策解读|附件下载|相关附件|延伸阅读)\s*[：:]"
+    r"|^(?:往期推荐|推荐阅读|点击(?:上方)?蓝字关注|点个[“\"]?在看[”\"]?|分享给更多人|阅读原文)"
 )
 #: Furniture recognised anywhere in a short line: QR prompts, and a 目录 entry's dotted leader.
 _ANYWHERE = ("二维码", "扫一扫", "扫码", "......", "…………", "······")

@@ -23,6 +23,7 @@ _JOINT_ORGANS_RE = re.compile(
 )
 _DOC_TYPE_RE = re.compile(r"(?:通知|办法|意见|规定|决定|方案|计划|细则|批复|条例|公告|通告|函|措施|规划|纲要|指引|规则|命令|令|决议|报告|准则|标准|目录|清单)")
 _SITE_NAME_RE = re.compile(r"网站|门户|政府网|首页|欢迎")
+_TRAILING_DATE_RE = re.compile(rf"\s*(?:{DATE})\s*(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?$")
 _TITLE_SPLIT_RE = re.compile(r"\s*(?:_|\||｜|\s-\s|——\s)\s*")
 _PUBLISHED_META = ("pubdate", "firstpublishedtime", "publishdate", "article:published_time", "dc.date", "publishtime")
 _TITLE_NUMBER_RE = re.compile(rf"\s*[（(]\s*(?P<number>{DOC_NUMBER})\s*[）)]\s*$")
@@ -89,10 +90,11 @@ def clean_title(text: str | None) -> str | None:
     if not text:
         return None
     parts = [p for p in _TITLE_SPLIT_RE.split(text) if p]
-    if not parts:
+    named = [p for p in parts if not _SITE_NAME_RE.search(p)] or parts  # `龙岩市人民政府门户网站 - 标题`
+    if not named:
         return None
-    best = parts[0] if len(parts[0]) >= 6 else max(parts, key=len)
-    return join_title([best]) or None
+    best = named[0] if len(named[0]) >= 6 else max(named, key=len)
+    return _TRAILING_DATE_RE.sub("", join_title([best])) or None  # `<h1>…通知<span>2024-02-20</span>`
 
 
 def split_number_from_title(title: str) -> tuple[str, str | None]:

@@ -64,7 +64,9 @@ _AMEND_VERB_RE = re.compile(
 # `推动修订《…法》`, `适时废止…`: a plan to act later, not the act.
 _PLAN_RE = re.compile(r"(?:推动|加快|研究|适时|启动|抓紧|配合|积极|推进|开展|完成|做好|建议|争取|及时|组织|协调|牵头)$")
 #: `已被撤销的`, `废止的文件`: a verb describing a state (followed by 的), not an act.
-_STATE_RE = re.compile(r"的")
+_STATE_RE = re.compile(r"的|后|前|以后|之后|之前")  # `废止的文件`, `废止后`: a state or a time, not the act
+#: `不予废止`, `已被撤销`, `已自动失效`, `拟废止`: a negation, a state already reached, or a plan.
+_NOT_AN_ACT_RE = re.compile(r"(?:不予|不再|不得|未|不|被|拟|已(?:经)?(?:自动|依法)?|因[^，,。]{0,12}(?:届满|到期)[^，,。]{0,4})$")
 _EARLIER_RE = re.compile(rf"{DATE}[^，。；;《》]{{0,80}}的\s*$")
 _PROMULGATED_BY_RE = re.compile(r"\s*(?:公布|发布|印发|颁布|颁发|下发)?\s*的?\s*")
 _HISTORY_NOTE_RE = re.compile(r"^[（(].*(?:发布|公布|通过|修订|修正)[^（()）]*[）)]$")
@@ -195,8 +197,9 @@ def _acted_on(sentence: str, refs: list[_Found], verb_re: re.Pattern[str], parti
     verbs = [
         v
         for v in verb_re.finditer(masked)
-        if not _PLAN_RE.search(masked[max(0, v.start() - 6) : v.start()]) and not _STATE_RE.match(masked, v.end())
-        and masked[v.start() - 1 : v.start()] != "被"
+        if not _PLAN_RE.search(masked[max(0, v.start() - 6) : v.start()])
+        and not _STATE_RE.match(masked, v.end())
+        and not _NOT_AN_ACT_RE.search(masked[max(0, v.start() - 8) : v.start()])
     ]
     if not verbs:
         return []
