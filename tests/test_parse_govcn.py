@@ -55,7 +55,7 @@ def test_decree_promulgating_a_regulation() -> None:
     doc = _parse("33_content_5351177.html")
     assert doc.effective_from == dt.date(2019, 1, 1)
     paths = [c.path for c in doc.clauses]
-    assert paths[:4] == ["令", "序言", "第一条", "第二条"]
+    assert paths[:4] == ["令", "第一条", "第二条", "第三条"]  # the regulation's header note is no clause
     assert paths[-1] == "第三十六条"
     assert "第三条/（五）" in paths and "第三条/（六）" not in paths
     assert next(c for c in doc.clauses if c.path == "第三十六条").text == "本条例自2019年1月1日起施行。"

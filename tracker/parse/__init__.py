@@ -71,7 +71,7 @@ _LISTING_LINK_SHARE = 0.6
 _FALLBACK_TITLE_CHARS = 60
 #: A repost's lead sentence: `2025年6月13日杭州市人民政府下发通知《…》…内容如下:` — who issued it, and when.
 _LEAD_ACT_RE = re.compile(rf"^(?P<date>{DATE})\s*(?P<organ>[\u4e00-\u9fff、]{{2,40}}?)(?:下发|印发|发布|转发|公布)")
-_DECREE_ORGAN_RE = re.compile(r"^(?:中华人民共和国)?(?P<organ>[\u4e00-\u9fff]{2,20})令\s*第")
+_DECREE_ORGAN_RE = re.compile(r"^(?:中华人民共和国)?(?P<organ>[\u4e00-\u9fff]{2,20})令\s*(?:第|(?:19|20)\d{2}\s*年)")
 
 
 def parse_document(
@@ -176,6 +176,7 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
         [
             candidate(field_date(fields.get("published_on")), table, fields.get("published_on")),
             candidate(note.published_on, HEADER_NOTE, note.text) if note else None,
+            signed if layout.decree else None,  # a decree or announcement is dated the day it promulgates
             _meta_published(meta),
         ],
     )
@@ -211,14 +212,14 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
     )
     segments: list[tuple[str | None, list[Block]]] = []
     if layout.wrapper:
-        segments.append(("令" if layout.decree else "通知", layout.wrapper))
+        segments.append((_wrapper_label(layout), layout.wrapper))
     segments.append((None, layout.main))
     segments.extend(layout.attachments)
     paragraphs = [b.text for _, seg in segments for b in seg]
     # A forwarded (转发) document is another document with its own number: a citation.
     own_enclosed = None if "转发" in title else enclosed_title or enclosed_name(title)
     references = extract_references(paragraphs, own=[title, own_enclosed, doc_number, layout.doc_number])
-    issuer = choose("issuer", _issuer_candidates(fields, table, layout, title, doc_number, meta), _ISSUER_RULE)
+    issuer = choose("issuer", *_issuer_candidates(fields, table, layout, title, doc_number, meta))
     clauses = build_clauses(segments)
     if not clauses:
         warnings.append("no clauses: the page holds a title but no body text")
@@ -249,6 +250,13 @@ _ISSUER_RULE = (
     "a table's 发布机构 that the title does not name is the site that published the page (a repost); "
     "the issuer the title names is kept"
 )
+
+
+def _wrapper_label(layout: Layout) -> str:
+    """The path of the text printed before the measure: `令`, `公告` or `通知`."""
+    if not layout.decree:
+        return "通知"
+    return "令" if layout.doc_number or not layout.decree_organs else "公告"
 
 
 def _meta_published(meta: dict[str, str]) -> Candidate | None:
@@ -297,7 +305,7 @@ def _same_text(a: str, b: str) -> bool:
 
 def _issuer_candidates(
     fields: dict[str, str], table: str, layout: Layout, title: str, doc_number: str | None, meta: dict[str, str]
-) -> list[Candidate | None]:
+) -> tuple[list[Candidate | None], str | None]:
     """Issuer evidence in order of trust. A table's 发布机构 that the title does not name, when the
     title names an issuer of its own, is the organ or site that reposted the page."""
     from_field = candidate(field_issuer(fields.get("issuer")), table, fields.get("issuer"))
@@ -307,15 +315,18 @@ def _issuer_candidates(
     signed = next((s for s in layout.signatures[:1] if s.issuer), None)
     from_signature = candidate(signed.issuer, SIGNATURE, signed.text) if signed else None
     decree = _DECREE_ORGAN_RE.match(doc_number or "")
-    from_decree = candidate(decree.group("organ"), TEXT, doc_number) if decree and is_organ(decree.group("organ")) else None
+    if layout.decree_organs:
+        from_decree = candidate("、".join(layout.decree_organs), TEXT, doc_number or "、".join(layout.decree_organs))
+    else:
+        from_decree = candidate(decree.group("organ"), TEXT, doc_number) if decree and is_organ(decree.group("organ")) else None
     source = field_text(meta.get("contentsource"))
     from_meta = candidate(source, META, source) if source and is_organ(source) else None
     from_line = candidate(layout.issuer_line, TEXT, layout.issuer_line)
     lead = _LEAD_ACT_RE.match(layout.lead or "")
     from_lead = candidate(lead.group("organ"), TEXT, layout.lead) if lead and is_organ(lead.group("organ")) else None
     if from_field and from_title and not _names(title, from_field.value):
-        return [from_title, from_field]
-    return [from_field, from_note, from_signature, from_decree, from_line, from_title, from_lead, from_meta]
+        return [from_title, from_field], _ISSUER_RULE
+    return [from_field, from_note, from_signature, from_decree, from_line, from_title, from_lead, from_meta], None
 
 
 def _names(title: str, issuer: str) -> bool:

@@ -30,8 +30,10 @@ _CLOSED_ENDINGS = tuple("。；;！!？?：:）)」』”\"")
 #: Every date form ends in 日 or a digit: lines ending otherwise cannot end in a signature date.
 _DATE_LAST_CHARS = frozenset("日0123456789０１２３４５６７８９")
 _NUMBER_LABEL_RE = re.compile(r"^(?:文号|发文字号|文件编号|发文号)\s*[：:]\s*")
-_DECREE_NUMBER_RE = re.compile(r"^[（(]?\s*第\s*[0-9０-９]{1,5}\s*号\s*[）)]?$")
-_DECREE_TITLE_RE = re.compile(r"令$")
+#: The number under a decree's or announcement's heading: `第82号`, `（第82号）`, `2024年第23号`.
+_DECREE_NUMBER_RE = re.compile(r"^[（(]?\s*(?:(?:19|20)\d{2}\s*年\s*)?第\s*[0-9０-９]{1,5}\s*号\s*[）)]?$")
+#: The heading of a decree (`…令`) or of a congress announcement (`…常务委员会公告`) that promulgates a text.
+_DECREE_TITLE_RE = re.compile(r"(?:令|公告)$")
 _ADDRESSEE_RE = re.compile(r"(?:人民政府|政府|各|委|局|厅|部门|单位|办公室|机构|学校|公司|区|县|市|省|军区|院|会)")
 _NOT_ADDRESSEE_RE = re.compile(r"如下|为了|为进一步|为加快|为深入|为贯彻|现就|现将|提出|制定|特此|通知|意见|根据|按照")
 _NOTE_RE = re.compile(
@@ -55,6 +57,7 @@ _LEAD_RE = re.compile(r"《[^《》]+》.*(?:如下|全文|原文)\s*[:：]$")
 #: A province before a city in an organ line (`福建省厦门市人民政府办公厅`): the city's organ is meant.
 _PROVINCE_PREFIX_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}?(?:省|自治区)(?=[\u4e00-\u9fff]{1,8}?(?:市|州|盟|地区))")
 _PLACE_RE = re.compile(r"^(?:中共|中国共产党)?(?P<place>[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟|县|区))")
+_NATIONAL_PREFIX_RE = re.compile(r"^中华人民共和国")
 #: `（2022 年 10 月）` under a title: the month a policy of a compilation was issued.
 _TITLE_DATE_RE = re.compile(r"^[（(]\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?\s*[）)]$")
 _TITLE_END_RE = re.compile(
@@ -69,6 +72,8 @@ _ISSUE_NOTE_RE = re.compile(r"^[（(][^（()）]{0,60}?(?:19|20)\d{2}\s*年[^（
 _COLLECTION_RE = re.compile(r"汇编|选编|文件集")  # the heading of a compilation page, not a document title
 _MASTHEAD_RE = re.compile(r"^[\u4e00-\u9fff、\s]{2,40}文件$")
 _MAX_TITLE_LINES = 5
+_SECTION_HEADING_CHARS = 6
+_TITLE_CONTINUATIONS = ("的", "和", "及", "与", "、", "（", "(", "暨", "等", "之")
 _DATE_RE = re.compile(DATE)
 _PUNCTUATION_RE = re.compile("[。，,；;]")
 _ORGAN_SPLIT_RE = re.compile(r"[\s、]+")
@@ -104,6 +109,7 @@ class Layout:
     title_lines: list[str] = field(default_factory=list)
     doc_number: str | None = None
     decree: bool = False
+    decree_organs: list[str] = field(default_factory=list)  # who promulgates: `国家发展和改革委员会`, `商务部`
     addressee: str | None = None
     wrapper: list[Block] = field(default_factory=list)
     enclosed_title_lines: list[str] = field(default_factory=list)
@@ -313,7 +319,13 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
             blocks[i].text
         ):
             layout.decree = True
-            layout.doc_number = layout.title_lines[-1] + _SPACE_OR_PAREN_RE.sub("", blocks[i].text)
+            heading = _decree_heading(layout.title_lines)
+            layout.title_lines = layout.title_lines[: len(layout.title_lines) - len(heading)]
+            layout.decree_organs = [_NATIONAL_PREFIX_RE.sub("", line) for line in heading if is_organ(line)] or [
+                _NATIONAL_PREFIX_RE.sub("", heading[-1][: -len(_DECREE_TITLE_RE.search(heading[-1]).group(0))])
+            ]
+            if heading[-1].endswith("令"):  # an announcement's number promulgates the text, it does not number it
+                layout.doc_number = "".join(heading) + _SPACE_OR_PAREN_RE.sub("", blocks[i].text)
             i += 1
     notes: list[str] = []
     while i < len(blocks) and (looks_like_note(blocks[i].text) or _TITLE_DATE_RE.match(blocks[i].text)):
@@ -345,12 +357,12 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
             j += 1
             if j < len(body) and "".join(body[j].text.split()) == "".join(label.group("rest").strip("《》 ").split()):
                 j += 1
-        while j < len(body) and len(layout.enclosed_title_lines) < _MAX_TITLE_LINES:
-            block = body[j]
-            if not (is_title_like(block) or (layout.enclosed_title_lines and _SHORT_PAREN_RE.match(block.text))):
-                break
-            layout.enclosed_title_lines.append(block.text)
+        j = _read_title(body, j, layout.enclosed_title_lines)
+        notes = []
+        while j < len(body) and looks_like_note(body[j].text):  # the promulgated text's own header note
+            notes.append(body[j].text)
             j += 1
+        layout.header_note = layout.header_note or parse_note(notes)
         if j < len(body) and standalone_number(body[j].text):  # a forwarded document's own 文号
             j += 1
         if j < len(body) and _is_addressee(body[j].text):
@@ -385,8 +397,6 @@ def _title_from_lines(lines: list[str], decree: bool) -> tuple[list[str], str | 
     Reposts print the title several times around an organ line (`T / T / 辽宁省沈阳市人民政府 /
     T`), sometimes decorated (`鲁政发〔2014〕20号《T》`) or cut short; a site name stands above
     a title that names its own issuer (`怒江州人民政府` / `云南省民政厅办公室关于…`)."""
-    if decree and lines and _is_decree_header(lines[-1]):
-        lines = lines[:-1]  # `某自治区人民政府令` heads the decree, not the regulation's title
     if len(lines) < 2:
         return lines, None
     compact = ["".join(line.split()) for line in lines]
@@ -409,6 +419,18 @@ def _same_place(organ: str, title: str) -> bool:
     """Both name the same place first (`中共杭州市委` and `杭州市人民政府关于…`)."""
     first, second = _PLACE_RE.match(organ), _PLACE_RE.match(title)
     return bool(first and second and first.group("place") == second.group("place"))
+
+
+def _decree_heading(lines: list[str]) -> list[str]:
+    """The heading lines of a decree at the end of the title lines: `商务部令`, or joint organs
+    printed one per line above a lone `令`."""
+    heading = [lines[-1]]
+    while len(heading) < len(lines) and (heading[0] in ("令", "公告") or _is_organ_line(heading[0])):
+        previous = lines[-len(heading) - 1]
+        if not _is_organ_line(previous):
+            break
+        heading.insert(0, previous)
+    return heading
 
 
 def _is_decree_header(text: str) -> bool:
@@ -441,13 +463,21 @@ def _read_title(blocks: list[Block], i: int, lines: list[str]) -> int:
     """Append the title lines starting at block i; return the index after them."""
     while i < len(blocks) and len(lines) < _MAX_TITLE_LINES:
         block = blocks[i]
-        if _TITLE_DATE_RE.match(block.text):
+        if _TITLE_DATE_RE.match(block.text) or (lines and not _continues_title(lines[-1], block.text)):
             break
         if not (is_title_like(block) or (lines and _SHORT_PAREN_RE.match(block.text))):
             break
         lines.append(block.text)
         i += 1
     return i
+
+
+def _continues_title(previous: str, text: str) -> bool:
+    """After a line that ends like a whole title (`…实施办法`), only `的通知`-style or bracketed
+    continuations belong to it: `说明`, `总则` below it are the text's first heading."""
+    if not _TITLE_END_RE.search(previous) or len(text) > _SECTION_HEADING_CHARS:
+        return True
+    return text.startswith(_TITLE_CONTINUATIONS)
 
 
 def _remove_signatures(blocks: list[Block]) -> tuple[list[Block], list[tuple[int, Signature]]]:
