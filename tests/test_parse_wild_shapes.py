@@ -251,3 +251,69 @@ def test_joint_issuers_of_one_place_printed_on_two_lines_stay_in_the_title() -> 
 def test_a_year_in_brackets_inside_a_short_title_is_no_garbled_number() -> None:
     doc = one(f"关于印发（2024年）工作要点的通知\n{BODY}")
     assert doc.title == "关于印发（2024年）工作要点的通知"
+
+
+# ---- shapes of other portals ----------------------------------------------------------------
+
+
+def test_links_to_other_pages_under_an_article_repeal_nothing() -> None:
+    doc = one(
+        f"某市海洋产业若干措施\n{BODY}\n相关文件：《某市海洋产业发展专项资金管理办法》\n"
+        "下一篇：某市人民政府关于废止和修改部分市政府规章的决定\n往期推荐\n点个“在看”，分享给更多人"
+    )
+    assert doc.repeals == []
+    assert doc.clauses[-1].text == "本办法自2024年3月1日起施行，有效期至2026年2月28日。"
+
+
+def test_negated_completed_and_later_repeals_are_no_acts() -> None:
+    doc = one(
+        "某市人民政府关于规章清理情况的通报\n"
+        "一、经评估，《某市户外广告设置管理办法》（某政〔2018〕5号）继续有效，不予废止。\n"
+        "二、《某市物业管理办法》（某政〔2016〕4号）因有效期届满已自动失效。\n"
+        "三、《某市公积金管理办法》（某政〔2019〕12号）废止后，原缴存比例继续执行至2024年底。"
+    )
+    assert doc.repeals == []
+
+
+def test_a_date_line_above_the_title_is_the_publication_date() -> None:
+    for line in ("2024-05-21", "2024年05月21日", "日期：2024-05-21", "【2024-05-21】"):
+        html = (
+            f"<html><body><div class='detail_content'><p>{line}</p><p>某市人民政府办公厅关于印发某市加快推进</p>"
+            "<p>海洋经济发展若干措施的通知</p><p>某政办发〔2024〕9号</p><p>各区人民政府：</p>"
+            "<p>现将《某市加快推进海洋经济发展若干措施》印发给你们，请认真贯彻执行。</p></div></body></html>"
+        )
+        doc = one(html, "text/html")
+        assert (doc.title, doc.doc_number, doc.published_on) == (
+            "某市人民政府办公厅关于印发某市加快推进海洋经济发展若干措施的通知", "某政办发〔2024〕9号", D(2024, 5, 21)
+        ), line
+
+
+def test_a_ministry_decree_numbered_by_year() -> None:
+    doc = one(
+        "中华人民共和国某部令\n2024年第23号\n《某部行政许可实施办法》已经国务院批准，现予公布，自2024年11月1日起施行。"
+        "《某部行政许可工作规则》（某部令2010年第4号）同时废止。\n部长 某某某\n2024年9月6日\n某部行政许可实施办法\n说明\n"
+        "第一条 为规范行政许可，制定本办法。\n第二条 本办法由某部负责解释。"
+    )
+    assert (doc.title, doc.doc_number, doc.issuer) == ("某部行政许可实施办法", "中华人民共和国某部令2024年第23号", "某部")
+    assert (doc.published_on, doc.effective_from) == (D(2024, 9, 6), D(2024, 11, 1))
+    assert [(r.title, r.doc_number) for r in doc.repeals] == [("某部行政许可工作规则", "某部令2010年第4号")]
+
+
+def test_a_congress_announcement_promulgating_an_amended_regulation() -> None:
+    doc = one(
+        "某省人民代表大会常务委员会公告\n第18号\n《某省湿地保护条例》已由某省第十四届人民代表大会常务委员会第八次会议于2024年3月28日"
+        "修订通过，现予公布，自2024年6月1日起施行。\n某省人民代表大会常务委员会\n2024年3月29日\n某省湿地保护条例\n"
+        "（2012年3月29日某省第十一届人民代表大会常务委员会第三十次会议通过　2024年3月28日某省第十四届人民代表大会常务委员会第八次会议修订）\n"
+        "第一章　总　　则\n第一条 为了加强湿地保护，制定本条例。"
+    )
+    assert (doc.title, doc.doc_number, doc.issuer) == ("某省湿地保护条例", None, "某省人民代表大会常务委员会")
+    assert (doc.issued_on, doc.published_on, doc.effective_from) == (D(2024, 3, 28), D(2024, 3, 29), D(2024, 6, 1))
+
+
+def test_a_notice_on_implementing_a_law_takes_no_effective_date_from_it() -> None:
+    doc = one(
+        "某省人民政府办公厅关于做好《某省数字经济促进条例》贯彻实施工作的通知\n各市人民政府：\n"
+        "《某省数字经济促进条例》已经省人大常委会审议通过，自2024年3月1日起施行。为做好贯彻实施工作，现通知如下：\n"
+        "一、加强学习宣传。\n某省人民政府办公厅\n2024年2月20日"
+    )
+    assert (doc.issued_on, doc.effective_from) == (D(2024, 2, 20), None)

@@ -183,8 +183,13 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
     body_text = "\n".join(b.text for b in layout.wrapper + layout.main)
     field_effective = field_date(fields.get("effective_from"))
     note_effective = note.effective_from if note else None
+    own_titles = frozenset("".join(t.split()) for t in (title, enclosed_title, enclosed_name(title)) if t)
     validity = validity_from_text(
-        body_text, issued_on=issued_on, published_on=published_on, effective_on=field_effective or note_effective
+        body_text,
+        issued_on=issued_on,
+        published_on=published_on,
+        effective_on=field_effective or note_effective,
+        own_titles=own_titles,
     )
     choose(
         "effective_from",

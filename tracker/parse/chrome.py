@@ -38,6 +38,8 @@ _WIDGET_RE = re.compile(
 _ANYWHERE = ("二维码", "扫一扫", "扫码", "......", "…………", "······")
 #: A web timestamp: date and time of day, which no signed document carries.
 _TIMESTAMP_RE = re.compile(rf"^(?P<date>{DATE})\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?$")
+#: A bare date (optionally bracketed) as the first line of a page, above its title.
+_TOP_DATE_RE = re.compile(rf"^[【\[（(]?\s*(?P<date>{DATE})\s*[】\]）)]?$")
 _LABEL_VALUE_RE = re.compile(r"^\s*([^\s：:]{1,8}(?:\s+[^\s：:]{1,4}){0,4})\s*[：:]\s*(.*)$")
 #: A place where another `label:` may begin: spaces, then up to a dozen characters and a colon.
 _LABEL_START_RE = re.compile(r"(?<=\S)\s+(?=(?P<label>[^\s：:][^：:]{0,12}?)\s*[：:])")
@@ -85,8 +87,8 @@ def strip_chrome(blocks: list[Block], fields: dict[str, str]) -> list[Block]:
             if taken:
                 i += taken
                 continue
-            stamp = _TIMESTAMP_RE.match(text)
-            if stamp:
+            stamp = _TIMESTAMP_RE.match(text) or (None if kept else _TOP_DATE_RE.match(text))
+            if stamp:  # a web timestamp, or a bare date above the title: when the page went up
                 fields.setdefault("published_on", stamp.group("date"))
                 i += 1
                 continue

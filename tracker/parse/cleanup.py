@@ -127,8 +127,11 @@ def with_cleanup_relations(doc: PolicyDocument, html_or_text: str) -> PolicyDocu
     if not listed:
         return doc
 
+    listed_titles = {ref.title for ref in (*repeals, *confirms, *amends) if ref.title}
+
     def others(refs: list[DocRef]) -> list[DocRef]:
-        return [ref for ref in refs if _ref_key(ref) not in listed]
+        # `《A》等2件规范性文件予以废止` names by title what the table lists with its number
+        return [ref for ref in refs if _ref_key(ref) not in listed and not (ref.title in listed_titles and not ref.doc_number)]
 
     return doc.replace(
         repeals=[*others(doc.repeals), *repeals],

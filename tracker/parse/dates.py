@@ -170,6 +170,7 @@ _RELATIVE_RE = re.compile(
 _SELF_RE = re.compile(r"^(?:本|此|该)|(?:本|此)(?:措施|办法|意见|规定|细则|方案|计划|通知|决定|条例|规则|政策|文件|指引|准则|纲要|公告)")
 _LEADING_MARKER_RE = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+条|[（(]?[一二三四五六七八九十\d]{1,3}[）).．、])\s*")
 _SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+")
+_SUBJECT_TITLE_RE = re.compile(r"^《([^《》]+)》")
 _PUBLISH_EVENTS = {"发布", "公布", "颁布", "公告"}
 _ENDS_OTHER_RE = re.compile(r"废止|停止执行|失效|不再执行")
 _ACT_WORD_RE = re.compile(r"施行|实施|执行|生效|试行|启用")
@@ -216,7 +217,12 @@ def _best(candidates: list[_Found]) -> _Found | None:
 
 
 def validity_from_text(
-    text: str, *, issued_on: dt.date | None, published_on: dt.date | None, effective_on: dt.date | None = None
+    text: str,
+    *,
+    issued_on: dt.date | None,
+    published_on: dt.date | None,
+    effective_on: dt.date | None = None,
+    own_titles: frozenset[str] = frozenset(),
 ) -> Validity:
     """Effective date and last valid day stated by the document's own sentences.
 
@@ -232,6 +238,8 @@ def validity_from_text(
             continue
         score, pos = _sentence_score(sentence), sentence_match.start()
         said = sentence.strip()
+        if _about_another(said, own_titles):  # `《某条例》…自2024年3月1日起施行` in a notice about it
+            continue
         for m in (*_RANGE_RE.finditer(sentence), *_RUN_RANGE_RE.finditer(sentence)):
             if m.re is _RANGE_RE and not _is_own_subject(sentence, m.start()):
                 continue
@@ -277,6 +285,12 @@ def validity_from_text(
             end = add_years_minus_one_day(start, years, months)
             return Validity(effective_from, end, _said(text_effective), said, True, _value(text_effective))
     return Validity(effective_from, None, _said(text_effective), None, False, _value(text_effective))
+
+
+def _about_another(sentence: str, own_titles: frozenset[str]) -> bool:
+    """The sentence's subject is another document: it starts with a 《title》 that is not this one."""
+    subject = _SUBJECT_TITLE_RE.match(_LEADING_MARKER_RE.sub("", sentence))
+    return bool(subject) and "".join(subject.group(1).split()) not in own_titles
 
 
 def _said(found: _Found | None) -> str | None:
