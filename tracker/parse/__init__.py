@@ -1,11 +1,14 @@
 """Policy pages → `PolicyDocument`s: metadata, clauses, and the documents they repeal or cite.
 
 Pure: bytes or text in, documents out; no I/O, no clock. Steps, one module each:
-`decode` (bytes → text), `pagekind` (challenge / JS shell / login / empty pages),
-`blocks` (HTML or Markdown → labelled fields + ordered body blocks), `layout` (header,
-notice wrapper, signature, attachments; one layout per document of a compilation page),
-`metadata` (field strings → values), `dates` (date forms and validity phrases),
-`references` (repeals and citations), `clauses` (numbering → paths).
+`decode` (bytes → text; traditional script is read through `tracker.chinese_script`),
+`pagekind` (challenge / JS shell / login / empty pages), `blocks` (HTML or Markdown →
+labelled fields + ordered body blocks), `chrome` (site furniture dropped, header labels
+lifted), `layout` (header, notice wrapper, signature, attachments; one layout per document
+of a compilation page), `header_note` (题注 of laws and regulations), `metadata` (field
+strings → values), `evidence` (one value per field, with provenance), `dates` (date forms
+and validity phrases), `references` (repeals and citations), `clauses` (numbering → paths).
+docs/parsing.md says which value each field takes.
 
 Decisions worth knowing:
 - A 印发 notice keeps the notice's title, number and signature date; the measure it
