@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from storage.search import SearchItem, index_documents
 from storage.tables import Clause, Document, Version
-from tracker.parse import parse_document
+from tracker.core.parse import parse_document
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 SEEDS = FIXTURES / "seeds"

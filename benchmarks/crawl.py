@@ -122,7 +122,7 @@ def serve(documents: int, port_queue: Any, stop: Any) -> None:
 def run(engine: Any, base_url: str, documents: int, **options: Any) -> tuple[SourceRun, float, float, float]:
     """One crawl; returns its result, wall seconds, the crawler's CPU seconds and its parser processes'."""
     from sources.http import HttpPolicy
-    from tracker.config import settings_from_dict
+    from tracker.core.config import settings_from_dict
     from tracker.pipeline import crawl
 
     table = {

@@ -10,8 +10,8 @@ import random
 import statistics
 import time
 
-from tracker.diff import diff_documents
-from tracker.model import Clause, PolicyDocument
+from tracker.core.diff import diff_documents
+from tracker.core.model import Clause, PolicyDocument
 
 PHRASES = [
     "支持企业、高校、科研院所等承担国家、省重点科技专项",

@@ -25,7 +25,7 @@ from storage.engine import init_database, open_database  # noqa: E402
 from tests.receivers.events import changed_payload, document, event  # noqa: E402
 from tests.receivers.platforms import WebhookReceiver  # noqa: E402
 from tests.receivers.samples import AT, changed_alert  # noqa: E402
-from tracker.config import SubscriptionConfig  # noqa: E402
+from tracker.core.config import SubscriptionConfig  # noqa: E402
 
 EVENTS = 500
 

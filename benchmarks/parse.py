@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.crawl import GeneratedSite  # noqa: E402
-from tracker.parse import decode_bytes, parse_document  # noqa: E402
-from tracker.parse.cleanup import cleanup_relations  # noqa: E402
+from tracker.core.parse import decode_bytes, parse_document  # noqa: E402
+from tracker.core.parse.cleanup import cleanup_relations  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 

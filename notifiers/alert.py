@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from tracker.model import Status
+from tracker.core.model import Status
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
     "document_added": ("新增文件", "new document"),
@@ -299,7 +299,7 @@ def alert_from_rows(
     """Combine an event's columns, its payload and its document's current fields.
 
     Payloads as written by `storage.documents.change_payload` (document_changed: summary,
-    clauses with path, text, deleted/inserted runs, figures), `tracker.lifecycle`
+    clauses with path, text, deleted/inserted runs, figures), `tracker.core.lifecycle`
     (status_changed: from, to, reason, evidence, by; expiry_reminder: days_left,
     expires_on) and the crawler (source events: error).
 

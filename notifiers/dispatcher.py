@@ -32,7 +32,7 @@ from notifiers.loading import load_alerts
 from notifiers.ratelimit import RATE_LIMITS, schedule_slots
 from notifiers.render import build_digest
 from storage.tables import Delivery, Event
-from tracker.config import SubscriptionConfig
+from tracker.core.config import SubscriptionConfig
 
 log = logging.getLogger(__name__)
 

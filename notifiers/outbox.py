@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from notifiers.alert import Alert
 from notifiers.loading import load_alerts, version_texts
 from storage.tables import Delivery, Event, utcnow
-from tracker.config import SubscriptionConfig
+from tracker.core.config import SubscriptionConfig
 
 # Events about a source as a whole: document filters (keywords, statuses) do not apply.
 SOURCE_KINDS = frozenset({"source_failing", "source_recovered", "source_baseline"})

@@ -10,7 +10,7 @@ import datetime as dt
 
 from notifiers.alert import Alert, alert_from_rows
 from notifiers.channels import ChannelContext, Outgoing, build_channel
-from tracker.config import SubscriptionConfig
+from tracker.core.config import SubscriptionConfig
 
 
 def sample_alert(now: dt.datetime) -> Alert:

@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator, ClassVar, Mapping
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from sources.http import CHALLENGE_ONLY, DOCUMENT_BLOCKS, BlockedError, Fetched, HttpClient, RequestStats, detect_block
-from tracker.config import SourceConfig
+from tracker.core.config import SourceConfig
 
 _DATE_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
 REVISIT_CHOICES = ("listed", "changed")

@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from sources.base import DocumentRef, ListingPage, Source, option
 from sources.http import Fetched, FetchError
-from tracker.config import SourceConfig
+from tracker.core.config import SourceConfig
 
 DEFAULT_PATTERNS = ("*.html", "*.htm", "*.txt", "*.md")
 CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".md": "text/markdown", ".txt": "text/plain"}

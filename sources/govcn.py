@@ -30,7 +30,7 @@ from sources.base import (
     raise_if_blocked,
 )
 from sources.http import FetchError, host_allowed
-from tracker.config import SourceConfig
+from tracker.core.config import SourceConfig
 
 DEFAULT_LIST_PATH = "searchVO.catMap.gongwen.listVO"
 DEFAULT_URL_PATTERN = r"content_\d+\.htm"

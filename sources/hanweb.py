@@ -25,7 +25,7 @@ from bs4 import BeautifulSoup
 
 from sources.base import DocumentRef, ListingPage, Source, absolute_url, option, parse_date, raise_if_blocked
 from sources.http import FetchError, host_allowed
-from tracker.config import SourceConfig
+from tracker.core.config import SourceConfig
 
 DATAPROXY_PATH = "/module/web/jpage/dataproxy.jsp"
 JPAAS_PATH = "/api-gateway/jpaas-publish-server/front/page/build/unit"

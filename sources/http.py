@@ -34,11 +34,11 @@ import httpx
 
 from sources.politeness import HostPace, Politeness
 from sources.robots import RobotsRules, robots_url
-from tracker.config import DEFAULT_USER_AGENT
-from tracker.model import DecodeError, NotADocumentError, PageKind
-from tracker.parse.decode import decode_bytes
-from tracker.parse.pagekind import detect_non_document
-from tracker.retry_after import retry_after_seconds
+from tracker.core.config import DEFAULT_USER_AGENT
+from tracker.core.model import DecodeError, NotADocumentError, PageKind
+from tracker.core.parse.decode import decode_bytes
+from tracker.core.parse.pagekind import detect_non_document
+from tracker.core.retry_after import retry_after_seconds
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 522, 523, 524})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})

@@ -25,7 +25,7 @@ from sources.base import (
     raise_if_blocked,
 )
 from sources.http import host_allowed
-from tracker.config import SourceConfig
+from tracker.core.config import SourceConfig
 
 _ENTRY_TAGS = ("li", "tr", "dd", "dt", "p", "div")
 

@@ -12,7 +12,7 @@ from sources.govcn import GovcnSource
 from sources.hanweb import HanwebSource
 from sources.http import HttpClient, RequestStats
 from sources.listing import ListingSource
-from tracker.config import SourceConfig
+from tracker.core.config import SourceConfig
 
 KINDS: dict[str, type[Source]] = {
     cls.kind: cls for cls in (ListingSource, HanwebSource, GovcnSource, FilesSource)
@@ -20,7 +20,7 @@ KINDS: dict[str, type[Source]] = {
 
 
 def validate_source(config: SourceConfig) -> None:
-    """The `validate_source` hook of `tracker.config.load_settings`: ValueError names the option."""
+    """The `validate_source` hook of `tracker.core.config.load_settings`: ValueError names the option."""
     try:
         kind = KINDS[config.kind]
     except KeyError:

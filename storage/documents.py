@@ -23,9 +23,9 @@ from storage.events import record_event
 from storage.search import index_document
 from storage.tables import Clause as ClauseRow
 from storage.tables import Document, Event, Relation, Version
-from tracker.diff import diff_documents
-from tracker.model import Clause, ClauseDiff, DocRef, PolicyDocument
-from tracker.prepare import RELATION_KINDS, PreparedDocument, prepare_document, search_title, snapshot
+from tracker.core.diff import diff_documents
+from tracker.core.model import Clause, ClauseDiff, DocRef, PolicyDocument
+from tracker.core.prepare import RELATION_KINDS, PreparedDocument, prepare_document, search_title, snapshot
 
 # A repeal, amendment or confirmation of a document we do not have yet creates a placeholder
 # for it, so the lifecycle can already act on it; a mere citation does not.

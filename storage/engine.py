@@ -21,7 +21,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from tracker.redact import redact_url
+from tracker.core.redact import redact_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VALID_URLS = "sqlite:///tracker.db (relative path), sqlite:////var/lib/tracker/tracker.db (absolute) or postgresql://user@host/dbname"

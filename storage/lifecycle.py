@@ -2,7 +2,7 @@
 
 The daily sweep (`sweep`) and the pipeline's per-document step (`refresh_statuses`) share
 one path: load the documents' dates and the repeal/amend/confirm relations pointing at them
-in two queries, run `tracker.lifecycle.assess` in memory, write only the rows whose status,
+in two queries, run `tracker.core.lifecycle.assess` in memory, write only the rows whose status,
 reason or evidence changed, and record `status_changed` / `expiry_reminder` events with one
 INSERT … ON CONFLICT (dedupe_key) DO NOTHING — what `storage.events.record_event` does one
 event at a time — so re-running, restarting or re-ingesting never records a fact twice.
@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.tables import Document, Event, Relation
-from tracker.lifecycle import (
+from tracker.core.lifecycle import (
     DEFAULT_REMINDER_DAYS,
     DEFAULT_WARNING_DAYS,
     LIFECYCLE_RELATION_KINDS,
@@ -35,7 +35,7 @@ from tracker.lifecycle import (
     expiry_reminder_event,
     status_change_event,
 )
-from tracker.model import Status
+from tracker.core.model import Status
 
 _T = TypeVar("_T")
 _CHUNK = 500

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from storage.documents import load_version_document
 from storage.tables import Document, Relation, Version
-from tracker.docnumber import normalize_doc_number
+from tracker.core.docnumber import normalize_doc_number
 
 SUGGESTIONS = 5
 

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlmodel import Session
 
-from storage.grams import bigrams, folded, grams_of
+from tracker.core.grams import bigrams, folded, grams_of
 from storage.tables import SearchEntry
 
 SNIPPET_CONTEXT = 40

@@ -33,8 +33,8 @@ from storage.engine import DatabaseError, open_database
 from storage.tables import Document, Version
 from tracker.cli import app
 from tracker.cli.app import load_validated_settings
-from tracker.config import ConfigError, settings_from_dict
-from tracker.model import ParseError
+from tracker.core.config import ConfigError, settings_from_dict
+from tracker.core.model import ParseError
 from tracker.pipeline import crawl, ingest_file
 
 SEED = 20261205

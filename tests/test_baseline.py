@@ -17,7 +17,7 @@ from sources.samplesite import Fault, SampleSite
 from sources.samplesite.sites import MINHANG_DIR
 from storage.tables import Document, Event, Source
 from tests.receivers.platforms import WebhookReceiver
-from tracker.config import Settings, settings_from_dict
+from tracker.core.config import Settings, settings_from_dict
 from tracker.pipeline import crawl, dispatch_due
 
 POLICY = HttpPolicy(timeout=0.5, attempt_deadline=2.0, retries=2, backoff=0.01, default_delay=0)

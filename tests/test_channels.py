@@ -15,7 +15,7 @@ from notifiers.channels import ChannelContext, DeliveryError, Outgoing, build_ch
 from tests.receivers.http import Answer
 from tests.receivers.platforms import DingTalkReceiver, FeishuReceiver, SlackReceiver, WebhookReceiver, WeComReceiver
 from tests.receivers.samples import URL, added_alert, changed_alert, reminder_alert, repealed_alert
-from tracker.config import SubscriptionConfig
+from tracker.core.config import SubscriptionConfig
 
 
 @pytest.fixture()

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA
-from tracker.model import DocRef
-from tracker.parse import parse_document
-from tracker.parse.cleanup import cleanup_relations
+from tracker.core.model import DocRef
+from tracker.core.parse import parse_document
+from tracker.core.parse.cleanup import cleanup_relations
 
 NOTICE = DATA / "lifecycle" / "cleanup_notice_gbk.html"
 

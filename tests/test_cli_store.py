@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tracker.cli import app
-from tracker.config import load_settings
-from tracker.model import Status
+from tracker.core.config import load_settings
+from tracker.core.model import Status
 
 NUMERALS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五"]
 NEW_CLAUSE = "（四）支持算力券发放。\n\n对类脑智能企业购买智能算力服务的，按实际支出给予算力券支持。（责任单位：市数据资源局）\n\n"

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from storage.engine import init_database
 from tracker.cli import app
-from tracker.config import ConfigError, settings_from_dict
+from tracker.core.config import ConfigError, settings_from_dict
 
 
 def run(config: Path, db: Path, *args: str) -> tuple[int, str, str]:

@@ -17,8 +17,8 @@ from types import ModuleType
 import pytest
 
 from tests.conftest import REPO
-from tracker.model import ParseError
-from tracker.parse import parse_document
+from tracker.core.model import ParseError
+from tracker.core.parse import parse_document
 
 CORPUS = REPO.parent / "shared" / "corpus"
 OVERALL_FLOOR = 0.95

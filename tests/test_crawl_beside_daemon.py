@@ -17,7 +17,7 @@ from sources.samplesite import SampleSite
 from storage.engine import create_engine, init_database
 from storage.tables import CheckRun, Event
 from tests.test_daemon_run import PATIENCE, TRACKER, DaemonProcess, finished_crawls, wait_for
-from tracker.config import settings_from_dict
+from tracker.core.config import settings_from_dict
 from tracker.pipeline import crawl
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]

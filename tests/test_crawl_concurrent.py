@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from sources.http import HttpPolicy
 from sources.samplesite.server import Request, Response, SiteServer
-from tracker.config import settings_from_dict
+from tracker.core.config import settings_from_dict
 from tracker.pipeline import SourceRun, crawl
 from tests.conftest import assert_paced
 

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from sources.http import HttpPolicy
 from sources.samplesite.server import Request, Response, SiteServer
 from storage.tables import Document, Source
-from tracker.config import Settings, settings_from_dict
+from tracker.core.config import Settings, settings_from_dict
 from tracker.pipeline import crawl
 
 POLICY = HttpPolicy(timeout=1.0, attempt_deadline=2.0, retries=1, backoff=0.01, default_delay=0)

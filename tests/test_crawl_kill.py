@@ -19,7 +19,7 @@ from sources.http import HttpPolicy
 from sources.samplesite.server import SiteServer
 from storage.engine import open_database
 from storage.tables import Clause, Document, Event, SearchEntry, Version
-from tracker.config import settings_from_dict
+from tracker.core.config import settings_from_dict
 from tests.conftest import assert_search_index_consistent
 from tracker.pipeline import crawl
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from sources.http import HttpPolicy
 from sources.samplesite.server import Fault, Request, Response, SiteServer
 from storage.tables import Document, Event, ListingEntry
-from tracker.config import settings_from_dict
+from tracker.core.config import settings_from_dict
 from tracker.pipeline import SourceRun, crawl
 
 POLICY = HttpPolicy(timeout=1.0, attempt_deadline=2.0, retries=0, backoff=0.01, default_delay=0)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SHARED_FIXTURES
-from tracker.config import ConfigError, settings_from_dict
-from tracker.model import NotADocumentError, PageKind, ParseError
-from tracker.prepare import prepare_page
+from tracker.core.config import ConfigError, settings_from_dict
+from tracker.core.model import NotADocumentError, PageKind, ParseError
+from tracker.core.prepare import prepare_page
 from tracker.pipeline.workers import ParserPool
 
 

@@ -15,8 +15,8 @@ from sources.samplesite import Fault, SampleSite
 from sources.samplesite.sites import DATAPROXY_PATH, GOVCN_SEARCH_PATH
 from storage.engine import init_database, open_database
 from storage.tables import CheckRun, Document, Event, Relation, Source, Version
-from tracker.config import Settings, settings_from_dict
-from tracker.prepare import PreparedDocument
+from tracker.core.config import Settings, settings_from_dict
+from tracker.core.prepare import PreparedDocument
 from tracker.pipeline import SourceRun, crawl
 from tests.conftest import assert_paced
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tracker.diff import diff_documents, inline_diff
-from tracker.figures import extract_figures, figure_changes
-from tracker.model import Clause, FigureChange, InlineOp, PolicyDocument
+from tracker.core.diff import diff_documents, inline_diff
+from tracker.core.figures import extract_figures, figure_changes
+from tracker.core.model import Clause, FigureChange, InlineOp, PolicyDocument
 
 A = "支持企业、高校、科研院所等承担国家、省重点科技专项，单个项目最高补助 500 万元。"
 B = "按企业年度研发投入总量或增量给予分档分类支持，单个企业最高补助200万元。"

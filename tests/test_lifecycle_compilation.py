@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from storage.lifecycle import assess_documents
 from storage.queries import find_document
 from storage.tables import Document
-from tracker.model import Status
+from tracker.core.model import Status
 from tracker.pipeline import ingest_file
 
 AT = dt.datetime(2026, 11, 1, 1, 0, tzinfo=dt.timezone.utc)

@@ -1,4 +1,4 @@
-"""Every status rule of tracker.lifecycle, at its boundaries, and the events it raises."""
+"""Every status rule of tracker.core.lifecycle, at its boundaries, and the events it raises."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tracker.lifecycle import (
+from tracker.core.lifecycle import (
     AMENDS,
     CONFIRMS,
     REPEALS,
@@ -20,7 +20,7 @@ from tracker.lifecycle import (
     status_change_event,
     validity_status,
 )
-from tracker.model import Status
+from tracker.core.model import Status
 
 D = dt.date
 PLAN = DatedDocument(

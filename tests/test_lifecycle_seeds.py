@@ -20,9 +20,9 @@ from storage.lifecycle import assess_documents
 from storage.queries import find_document
 from storage.tables import Document, Event
 from tests.conftest import DATA
-from tracker.config import TrackerSettings
-from tracker.lifecycle import Assessment
-from tracker.model import Status
+from tracker.core.config import TrackerSettings
+from tracker.core.lifecycle import Assessment
+from tracker.core.model import Status
 from tracker.pipeline import ingest_file, sweep_statuses
 
 URLS = {key: f"https://www.hangzhou.gov.cn/seeds/{key}.html" for key in ("000", "001", "002")}

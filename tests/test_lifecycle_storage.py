@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from storage.documents import save_version
 from storage.lifecycle import assess_documents, refresh_statuses, sweep
 from storage.tables import Document, Event
-from tracker.model import Clause, DocRef, PolicyDocument, Status
+from tracker.core.model import Clause, DocRef, PolicyDocument, Status
 
 AT = dt.datetime(2026, 8, 1, 2, 0, tzinfo=dt.timezone.utc)
 OLD_TITLE = "杭州市人民政府关于加快推动杭州未来产业发展的指导意见"

@@ -19,7 +19,7 @@ from notifiers.channels import ChannelContext, Outgoing, build_channel
 from tests.receivers.platforms import DingTalkReceiver, FeishuReceiver, SlackReceiver, WebhookReceiver, WeComReceiver
 from tests.receivers.samples import INJECTION_TITLE, URL, changed_alert
 from tests.receivers.smtp import SMTPReceiver
-from tracker.config import SubscriptionConfig
+from tracker.core.config import SubscriptionConfig
 
 HOSTILE = INJECTION_TITLE + "\x1b[2J"
 OUTGOING = Outgoing(alerts=(changed_alert(title=HOSTILE),), idempotency_key="5:x")

@@ -11,7 +11,7 @@ from notifiers.escape import truncate_bytes
 from notifiers.ratelimit import RATE_LIMITS, schedule_slots
 from notifiers.render import Chunk, Renderer, build_digest, pack
 from tests.receivers.samples import AT, URL, added_alert, changed_alert, reminder_alert, repealed_alert
-from tracker.config import EVENT_KINDS
+from tracker.core.config import EVENT_KINDS
 
 ODD_PAYLOADS = [
     {},

@@ -13,7 +13,7 @@ from notifiers.outbox import enqueue
 from tests.receivers.events import document, event
 from tests.receivers.platforms import DingTalkReceiver
 from tracker.cli import app
-from tracker.config import load_settings
+from tracker.core.config import load_settings
 from tracker.pipeline import dispatch_due
 
 

@@ -14,7 +14,7 @@ from sources.samplesite import SampleSite
 from storage.engine import init_database, open_database
 from storage.tables import Clause, Delivery, Document, Event
 from tests.receivers.platforms import WebhookReceiver
-from tracker.config import settings_from_dict
+from tracker.core.config import settings_from_dict
 from tracker.pipeline import crawl, dispatch_due
 
 POLICY = HttpPolicy(timeout=0.5, attempt_deadline=2.0, retries=2, backoff=0.01, default_delay=0)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from storage.tables import Delivery, Event
 from tests.receivers.events import document
 from tests.receivers.platforms import DingTalkReceiver, WebhookReceiver
-from tracker.config import Settings, SubscriptionConfig, TrackerSettings
+from tracker.core.config import Settings, SubscriptionConfig, TrackerSettings
 from tracker.pipeline import dispatch_due, ingest_file, sweep_statuses
 
 URL = "https://www.hangzhou.gov.cn/art/2025/12/19/art_1229063382_1850000.html"

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from notifiers.outbox import enqueue
 from storage.tables import Delivery, Event
 from tests.receivers.events import changed_payload, document, event, source
-from tracker.config import SubscriptionConfig
+from tracker.core.config import SubscriptionConfig
 
 
 def subs(*items: SubscriptionConfig) -> tuple[SubscriptionConfig, ...]:

@@ -25,7 +25,7 @@ from notifiers.outbox import enqueue
 from storage.tables import Delivery
 from tests.receivers.events import document, event
 from tests.receivers.platforms import WebhookReceiver
-from tracker.config import load_settings
+from tracker.core.config import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = 6

@@ -23,7 +23,7 @@ from tests.receivers.http import Answer
 from tests.receivers.platforms import DingTalkReceiver, SlackReceiver, WebhookReceiver
 from tests.receivers.smtp import SMTPReceiver
 from tracker.cli import app
-from tracker.config import SubscriptionConfig
+from tracker.core.config import SubscriptionConfig
 
 
 @pytest.fixture()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tracker.parse.blocks import Block
-from tracker.parse.clauses import build_clauses
+from tracker.core.parse.blocks import Block
+from tracker.core.parse.clauses import build_clauses
 
 
 def _clauses(*lines: str, bold: dict[int, str] | None = None):

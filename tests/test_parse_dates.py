@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tracker.parse.dates import find_dates, parse_date, validity_from_text
+from tracker.core.parse.dates import find_dates, parse_date, validity_from_text
 
 D = dt.date
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import DATA
-from tracker.model import DecodeError
-from tracker.parse import decode_bytes, parse_document
+from tracker.core.model import DecodeError
+from tracker.core.parse import decode_bytes, parse_document
 
 GBK_PAGE = (DATA / "parse" / "gbk_meta.html").read_text(encoding="utf-8")
 

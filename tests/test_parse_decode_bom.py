@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from tracker.parse import decode_bytes, parse_document
+from tracker.core.parse import decode_bytes, parse_document
 
 TITLE = "杭州市人民政府关于印发字节顺序标记测试办法的通知"
 PAGE = (

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from tests.conftest import GOVCN
-from tracker.model import PolicyDocument
-from tracker.parse import parse_document
+from tracker.core.model import PolicyDocument
+from tracker.core.parse import parse_document
 
 TRUTH = json.loads((GOVCN / "truth.json").read_text(encoding="utf-8"))
 

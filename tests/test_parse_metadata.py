@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tracker.parse.metadata import (
+from tracker.core.parse.metadata import (
     clean_title,
     field_date,
     field_doc_number,
@@ -54,7 +54,7 @@ def test_titles_from_page_title_tags() -> None:
 
 
 def test_best_title_hint_prefers_a_document_title_over_a_site_name() -> None:
-    from tracker.parse.metadata import best_title_hint
+    from tracker.core.parse.metadata import best_title_hint
 
     assert best_title_hint(["杭州市人民政府门户网站", "关于印发X办法的通知_杭州市人民政府"]) == "关于印发X办法的通知"
     assert best_title_hint(["政务公开", "杭州市数字经济促进条例实施情况"]) == "杭州市数字经济促进条例实施情况"

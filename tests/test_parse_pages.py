@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from tests.conftest import DATA
-from tracker.model import NotADocumentError, PageKind, PolicyDocument
-from tracker.parse import detect_non_document, parse_document
+from tracker.core.model import NotADocumentError, PageKind, PolicyDocument
+from tracker.core.parse import detect_non_document, parse_document
 
 PAGES = DATA / "parse"
 D = dt.date

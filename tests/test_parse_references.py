@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.model import DocRef
-from tracker.parse.references import extract_references
+from tracker.core.model import DocRef
+from tracker.core.parse.references import extract_references
 
 
 def _pairs(refs: list[DocRef]) -> list[tuple[str | None, str | None]]:
@@ -177,7 +177,7 @@ NUMBER_FORMS = [
 
 @pytest.mark.parametrize("number", NUMBER_FORMS)
 def test_document_number_forms_in_the_header_and_in_citations(number: str) -> None:
-    from tracker.parse import parse_document
+    from tracker.core.parse import parse_document
 
     text = f"杭州市人民政府关于加强数据管理的通知\n\n{number}\n\n各区、县（市）人民政府：\n\n根据《上位法》（{number}），现将有关事项通知如下。\n"
     (doc,) = parse_document(text.replace("根据《上位法》", "为落实工作"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.model import DocRef, PolicyDocument
-from tracker.parse import parse_document
+from tracker.core.model import DocRef, PolicyDocument
+from tracker.core.parse import parse_document
 
 
 def _parse(path: Path) -> PolicyDocument:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.model import PolicyDocument
-from tracker.parse import parse_document
+from tracker.core.model import PolicyDocument
+from tracker.core.parse import parse_document
 
 D = dt.date
 #: title → (effective_from, expires_on, at least this many clauses)

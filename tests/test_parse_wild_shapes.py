@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tracker.model import PolicyDocument
-from tracker.parse import parse_document
-from tracker.parse.header_note import parse_note
+from tracker.core.model import PolicyDocument
+from tracker.core.parse import parse_document
+from tracker.core.parse.header_note import parse_note
 
 D = dt.date
 BODY = "一、为加强管理，制定本办法。\n二、本办法自2024年3月1日起施行，有效期至2026年2月28日。"
@@ -238,7 +238,7 @@ def test_table_date_later_than_the_signature_is_the_web_date() -> None:
 
 
 def test_every_common_traditional_character_is_one_opencc_converts() -> None:
-    from tracker.chinese_script import COMMON_TRADITIONAL, to_simplified
+    from tracker.core.chinese_script import COMMON_TRADITIONAL, to_simplified
 
     assert [c for c in COMMON_TRADITIONAL if to_simplified(c) == c] == []
 

@@ -19,7 +19,7 @@ from sources.samplesite import Fault, SampleSite
 from sources.samplesite.sites import MINHANG_DIR
 from storage.tables import Document
 from tracker.cli import app
-from tracker.config import settings_from_dict
+from tracker.core.config import settings_from_dict
 from tracker.pipeline import crawl
 
 POLICY = HttpPolicy(timeout=0.5, attempt_deadline=2.0, retries=1, backoff=0.01, default_delay=0)

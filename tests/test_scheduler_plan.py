@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.base import BaseTrigger
 
-from tracker.config import ConfigError, load_settings
+from tracker.core.config import ConfigError, load_settings
 from tracker.scheduler import first_run_time, parse_schedule, plan_jobs
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tracker.config import ConfigError
+from tracker.core.config import ConfigError
 from tracker.scheduler import parse_duration, parse_schedule
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

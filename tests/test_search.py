@@ -11,7 +11,7 @@ from sqlmodel import Session
 from storage.documents import save_version
 from storage.search import SearchQueryError, bigrams, search
 from storage.tables import Document
-from tracker.model import Clause, PolicyDocument
+from tracker.core.model import Clause, PolicyDocument
 
 T1 = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)
 T2 = dt.datetime(2026, 2, 5, tzinfo=dt.timezone.utc)

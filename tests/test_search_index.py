@@ -16,7 +16,7 @@ from storage.engine import alembic_config, create_engine, init_database, open_da
 from storage.search import entry_rows, index_document, index_documents, search
 from storage.tables import Document, SearchEntry
 from tests.conftest import assert_search_index_consistent
-from tracker.model import Clause, PolicyDocument
+from tracker.core.model import Clause, PolicyDocument
 
 T1 = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)
 

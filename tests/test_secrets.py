@@ -159,7 +159,7 @@ def test_every_log_line_is_redacted_whatever_its_logger_and_level(log_format: st
     import logging
 
     from tracker.logging import configure_logging
-    from tracker.redact import register_secret
+    from tracker.core.redact import register_secret
 
     register_secret("SMTPpassword-7d1e")
     stream = io.StringIO()

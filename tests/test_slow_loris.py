@@ -18,7 +18,7 @@ from sources.http import FetchError, HttpClient, HttpPolicy
 from sources.samplesite import Fault, SampleSite
 from sources.samplesite.server import Request, Response, SiteServer
 from sources.samplesite.sites import MINHANG_DIR
-from tracker.config import settings_from_dict
+from tracker.core.config import settings_from_dict
 from tracker.pipeline import crawl
 
 DEADLINE = 2.0

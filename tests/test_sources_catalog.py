@@ -8,7 +8,7 @@ import pytest
 
 from sources.catalog import catalog_files
 from sources.registry import validate_source
-from tracker.config import load_settings
+from tracker.core.config import load_settings
 
 
 @pytest.mark.parametrize("path", catalog_files(), ids=lambda p: p.name)

@@ -28,7 +28,7 @@ from storage.queries import find_document, relations_from, relations_to, suggest
 from storage.search import search
 from storage.tables import Clause as ClauseRow
 from storage.tables import Document, Event, Relation, Version
-from tracker.model import Clause, DocRef, PolicyDocument
+from tracker.core.model import Clause, DocRef, PolicyDocument
 
 T1 = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.timezone.utc)
 T2 = dt.datetime(2026, 2, 5, 8, 0, tzinfo=dt.timezone.utc)

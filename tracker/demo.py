@@ -33,7 +33,7 @@ from sources.registry import validate_source
 from sources.samplesite import SampleSite
 from storage.engine import open_database
 from tracker import pipeline
-from tracker.config import load_settings
+from tracker.core.config import load_settings
 
 # Seed 001 is valid until 2026-12-31: on this date it is inside the 90-day warning window.
 AS_OF = "2026-11-22"

@@ -4,7 +4,7 @@ Every log call names an event and passes its facts as `extra` fields
 (`log.info("crawl finished", extra={"source": "hz", "outcome": "ok", "duration": 1.2})`),
 so an operator can grep the text form and a log shipper can parse the JSON form without
 regular expressions. Timestamps are UTC ISO 8601. Every line, of every logger and level,
-passes through `tracker.redact` on its way out, so a webhook URL logged by httpx or an
+passes through `tracker.core.redact` on its way out, so a webhook URL logged by httpx or an
 exception that quotes one never writes its token. Code deeper down (the crawler, httpx)
 does not know which job it runs for; `log_context(source=…)` adds that to every line
 logged inside it, and httpx's request lines become `http request` events with
@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TextIO
 
-from tracker.redact import redact
+from tracker.core.redact import redact
 
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("debug", "info", "warning", "error")

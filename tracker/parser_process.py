@@ -1,4 +1,4 @@
-"""What runs in a crawler's parser process besides `tracker.prepare.prepare_page`.
+"""What runs in a crawler's parser process besides `tracker.core.prepare.prepare_page`.
 
 A parser process imports only what its jobs and this initializer name, plus the program's
 main script (`spawn` re-imports it; the `tracker` script imports only `tracker.console`).

@@ -47,7 +47,7 @@ from storage.lock import (
     sources_with_last_run,
 )
 from tracker import pipeline
-from tracker.config import ConfigError, Settings
+from tracker.core.config import ConfigError, Settings
 from tracker.logging import flush_logs, log_context
 
 log = logging.getLogger("tracker.scheduler")

@@ -10,7 +10,7 @@ from notifiers.channels.feishu import FeishuChannel
 from notifiers.channels.slack import SlackChannel
 from notifiers.channels.webhook import WebhookChannel
 from notifiers.channels.wecom import WeComChannel
-from tracker.config import SubscriptionConfig
+from tracker.core.config import SubscriptionConfig
 
 CHANNEL_TYPES: dict[str, type[Channel]] = {
     "console": ConsoleChannel,
@@ -24,7 +24,7 @@ CHANNEL_TYPES: dict[str, type[Channel]] = {
 
 
 def validate_subscription(subscription: SubscriptionConfig) -> None:
-    """The `validate_subscription` hook of `tracker.config.load_settings`: ValueError names the option."""
+    """The `validate_subscription` hook of `tracker.core.config.load_settings`: ValueError names the option."""
     CHANNEL_TYPES[subscription.channel].check_options(subscription.options)
 
 

@@ -21,9 +21,9 @@ import httpx
 from notifiers.alert import Alert
 from notifiers.escape import one_line
 from notifiers.render import Chunk, Renderer, pack
-from tracker.config import SubscriptionConfig
-from tracker.redact import redact
-from tracker.retry_after import retry_after_seconds
+from tracker.core.config import SubscriptionConfig
+from tracker.core.redact import redact
+from tracker.core.retry_after import retry_after_seconds
 
 
 class DeliveryError(Exception):

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from notifiers.channels.base import Channel, ChannelContext, DeliveryError, Outgoing
 from notifiers.escape import one_line
 from notifiers.render import build_digest
-from tracker.config import SubscriptionConfig
+from tracker.core.config import SubscriptionConfig
 
 SECURITY_MODES = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}

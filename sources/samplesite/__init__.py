@@ -32,7 +32,7 @@ from sources.samplesite.sites import (
     HanwebSite,
     MinhangSite,
 )
-from tracker.config import SourceConfig, settings_from_dict
+from tracker.core.config import SourceConfig, settings_from_dict
 
 __all__ = ["Fault", "LoggedRequest", "Response", "SampleSite", "SiteServer"]
 

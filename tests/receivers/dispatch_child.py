@@ -13,7 +13,7 @@ from pathlib import Path
 from notifiers.channels import open_context
 from notifiers.dispatcher import Dispatcher
 from storage.engine import open_database
-from tracker.config import load_settings
+from tracker.core.config import load_settings
 
 
 def main(db_url: str, config: str, offset: str) -> None:

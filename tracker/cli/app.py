@@ -3,7 +3,7 @@
 Command modules register themselves on `app`; `tracker.cli` imports them all. Helpers
 here keep output conventions in one place: `--json` prints machine output on stdout and
 nothing else; errors are one line on stderr with exit code 2, never a traceback, and
-never a secret: every error line goes through `tracker.redact`.
+never a secret: every error line goes through `tracker.core.redact`.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from rich.text import Text
 from notifiers.channels import validate_subscription
 from sources.registry import validate_source
 from storage.engine import DatabaseError, open_database
-from tracker.config import ConfigError, Settings, load_settings
+from tracker.core.config import ConfigError, Settings, load_settings
 from tracker.logging import redact_unconfigured_logs
-from tracker.redact import redact, register_secret
+from tracker.core.redact import redact, register_secret
 from tracker.scheduler import plan_jobs
 
 DEFAULT_DATABASE_URL = "sqlite:///./tracker.db"
@@ -141,7 +141,7 @@ def load_cli_settings(ctx: typer.Context, *, missing_ok: bool = False, require_e
 
     `missing_ok` gives the defaults when the file does not exist, for commands that are
     useful without any configuration (ingest, sweep, docs). Commands that send nothing pass
-    `require_env=False`: they run without the ops secrets (`tracker.config`).
+    `require_env=False`: they run without the ops secrets (`tracker.core.config`).
     """
     try:
         return load_validated_settings(cli_context(ctx).config_path, missing_ok=missing_ok, require_env=require_env)

@@ -23,7 +23,7 @@ from storage.tables import Document
 from tracker.cli.app import app, cell, console, print_json
 from tracker.cli.lifecycle_cmd import AS_OF_HELP, assessments_on, status_json, status_lines, status_option
 from tracker.cli.store_cmd import database_session, document_or_fail, local_time
-from tracker.lifecycle import Assessment
+from tracker.core.lifecycle import Assessment
 
 
 @app.command()

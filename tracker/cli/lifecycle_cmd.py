@@ -18,9 +18,9 @@ from storage.queries import document_json
 from storage.tables import utcnow
 from tracker.cli.app import app, cell, console, database_engine, fail, load_cli_settings, print_json
 from tracker.cli.store_cmd import database_session
-from tracker.config import TrackerSettings
-from tracker.lifecycle import Assessment
-from tracker.model import Status
+from tracker.core.config import TrackerSettings
+from tracker.core.lifecycle import Assessment
+from tracker.core.model import Status
 from tracker.pipeline import preview_statuses, sweep_statuses
 
 AS_OF_HELP = "Date to evaluate statuses on (YYYY-MM-DD; default today in the configured time zone)."

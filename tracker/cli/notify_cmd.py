@@ -15,7 +15,7 @@ from notifiers.deliveries import STATES, DeliveryNotFound, NotRetryable, discard
 from notifiers.sample import send_test
 from tracker.cli.app import app, console, database_engine, fail, load_cli_settings, print_json
 from tracker.cli.store_cmd import database_session, local_time
-from tracker.config import ConfigError
+from tracker.core.config import ConfigError
 from tracker.pipeline import dispatch_due, send_digest
 
 notify_app = typer.Typer(help="Try a subscription's channel.", no_args_is_help=True)

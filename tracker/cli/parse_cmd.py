@@ -11,8 +11,8 @@ from rich.markup import escape
 
 from sources.http import HttpPolicy
 from tracker.cli.app import app, console, fail, print_json
-from tracker.model import ParseError, PolicyDocument
-from tracker.parse import parse_document
+from tracker.core.model import ParseError, PolicyDocument
+from tracker.core.parse import parse_document
 
 _OUTLINE_CHARS = 40
 #: The largest file read: the crawler's cap on a fetched page (10 MiB), so that a page the crawler

@@ -25,7 +25,7 @@ from storage.queries import find_document, suggest_documents, versions_of
 from storage.search import SearchQueryError, search
 from storage.tables import Document, Event
 from tracker.cli.app import app, cell, cli_context, console, database_engine, fail, load_cli_settings, print_json
-from tracker.model import ClauseChange, ClauseDiff, ParseError
+from tracker.core.model import ClauseChange, ClauseDiff, ParseError
 from tracker.pipeline import ingest_file
 
 DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")

@@ -3,7 +3,7 @@
 The CLI and the scheduler call these entry points and hold no logic of their own:
 
 - `saving`: a fetched page → versions, clauses, relations, events (`store_fetched`,
-  `save_documents`, `settle`; the pure share is `tracker.prepare`) and `tracker ingest`
+  `save_documents`, `settle`; the pure share is `tracker.core.prepare`) and `tracker ingest`
   (`ingest_file`);
 - `crawl`: `tracker crawl` and the daemon's crawl jobs (`crawl`), which walk each source
   (`source_crawl`) with the parser processes, database thread and batch writer of `workers`;

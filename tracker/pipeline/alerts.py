@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from notifiers.channels import ChannelContext, open_context
 from notifiers.dispatcher import DigestResult, Dispatcher, DispatchReport
-from tracker.config import Settings
+from tracker.core.config import Settings
 
 
 def dispatch_due(engine: sa.Engine, settings: Settings, *, context: ChannelContext | None = None) -> DispatchReport:

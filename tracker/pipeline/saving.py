@@ -1,6 +1,6 @@
 """A fetched page → stored versions, statuses and deliveries: the unit of work of every entry point.
 
-Every fetched body is parsed and prepared by `tracker.prepare.prepare_page` (pure: the
+Every fetched body is parsed and prepared by `tracker.core.prepare.prepare_page` (pure: the
 crawler runs it in worker processes), saved by `save_documents` and followed up by `settle` (statuses, outbox
 deliveries); `store_fetched` does all three. They run inside the caller's session and never
 commit; the entry points own the unit of work. `ingest_file` commits once per page; the
@@ -23,8 +23,8 @@ from sqlmodel import Session
 from notifiers.outbox import enqueue
 from storage.documents import SaveResult, save_prepared
 from storage.lifecycle import refresh_statuses
-from tracker.config import SubscriptionConfig, TrackerSettings
-from tracker.prepare import PreparedDocument, prepare_page
+from tracker.core.config import SubscriptionConfig, TrackerSettings
+from tracker.core.prepare import PreparedDocument, prepare_page
 
 
 def store_fetched(

@@ -20,8 +20,8 @@ from storage.documents import touch
 from storage.events import record_event
 from storage.tables import CheckRun, Document, ListingEntry, Version, utcnow
 from storage.tables import Source as SourceRow
-from tracker.config import Settings, SourceConfig
-from tracker.model import NotADocumentError, PageKind, ParseError
+from tracker.core.config import Settings, SourceConfig
+from tracker.core.model import NotADocumentError, PageKind, ParseError
 from tracker.pipeline.workers import BatchWriter, DatabaseThread, ParserPool
 
 _GONE_STATUSES = (404, 410)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from notifiers.outbox import enqueue
 from storage.lifecycle import SweepResult, preview_sweep, sweep
-from tracker.config import SubscriptionConfig, TrackerSettings
+from tracker.core.config import SubscriptionConfig, TrackerSettings
 
 
 def sweep_statuses(

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from storage.documents import save_version
 from storage.engine import open_database
-from tracker.model import Clause, DocRef, PolicyDocument
+from tracker.core.model import Clause, DocRef, PolicyDocument
 
 CLAUSES = 40
 

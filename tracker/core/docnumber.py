@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from tracker.chinese_script import to_simplified
+from tracker.core.chinese_script import to_simplified
 
 _SPACES_RE = re.compile(r"\s+")
 _YEAR_BRACKETS_RE = re.compile(r"[\[(【〔{<［（〖]\s*((?:19|20)\d{2})\s*[\])】〕}>］）〗]")

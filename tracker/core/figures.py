@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from tracker.model import FigureChange
+from tracker.core.model import FigureChange
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _CN_NUM = r"[零〇一二两三四五六七八九十百千]+"

@@ -1,6 +1,6 @@
 """What the search index stores for a text: its character bigrams.
 
-Pure (no database): `tracker.prepare` works them out ahead, in the crawler's parser
+Pure (no database): `tracker.core.prepare` works them out ahead, in the crawler's parser
 processes, and `storage.search` writes and queries them.
 """
 

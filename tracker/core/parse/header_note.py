@@ -25,7 +25,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from tracker.parse.dates import DATE, parse_date
+from tracker.core.parse.dates import DATE, parse_date
 
 ADOPTED, APPROVED, PROMULGATED, EFFECTIVE, AMENDED = "adopted", "approved", "promulgated", "effective", "amended"
 _VERBS = {

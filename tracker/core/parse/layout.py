@@ -17,11 +17,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from tracker.parse.blocks import Block
-from tracker.parse.clauses import match_marker
-from tracker.parse.dates import DATE, is_date_only, parse_date
-from tracker.parse.header_note import HeaderNote, looks_like_note, parse_note
-from tracker.parse.references import DOC_NUMBER_RE
+from tracker.core.parse.blocks import Block
+from tracker.core.parse.clauses import match_marker
+from tracker.core.parse.dates import DATE, is_date_only, parse_date
+from tracker.core.parse.header_note import HeaderNote, looks_like_note, parse_note
+from tracker.core.parse.references import DOC_NUMBER_RE
 
 _TERMINAL = "。；;！!？?：:，,"
 _TERMINAL_ENDINGS = tuple(_TERMINAL)

@@ -28,8 +28,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from tracker.model import Clause
-from tracker.parse.blocks import Block
+from tracker.core.model import Clause
+from tracker.core.parse.blocks import Block
 
 _CN_NUMERAL = "[一二三四五六七八九十百零〇两]+"
 _CN_VALUES = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

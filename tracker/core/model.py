@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.docnumber import normalize_doc_number
+from tracker.core.docnumber import normalize_doc_number
 
 _UNITS_RE = re.compile(r"[（(]\s*(?:责任|牵头|配合|推进|实施|主办|协办)单位[：:](?P<units>[^（）()]*)[）)]\s*$")
 _UNIT_SPLIT_RE = re.compile(r"[、，,；;]|列第一位的为牵头单位|下同|(?:牵头|配合|推进|责任)单位[：:]")

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.model import Status
+from tracker.core.model import Status
 
 DEFAULT_WARNING_DAYS = 90
 DEFAULT_REMINDER_DAYS = (90, 30, 7)

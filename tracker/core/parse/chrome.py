@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from tracker.parse.blocks import LABELS, Block, clean_space, normalize_label
-from tracker.parse.dates import DATE
+from tracker.core.parse.blocks import LABELS, Block, clean_space, normalize_label
+from tracker.core.parse.dates import DATE
 
 _BULLETS = "•·●▪■◆◇○◎►▶-*"
 _BULLET_RE = re.compile(rf"^[{re.escape(_BULLETS)}]\s*")

@@ -1,7 +1,7 @@
 """Policy pages → `PolicyDocument`s: metadata, clauses, and the documents they repeal or cite.
 
 Pure: bytes or text in, documents out; no I/O, no clock. Steps, one module each:
-`decode` (bytes → text; traditional script is read through `tracker.chinese_script`),
+`decode` (bytes → text; traditional script is read through `tracker.core.chinese_script`),
 `pagekind` (challenge / JS shell / login / empty pages), `blocks` (HTML or Markdown →
 labelled fields + ordered body blocks), `chrome` (site furniture dropped, header labels
 lifted), `layout` (header, notice wrapper, signature, attachments; one layout per document
@@ -34,17 +34,17 @@ import re
 
 from typing import Any
 
-from tracker.chinese_script import has_traditional, restorer, to_simplified
-from tracker.model import Clause, DecodeError, DocRef, NotADocumentError, PageKind, ParseError, PolicyDocument, Provenance
-from tracker.parse.blocks import Block, Page, html_page, looks_like_html, text_page
-from tracker.parse.cleanup import with_cleanup_relations
-from tracker.parse.clauses import build_clauses
-from tracker.parse.dates import DATE, parse_date, validity_from_text
-from tracker.parse.decode import decode_bytes
-from tracker.parse.evidence import DERIVED, HEADER_NOTE, META, SIGNATURE, TABLE, TEXT, Candidate, candidate, resolve
-from tracker.parse.chrome import strip_chrome
-from tracker.parse.layout import Layout, analyse, enclosed_name, header_starts, is_organ, join_title
-from tracker.parse.metadata import (
+from tracker.core.chinese_script import has_traditional, restorer, to_simplified
+from tracker.core.model import Clause, DecodeError, DocRef, NotADocumentError, PageKind, ParseError, PolicyDocument, Provenance
+from tracker.core.parse.blocks import Block, Page, html_page, looks_like_html, text_page
+from tracker.core.parse.cleanup import with_cleanup_relations
+from tracker.core.parse.clauses import build_clauses
+from tracker.core.parse.dates import DATE, parse_date, validity_from_text
+from tracker.core.parse.decode import decode_bytes
+from tracker.core.parse.evidence import DERIVED, HEADER_NOTE, META, SIGNATURE, TABLE, TEXT, Candidate, candidate, resolve
+from tracker.core.parse.chrome import strip_chrome
+from tracker.core.parse.layout import Layout, analyse, enclosed_name, header_starts, is_organ, join_title
+from tracker.core.parse.metadata import (
     best_title_hint,
     clean_title,
     field_date,
@@ -55,8 +55,8 @@ from tracker.parse.metadata import (
     published_from_meta,
     split_number_from_title,
 )
-from tracker.parse.pagekind import detect_non_document
-from tracker.parse.references import extract_references
+from tracker.core.parse.pagekind import detect_non_document
+from tracker.core.parse.references import extract_references
 
 __all__ = [
     "DecodeError",

@@ -3,7 +3,7 @@
 `prepare_page` is what the crawler runs in its parser processes (`tracker.pipeline.workers`);
 `storage.documents` writes what it prepares. Like the parser, diff and lifecycle, this is a
 pure step: values in, values out, and no import of the database layer (the search bigrams
-come from `storage.grams`, which is pure too).
+come from `tracker.core.grams`, which is pure too).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from storage.grams import grams_of
-from tracker.model import PolicyDocument
-from tracker.parse import parse_document
+from tracker.core.grams import grams_of
+from tracker.core.model import PolicyDocument
+from tracker.core.parse import parse_document
 
 RELATION_KINDS = ("repeals", "amends", "confirms", "cites")
 
@@ -48,7 +48,7 @@ class PreparedDocument:
     the crawler does it in its parser processes and leaves the database thread only the
     writing. `compressed_raw` is the page's body as `compress_raw` made it; a compilation
     page's documents share it. `search_grams` are what the search index stores for the
-    title and each clause (`storage.grams.grams_of`).
+    title and each clause (`tracker.core.grams.grams_of`).
     """
 
     document: PolicyDocument

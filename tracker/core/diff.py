@@ -20,8 +20,8 @@ from deepdiff import DeepDiff
 from diff_match_patch import diff_match_patch
 from rapidfuzz import fuzz
 
-from tracker.figures import figure_changes
-from tracker.model import Clause, ClauseChange, ClauseDiff, FieldChange, InlineOp, PolicyDocument
+from tracker.core.figures import figure_changes
+from tracker.core.model import Clause, ClauseChange, ClauseDiff, FieldChange, InlineOp, PolicyDocument
 
 # Below this similarity a changed clause is reported as one removed plus one added.
 SIMILARITY_THRESHOLD = 0.5

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Tag
 
-from tracker.model import DocRef, PolicyDocument
-from tracker.parse.references import DOC_NUMBER_RE
+from tracker.core.model import DocRef, PolicyDocument
+from tracker.core.parse.references import DOC_NUMBER_RE
 
 REPEALS = "repeals"
 CONFIRMS = "confirms"

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.model import Provenance
+from tracker.core.model import Provenance
 
 TABLE, META, HEADER_NOTE, SIGNATURE, TEXT, DERIVED = "table", "meta", "header_note", "signature", "text", "derived"
 

@@ -18,9 +18,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tracker.docnumber import normalize_doc_number
-from tracker.parse.dates import DATE
-from tracker.model import DocRef
+from tracker.core.docnumber import normalize_doc_number
+from tracker.core.parse.dates import DATE
+from tracker.core.model import DocRef
 
 _D = "[0-9０-９]"
 _YEAR = rf"[〔\[［(（【〖]\s*(?:19|20|１９|２０){_D}{{2}}\s*[〕\]］)）】〗]"
