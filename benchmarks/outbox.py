@@ -18,8 +18,8 @@ sys.path.insert(0, str(REPO))
 from sqlmodel import Session  # noqa: E402
 
 from notifiers.channels import open_context  # noqa: E402
-from notifiers.dispatcher import Dispatcher  # noqa: E402
-from notifiers.outbox import enqueue  # noqa: E402
+from tracker.pipeline.dispatch import Dispatcher  # noqa: E402
+from tracker.pipeline.outbox import enqueue  # noqa: E402
 from notifiers.render import Renderer, build_digest  # noqa: E402
 from storage.engine import init_database, open_database  # noqa: E402
 from tests.receivers.events import changed_payload, document, event  # noqa: E402

@@ -2,7 +2,7 @@
 
 Built from an Event row, its Document and the Event's payload (written by other parts
 of the pipeline), it tolerates missing payload keys so one odd event never blocks an
-outbox. `alert_from_rows` is pure; `notifiers.loading` reads the rows.
+outbox. `alert_from_rows` is pure; `storage.alert_rows` reads the rows.
 """
 
 from __future__ import annotations

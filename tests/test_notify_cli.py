@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from notifiers.outbox import enqueue
+from tracker.pipeline.outbox import enqueue
 from tests.receivers.events import document, event
 from tests.receivers.platforms import DingTalkReceiver
 from tracker.cli import app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from notifiers.outbox import enqueue
+from tracker.pipeline.outbox import enqueue
 from storage.tables import Delivery, Event
 from tests.receivers.events import changed_payload, document, event, source
 from tracker.core.config import SubscriptionConfig

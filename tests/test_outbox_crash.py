@@ -20,8 +20,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from notifiers.deliveries import list_deliveries
-from notifiers.outbox import enqueue
+from storage.deliveries import list_deliveries
+from tracker.pipeline.outbox import enqueue
 from storage.tables import Delivery
 from tests.receivers.events import document, event
 from tests.receivers.platforms import WebhookReceiver

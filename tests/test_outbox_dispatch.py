@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from notifiers.channels import ChannelContext
-from notifiers.dispatcher import Dispatcher
-from notifiers.outbox import enqueue
+from tracker.pipeline.dispatch import Dispatcher
+from tracker.pipeline.outbox import enqueue
 from storage.tables import Delivery
 from tests.receivers.clock import FakeClock
 from tests.receivers.events import changed_payload, document, event
@@ -151,8 +151,8 @@ def test_stale_sending_row_is_resent_once_with_the_same_key(engine: sa.Engine, c
         sub = SubscriptionConfig(name="hook", channel="webhook", url=hook.webhook_url, secret="s")
         (event_id,) = add_events(engine, [sub], now=clock.now)
         dispatcher = Dispatcher(engine, [sub], context=context, sleep=clock.sleep, max_wait=dt.timedelta(0))
-        dispatcher._claim([1], clock.now)  # a process claimed it and died before sending
-        assert dispatcher._claim([1], clock.now) is None  # a live claim is never taken over
+        dispatcher.outbox.claim([1], clock.now, dispatcher.stale_after)  # a process claimed it and died before sending
+        assert dispatcher.outbox.claim([1], clock.now, dispatcher.stale_after) is None  # a live claim is never taken over
         assert dispatcher.dispatch_due().sent == 0
         clock.advance(119)
         assert dispatcher.dispatch_due().sent == 0  # the claim holds for two minutes

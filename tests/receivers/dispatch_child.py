@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from notifiers.channels import open_context
-from notifiers.dispatcher import Dispatcher
+from tracker.pipeline.dispatch import Dispatcher
 from storage.engine import open_database
 from tracker.core.config import load_settings
 

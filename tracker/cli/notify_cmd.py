@@ -11,7 +11,7 @@ import typer
 from sqlmodel import Session
 
 from notifiers.channels import DeliveryError, open_context
-from notifiers.deliveries import STATES, DeliveryNotFound, NotRetryable, discard, get_delivery, list_deliveries, requeue
+from storage.deliveries import STATES, DeliveryNotFound, NotRetryable, discard, get_delivery, list_deliveries, requeue
 from notifiers.sample import send_test
 from tracker.cli.app import app, console, database_engine, fail, load_cli_settings, print_json
 from tracker.cli.store_cmd import database_session, local_time

@@ -1,6 +1,6 @@
 """The outbox's deliveries go out: `dispatch_due` every few seconds (the daemon's dispatch
 job), `send_digest` on each digest subscription's schedule. The Delivery rows themselves are
-written by the steps that record events, in the same transaction (`notifiers.outbox.enqueue`).
+written by the steps that record events, in the same transaction (`tracker.pipeline.outbox.enqueue`).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from notifiers.channels import ChannelContext, open_context
-from notifiers.dispatcher import DigestResult, Dispatcher, DispatchReport
+from tracker.pipeline.dispatch import DigestResult, Dispatcher, DispatchReport
 from tracker.core.config import Settings
 
 

@@ -20,7 +20,7 @@ from typing import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from notifiers.outbox import enqueue
+from tracker.pipeline.outbox import enqueue
 from storage.documents import SaveResult, save_prepared
 from storage.lifecycle import refresh_statuses
 from tracker.core.config import SubscriptionConfig, TrackerSettings

@@ -12,7 +12,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from notifiers.outbox import enqueue
+from tracker.pipeline.outbox import enqueue
 from sources.base import DocumentRef
 from sources.http import BlockedError, DisallowedError, Fetched, FetchError, HttpClient, RequestStats
 from sources.registry import create_source

@@ -8,7 +8,7 @@ from typing import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from notifiers.outbox import enqueue
+from tracker.pipeline.outbox import enqueue
 from storage.lifecycle import SweepResult, preview_sweep, sweep
 from tracker.core.config import SubscriptionConfig, TrackerSettings
 

@@ -22,17 +22,16 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from notifiers.alert import Alert
 from notifiers.channels import Channel, ChannelContext, DeliveryError, Outgoing, build_channel
 from notifiers.channels.email import EmailChannel
-from notifiers.deliveries import UNCONFIRMED
-from notifiers.loading import load_alerts
 from notifiers.ratelimit import RATE_LIMITS, schedule_slots
 from notifiers.render import build_digest
-from storage.tables import Delivery, Event
+from storage.outbox import DueDelivery, OutboxStore
 from tracker.core.config import SubscriptionConfig
+from tracker.pipeline.outbox import load_alerts
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +39,6 @@ BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_CAP = dt.timedelta(hours=1)
 #: How long a claim holds: the window in which a send whose process died is not repeated.
 STALE_AFTER = dt.timedelta(minutes=2)
-UNCONFIRMED_NOTE = (
-    "the process that claimed this send stopped before recording the answer; "
-    "the platform may have received it before the resend"
-)
-
-
 def backoff(attempts: int) -> dt.timedelta:
     """30 s, 1 min, 2 min, … capped at an hour, after the `attempts`-th failure."""
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
@@ -55,17 +48,6 @@ def digest_key(subscription: str, delivery_ids: Iterable[int]) -> str:
     """A digest's idempotency key: the same batch of deliveries always gets the same key."""
     ids = ",".join(str(i) for i in sorted(delivery_ids))
     return f"digest:{subscription}:{hashlib.sha256(ids.encode()).hexdigest()[:16]}"
-
-
-def _outstanding() -> sa.ColumnElement[bool]:
-    """Rows `dispatch_due` owns: immediate ones not yet sent, and digests whose send failed.
-
-    A `sending` row is included: its next_attempt_at is the claim's expiry, so it only
-    comes due when the process that claimed it died.
-    """
-    immediate = sa.and_(Delivery.mode == "immediate", col(Delivery.state).in_(("pending", "failed", "sending")))
-    digest_retry = sa.and_(Delivery.mode == "digest", col(Delivery.state).in_(("failed", "sending")))
-    return sa.or_(immediate, digest_retry)
 
 
 @dataclass
@@ -86,13 +68,6 @@ class DigestResult:
     sent: bool
     error: str | None = None
     preview: str | None = None
-
-
-@dataclass(frozen=True)
-class _Due:
-    id: int
-    subscription: str
-    mode: str
 
 
 class Dispatcher:
@@ -116,6 +91,7 @@ class Dispatcher:
         batch_size: int = 200,
     ) -> None:
         self.engine = engine
+        self.outbox = OutboxStore(engine)
         self.subscriptions = {s.name: s for s in subscriptions}
         self.context = context or ChannelContext()
         self.sleep = sleep
@@ -136,26 +112,17 @@ class Dispatcher:
         deadline = self.now() + self.max_wait
         while True:
             touched = self._dispatch_pass(report)
-            upcoming = self._next_due()
+            upcoming = self.outbox.next_due()
             now = self.now()
             if upcoming is None or upcoming > deadline:
                 return report
             if not touched and upcoming > now:
                 self.sleep((upcoming - now).total_seconds())
 
-    def _next_due(self) -> dt.datetime | None:
-        with Session(self.engine) as session:
-            return session.exec(select(sa.func.min(Delivery.next_attempt_at)).where(_outstanding())).one()
-
     def _dispatch_pass(self, report: DispatchReport) -> int:
-        now = self.now()
-        with Session(self.engine) as session:
-            rows = session.exec(
-                select(Delivery).where(_outstanding(), Delivery.next_attempt_at <= now).order_by(Delivery.next_attempt_at, Delivery.id).limit(self.batch_size)
-            ).all()
-            due = [_Due(r.id, r.subscription, r.mode) for r in rows if r.id is not None]
-        by_target: dict[tuple[str, str], list[_Due]] = {}
-        digests: dict[str, list[_Due]] = {}
+        due = self.outbox.due(self.now(), self.batch_size)
+        by_target: dict[tuple[str, str], list[DueDelivery]] = {}
+        digests: dict[str, list[DueDelivery]] = {}
         for item in due:
             subscription = self.subscriptions.get(item.subscription)
             channel = self._channel(item.subscription, report) if subscription else None
@@ -183,24 +150,16 @@ class Dispatcher:
                 return None
         return self._channels[name]
 
-    def _send_to_target(self, kind: str, target: str, items: list[_Due], report: DispatchReport) -> None:
+    def _send_to_target(self, kind: str, target: str, items: list[DueDelivery], report: DispatchReport) -> None:
         limit = RATE_LIMITS.get(kind)
         now = self.now()
         slots = [now] * len(items)
         if limit is not None:
             sharing = [s.name for s in self.subscriptions.values() if (s.channel, s.url or s.name) == (kind, target)]
-            with Session(self.engine) as session:
-                recent = session.exec(
-                    select(Delivery.sent_at).where(
-                        col(Delivery.subscription).in_(sharing),
-                        Delivery.state == "sent",
-                        Delivery.sent_at > now - limit.per,  # type: ignore[operator]
-                    )
-                ).all()
-            slots = schedule_slots([t for t in recent if t is not None], len(items), limit, now)
+            slots = schedule_slots(self.outbox.sent_since(sharing, now - limit.per), len(items), limit, now)
         for item, slot in zip(items, slots):
             if slot > now:
-                self._defer(item.id, slot)
+                self.outbox.defer(item.id, slot)
                 report.deferred += 1
             else:
                 self._send_batch(self.subscriptions[item.subscription], [item.id], report)
@@ -215,15 +174,7 @@ class Dispatcher:
         """
         subscription = self.subscriptions[name]
         now = self.now()
-        with Session(self.engine) as session:
-            ids = list(
-                session.exec(
-                    select(Delivery.id)
-                    .where(Delivery.subscription == name, Delivery.mode == "digest", col(Delivery.state).in_(("pending", "failed")))
-                    .order_by(Delivery.id)
-                )
-            )
-        ids = [i for i in ids if i is not None]
+        ids = self.outbox.waiting_digest(name)
         send_empty = bool(subscription.options.get("send_empty", False))
         if not ids and not send_empty and not preview:
             return DigestResult(name, 0, sent=False)
@@ -249,29 +200,21 @@ class Dispatcher:
 
     def _outgoing(self, subscription: SubscriptionConfig, ids: list[int], *, digest: bool, now: dt.datetime) -> Outgoing:
         with Session(self.engine) as session:
-            rows = session.exec(
-                select(Delivery, Event).join(Event, col(Event.id) == Delivery.event_id).where(col(Delivery.id).in_(ids))
-            ).all()
-            alerts_by_event = load_alerts(session, [event for _, event in rows])
-            period_start = None
-            if digest:
-                period_start = session.exec(
-                    select(sa.func.max(Delivery.sent_at)).where(
-                        Delivery.subscription == subscription.name, Delivery.mode == "digest", Delivery.state == "sent"
-                    )
-                ).one()
+            events = self.outbox.events_of(session, ids)
+            alerts_by_event = load_alerts(session, events)
+            period_start = self.outbox.last_digest_sent(session, subscription.name) if digest else None
         alerts: list[Alert] = sorted(alerts_by_event.values(), key=lambda a: (a.occurred_at, a.event_id or 0))
         if digest:
             key = digest_key(subscription.name, ids) if ids else f"digest:{subscription.name}:empty:{now.isoformat()}"
             return Outgoing(alerts=tuple(alerts), idempotency_key=key, digest=True, period_start=period_start, period_end=now)
-        (event_id,) = [event.id for _, event in rows]
+        (event_id,) = [event.id for event in events]
         return Outgoing(alerts=tuple(alerts), idempotency_key=f"{event_id}:{subscription.name}")
 
     def _send_batch(self, subscription: SubscriptionConfig, ids: list[int], report: DispatchReport, *, digest: bool | None = None) -> None:
         """Claim `ids`, send them as one message (a digest when there are several), record."""
         now = self.now()
         digest = subscription.mode == "digest" if digest is None else digest
-        attempts = self._claim(ids, now)
+        attempts = self.outbox.claim(ids, now, self.stale_after)
         if ids and attempts is None:
             return  # another dispatcher got there first
         channel = self._channel(subscription.name, report)
@@ -290,57 +233,8 @@ class Dispatcher:
             return
         self._finish_sent(ids, report)
 
-    def _claim(self, ids: list[int], now: dt.datetime) -> int | None:
-        """Mark the rows `sending` in a committed transaction; the highest attempt count, or None.
-
-        A row another dispatcher is sending (`sending`, claim not yet expired) is left alone,
-        so a `tracker deliveries retry` beside the daemon cannot send the same message twice.
-        """
-        if not ids:
-            return 0
-        claimable = sa.or_(
-            col(Delivery.state).in_(("pending", "failed")),
-            sa.and_(Delivery.state == "sending", Delivery.next_attempt_at <= now),
-        )
-        taken_over = Delivery.state == "sending"  # its claimer died: whether it was sent is unknown
-        with Session(self.engine) as session:
-            result = session.execute(
-                sa.update(Delivery)
-                .where(col(Delivery.id).in_(ids), claimable)
-                .values(
-                    state="sending",
-                    attempts=Delivery.attempts + 1,
-                    next_attempt_at=now + self.stale_after,
-                    last_error_code=sa.case((taken_over, UNCONFIRMED), else_=Delivery.last_error_code),
-                    last_error=sa.case((taken_over, UNCONFIRMED_NOTE), else_=Delivery.last_error),
-                )
-            )
-            session.commit()
-            if result.rowcount == 0:
-                return None
-            return session.exec(select(sa.func.max(Delivery.attempts)).where(col(Delivery.id).in_(ids))).one()
-
-    def _defer(self, delivery_id: int, when: dt.datetime) -> None:
-        with Session(self.engine) as session:
-            session.execute(sa.update(Delivery).where(Delivery.id == delivery_id).values(next_attempt_at=when))
-            session.commit()
-
     def _finish_sent(self, ids: list[int], report: DispatchReport) -> None:
-        now = self.now()
-        if ids:
-            with Session(self.engine) as session:
-                session.execute(
-                    sa.update(Delivery)
-                    .where(col(Delivery.id).in_(ids))
-                    .values(
-                        state="sent",
-                        sent_at=now,
-                        # an unconfirmed earlier send stays on record: the message may be there twice
-                        last_error=sa.case((Delivery.last_error_code == UNCONFIRMED, Delivery.last_error), else_=None),
-                        last_error_code=sa.case((Delivery.last_error_code == UNCONFIRMED, UNCONFIRMED), else_=None),
-                    )
-                )
-                session.commit()
+        self.outbox.mark_sent(ids, self.now())
         report.sent += 1
 
     def _finish_failed(self, ids: list[int], attempts: int, error: DeliveryError, report: DispatchReport) -> None:
@@ -349,23 +243,13 @@ class Dispatcher:
             return
         now = self.now()
         wait = dt.timedelta(seconds=error.retry_after) if error.retry_after is not None else backoff(attempts)
-        with Session(self.engine) as session:
-            session.execute(
-                sa.update(Delivery)
-                .where(col(Delivery.id).in_(ids))
-                .values(state="failed", next_attempt_at=now + wait, last_error=error.message[:1000], last_error_code=error.code)
-            )
-            session.commit()
+        self.outbox.mark_failed(ids, now + wait, error.message, error.code)
         report.retrying += 1
         report.errors.append(error.message)
         log.warning("delivery %s failed (%s), retrying in %s: %s", ids, error.code, wait, error.message)
 
     def _finish_dead(self, ids: list[int], message: str, code: str | None, report: DispatchReport) -> None:
-        with Session(self.engine) as session:
-            session.execute(
-                sa.update(Delivery).where(col(Delivery.id).in_(ids)).values(state="dead", last_error=message[:1000], last_error_code=code)
-            )
-            session.commit()
+        self.outbox.mark_dead(ids, message, code)
         report.dead += 1
         report.errors.append(message)
         log.error("delivery %s is dead (%s): %s", ids, code, message)

@@ -1,17 +1,35 @@
 """Reading what an alert shows: Event rows joined with their documents, sources and repealers.
 
+Returns plain values (`AlertRow`); `notifiers.alert.alert_from_rows` turns them into the
+render-ready `Alert`, so storage never depends on how an alert is presented.
+
 A handful of `IN` queries for a whole batch, not one per event, so a digest of hundreds of
 events or an outbox step after a big crawl stays cheap.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from sqlmodel import Session, col, select
 
-from notifiers.alert import Alert, DocumentLink, alert_from_rows
 from storage.tables import Clause, Document, Event, Source
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """An event with what it concerns: its document's current fields, its source's name and,
+    for a repeal, the repealing document's (title, doc_number, url)."""
+
+    event_id: int
+    kind: str
+    occurred_at: dt.datetime
+    payload: dict[str, Any] | None
+    document: dict[str, Any] | None
+    source: str | None
+    repealed_by: tuple[str, str | None, str] | None
 
 
 def _document_fields(document: Document) -> dict[str, Any]:
@@ -38,8 +56,8 @@ def _repealer_id(event: Event, document: Document | None) -> int | None:
     return document.status_by_document_id if document else None
 
 
-def load_alerts(session: Session, events: Iterable[Event]) -> dict[int, Alert]:
-    """Alerts for the given (flushed) events, by event id."""
+def load_alert_rows(session: Session, events: Iterable[Event]) -> dict[int, AlertRow]:
+    """What the alerts of the given (flushed) events show, by event id."""
     events = [e for e in events if e.id is not None]
     document_ids = {e.document_id for e in events if e.document_id is not None}
     documents = {d.id: d for d in session.exec(select(Document).where(col(Document.id).in_(document_ids)))} if document_ids else {}
@@ -47,22 +65,22 @@ def load_alerts(session: Session, events: Iterable[Event]) -> dict[int, Alert]:
     repealers = {d.id: d for d in session.exec(select(Document).where(col(Document.id).in_(repealer_ids)))} if repealer_ids else {}
     source_ids = {e.source_id or getattr(documents.get(e.document_id), "source_id", None) for e in events} - {None}
     sources = {s.id: s.name for s in session.exec(select(Source).where(col(Source.id).in_(source_ids)))} if source_ids else {}
-    alerts: dict[int, Alert] = {}
+    rows: dict[int, AlertRow] = {}
     for event in events:
         assert event.id is not None
         document = documents.get(event.document_id)
         repealer = repealers.get(_repealer_id(event, document))
         source_id = event.source_id or (document.source_id if document else None)
-        alerts[event.id] = alert_from_rows(
+        rows[event.id] = AlertRow(
             event_id=event.id,
             kind=event.kind,
             occurred_at=event.occurred_at,
             payload=event.payload,
             document=_document_fields(document) if document else None,
             source=sources.get(source_id) if source_id else None,
-            repealed_by=DocumentLink(repealer.title, repealer.doc_number, repealer.url) if repealer else None,
+            repealed_by=(repealer.title, repealer.doc_number, repealer.url) if repealer else None,
         )
-    return alerts
+    return rows
 
 
 def version_texts(session: Session, version_ids: Iterable[int]) -> dict[int, str]:

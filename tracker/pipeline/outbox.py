@@ -8,47 +8,32 @@ that nobody will be told about. Inserting is idempotent (unique event × subscri
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Iterable, Sequence
 
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from notifiers.alert import Alert
-from notifiers.loading import load_alerts, version_texts
+from notifiers.alert import Alert, DocumentLink, alert_from_rows
+from notifiers.routing import subscription_matches
+from storage.alert_rows import load_alert_rows, version_texts
+from storage.outbox import insert_deliveries
 from storage.tables import Delivery, Event, utcnow
 from tracker.core.config import SubscriptionConfig
 
-# Events about a source as a whole: document filters (keywords, statuses) do not apply.
-SOURCE_KINDS = frozenset({"source_failing", "source_recovered", "source_baseline"})
 
-
-def _fold(text: str) -> str:
-    """Width- and case-insensitive form for keyword matching (全角 ＡＩ matches AI)."""
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
-def subscription_matches(subscription: SubscriptionConfig, alert: Alert, extra_text: str = "") -> bool:
-    """Whether a subscription wants this alert.
-
-    Event kind and source always filter. Keywords (any of them, as substrings, so
-    two-character Chinese terms work) are matched against the title, the document number
-    and the changed clause text — for a new document, all its clauses (`extra_text`).
-    Keywords and statuses describe documents, so they do not filter source events (health, baseline).
-    """
-    if alert.kind not in subscription.events:
-        return False
-    if subscription.sources and alert.source not in subscription.sources:
-        return False
-    if alert.kind in SOURCE_KINDS:
-        return True
-    if subscription.statuses and alert.status not in subscription.statuses:
-        return False
-    if subscription.keywords:
-        haystack = _fold(alert.searchable_text + "\n" + extra_text)
-        return any(_fold(keyword) in haystack for keyword in subscription.keywords)
-    return True
-
+def load_alerts(session: Session, events: Iterable[Event]) -> dict[int, Alert]:
+    """The render-ready alerts of the given (flushed) events, by event id."""
+    return {
+        event_id: alert_from_rows(
+            event_id=row.event_id,
+            kind=row.kind,
+            occurred_at=row.occurred_at,
+            payload=row.payload,
+            document=row.document,
+            source=row.source,
+            repealed_by=DocumentLink(*row.repealed_by) if row.repealed_by else None,
+        )
+        for event_id, row in load_alert_rows(session, events).items()
+    }
 
 def enqueue(
     session: Session,
@@ -70,7 +55,6 @@ def enqueue(
     alerts = load_alerts(session, events)
     added_versions = [e.version_id for e in events if e.kind == "document_added" and e.version_id is not None]
     texts = version_texts(session, added_versions) if any(s.keywords for s in subscriptions) else {}
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     rows = []
     for event in events:
         assert event.id is not None
@@ -90,10 +74,4 @@ def enqueue(
             for subscription in subscriptions
             if subscription_matches(subscription, alert, extra)
         ]
-    if not rows:
-        return []
-    statement = (
-        insert(Delivery).values(rows).on_conflict_do_nothing(index_elements=["event_id", "subscription"]).returning(Delivery.id)
-    )
-    ids = list(session.execute(statement).scalars())
-    return list(session.exec(select(Delivery).where(col(Delivery.id).in_(ids)).order_by(Delivery.id))) if ids else []
+    return insert_deliveries(session, rows)
