@@ -31,7 +31,7 @@ from storage.engine import init_database, open_database  # noqa: E402
 from storage.lock import save_daemon_state  # noqa: E402
 from storage.tables import CheckRun, Delivery, Event, Source  # noqa: E402
 from tracker.core.config import load_settings  # noqa: E402
-from tracker.scheduler import daemon_status, first_run_time, plan_jobs  # noqa: E402
+from tracker.daemon import daemon_status, first_run_time, plan_jobs  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 22, 22, 0, tzinfo=dt.timezone.utc)
 RUNS_PER_SOURCE = 50

@@ -23,10 +23,10 @@ def restore_root_logging() -> object:
 def test_json_lines_carry_the_event_and_its_fields(restore_root_logging: object) -> None:
     stream = io.StringIO()
     configure_logging("json", "info", stream)
-    logging.getLogger("tracker.scheduler").info(
+    logging.getLogger("tracker.daemon").info(
         "crawl finished", extra={"source": "hz-gfxwj", "url": "https://例子.gov.cn/a", "outcome": "ok", "duration": 1.25}
     )
-    logging.getLogger("tracker.scheduler").debug("not shown at info")
+    logging.getLogger("tracker.daemon").debug("not shown at info")
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1
     line = json.loads(lines[0])
@@ -39,7 +39,7 @@ def test_json_lines_carry_the_event_and_its_fields(restore_root_logging: object)
 def test_text_lines_are_greppable_key_value_pairs(restore_root_logging: object) -> None:
     stream = io.StringIO()
     configure_logging("text", "debug", stream)
-    logging.getLogger("tracker.scheduler").warning(
+    logging.getLogger("tracker.daemon").warning(
         "config reload refused",
         extra={"reason": "source[0].schedule: bad value", "jobs": 3, "changed": ["crawl:a", "sweep"], "events": {"status_changed": 2}},
     )

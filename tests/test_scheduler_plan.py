@@ -10,7 +10,7 @@ import pytest
 from apscheduler.triggers.base import BaseTrigger
 
 from tracker.core.config import ConfigError, load_settings
-from tracker.scheduler import first_run_time, parse_schedule, plan_jobs
+from tracker.daemon import first_run_time, parse_schedule, plan_jobs
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = dt.timezone.utc

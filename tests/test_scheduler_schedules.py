@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tracker.core.config import ConfigError
-from tracker.scheduler import parse_duration, parse_schedule
+from tracker.daemon import parse_duration, parse_schedule
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Sunday, noon in Shanghai.

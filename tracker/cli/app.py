@@ -30,7 +30,7 @@ from storage.engine import DatabaseError, open_database
 from tracker.core.config import ConfigError, Settings, load_settings
 from tracker.logging import redact_unconfigured_logs
 from tracker.core.redact import redact, register_secret
-from tracker.scheduler import plan_jobs
+from tracker.daemon import plan_jobs
 
 DEFAULT_DATABASE_URL = "sqlite:///./tracker.db"
 DEFAULT_CONFIG_PATH = Path("tracker.toml")

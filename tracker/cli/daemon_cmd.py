@@ -13,7 +13,7 @@ from storage.lock import LockHeld
 from tracker.cli.app import app, cli_context, console, database_engine, fail, load_validated_settings, print_json
 from tracker.core.config import ConfigError, load_settings
 from tracker.logging import LOG_FORMATS, LOG_LEVELS, configure_logging
-from tracker.scheduler import Daemon, DaemonOptions, daemon_status, run_planned_job
+from tracker.daemon import Daemon, DaemonOptions, daemon_status, run_planned_job
 
 
 @app.command("run")

@@ -50,7 +50,7 @@ from tracker import pipeline
 from tracker.core.config import ConfigError, Settings
 from tracker.logging import flush_logs, log_context
 
-log = logging.getLogger("tracker.scheduler")
+log = logging.getLogger("tracker.daemon")
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION_RE = re.compile(r"(\d+)\s*([smhd])")
