@@ -1,11 +1,4 @@
-"""APScheduler 3 wiring for `tracker run`: which jobs exist, when they fire, how the daemon lives.
-
-Schedules are written in `tracker.toml` as a 5-field cron expression (`"0 */6 * * *"`,
-weekdays counted the crontab way, 0 or 7 = Sunday) or as an interval (`"every 6h"`,
-`"every 30s"`), either optionally followed by `jitter <duration>`. Intervals get a default
-jitter of a tenth of the interval (at most five minutes) so many sources on the same
-schedule do not hit their sites in the same second; cron times stay exact unless asked.
-"""
+"""The running daemon: one single-instance lock, APScheduler jobs, reloads, heartbeats and a clean stop."""
 
 from __future__ import annotations
 
@@ -13,13 +6,11 @@ import datetime as dt
 import logging
 import os
 import queue
-import re
 import signal
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -27,272 +18,25 @@ import sqlalchemy as sa
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from storage.engine import DatabaseError, open_database
 from storage.lock import (
     AdvisoryLock,
     FileLock,
     LockHeld,
-    delivery_counts,
     holder_description,
     is_sqlite,
     load_daemon_state,
-    lock_holder_alive,
     save_daemon_state,
     scheduler_lock,
     source_last_runs,
-    sources_with_last_run,
 )
-from tracker import pipeline
 from tracker.core.config import ConfigError, Settings
 from tracker.logging import flush_logs, log_context
+from tracker.daemon.planning import CRAWL_PREFIX, DaemonOptions, JobWork, PlannedJob, first_run_time, plan_jobs
+
 
 log = logging.getLogger("tracker.daemon")
-
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION_RE = re.compile(r"(\d+)\s*([smhd])")
-_DURATIONS_RE = re.compile(r"(?:\d+\s*[smhd]\s*)+")
-_INTERVAL_RE = re.compile(r"every\s+(.+)")
-DEFAULT_JITTER_SHARE = 0.1
-DEFAULT_JITTER_CAP = 300.0
-#: Longer intervals are typos (`every 99999999999d` overflows the scheduler); a yearly job is a cron.
-MAX_INTERVAL = 366 * 86400.0
-#: A cron time may be spread over at most a day; an interval's jitter over at most the interval.
-MAX_CRON_JITTER = 86400.0
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """A parsed schedule: the text as configured (for logs and change detection) and its trigger."""
-
-    text: str
-    trigger: BaseTrigger
-
-
-def parse_duration(text: str) -> float:
-    """`"90s"`, `"5m"`, `"1h30m"`, `"2d"` → seconds. ValueError when it is not one."""
-    compact = text.strip().lower()
-    if not compact or not _DURATIONS_RE.fullmatch(compact):
-        raise ValueError(f"{text!r} is not a duration such as 30s, 5m, 6h, 1h30m or 1d")
-    return float(sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_RE.findall(compact)))
-
-
-def parse_schedule(text: str, *, key: str, where: str, timezone: dt.tzinfo) -> Schedule:
-    """A schedule string from the config → Schedule; ConfigError naming `where` and `key` otherwise."""
-    try:
-        trigger = _trigger(text, timezone)
-        # A cron that can never fire (`0 0 30 2 *`) would otherwise count as "due now" at every start.
-        if trigger.get_next_fire_time(None, dt.datetime.now(timezone)) is None:
-            raise ValueError("it never fires (no such date)")
-    except (ValueError, OverflowError) as exc:
-        raise ConfigError(f"{where}: {key}: invalid schedule {text!r}: {exc}") from exc
-    return Schedule(text=text, trigger=trigger)
-
-
-def _trigger(text: str, timezone: dt.tzinfo) -> BaseTrigger:
-    spec, _, jitter_text = text.strip().lower().partition(" jitter ")
-    spec = spec.strip()
-    jitter = parse_duration(jitter_text) if jitter_text else None
-    interval = _INTERVAL_RE.fullmatch(spec)
-    if interval:
-        seconds = parse_duration(interval.group(1))
-        if not 0 < seconds <= MAX_INTERVAL:
-            raise ValueError(f"the interval must be longer than zero and at most 366d, got {seconds:.0f}s")
-        if jitter is None:
-            jitter = min(seconds * DEFAULT_JITTER_SHARE, DEFAULT_JITTER_CAP)
-        if jitter > seconds:
-            raise ValueError(f"jitter {jitter:.0f}s is longer than the interval {seconds:.0f}s")
-        return IntervalTrigger(seconds=seconds, jitter=jitter or None, timezone=timezone)
-    fields = spec.split()
-    if len(fields) != 5:
-        raise ValueError(
-            f"expected 'every <duration>' or a cron expression with 5 fields "
-            f"(minute hour day month weekday), got {len(fields)} field(s)"
-        )
-    minute, hour, day, month, weekday = fields
-    if jitter is not None and jitter > MAX_CRON_JITTER:
-        raise ValueError(f"jitter {jitter:.0f}s is longer than a day")
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=_crontab_weekdays(weekday),
-        timezone=timezone,
-        jitter=jitter or None,
-    )
-
-
-def _crontab_weekdays(field: str) -> str:
-    """Crontab weekday numbers (0/7 = Sunday) → APScheduler names (its 0 is Monday).
-
-    Names (`mon-fri`) and `*` pass through unchanged; numbers, ranges and steps are
-    expanded to an explicit list of names so the two numberings can never be confused.
-    """
-    if not any(ch.isdigit() for ch in field):
-        return field
-    days: set[int] = set()
-    for part in field.split(","):
-        base, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if step < 1:
-            raise ValueError(f"weekday step must be at least 1 in {field!r}")
-        if base == "*":
-            first, last = 0, 6
-        elif "-" in base:
-            first_text, _, last_text = base.partition("-")
-            first, last = _weekday_number(first_text, field), _weekday_number(last_text, field)
-            if last == 0 and first > 0:
-                last = 7
-        else:
-            first = _weekday_number(base, field)
-            last = 6 if step_text else first
-        if last < first:
-            raise ValueError(f"weekday range {base!r} runs backwards")
-        days.update(day % 7 for day in range(first, last + 1, step))
-    return ",".join(_WEEKDAYS[day] for day in sorted(days))
-
-
-def _weekday_number(text: str, field: str) -> int:
-    if text.isdigit() and 0 <= int(text) <= 7:
-        return int(text)
-    if text in _WEEKDAYS:
-        return _WEEKDAYS.index(text)
-    raise ValueError(f"weekday {text!r} in {field!r} is not 0-7 or a name such as mon")
-
-
-DISPATCH_JOB = "dispatch"
-SWEEP_JOB = "sweep"
-CRAWL_PREFIX = "crawl:"
-DIGEST_PREFIX = "digest:"
-DEFAULT_SOURCE_SCHEDULE = "every 6h"
-
-
-@dataclass(frozen=True)
-class PlannedJob:
-    """One job the daemon should have: its id, what it does and when.
-
-    `catch_up_first` says whether a job that has never run (new database, new source)
-    runs as soon as the daemon starts; digests wait for their first scheduled time.
-    """
-
-    id: str
-    kind: str  # crawl | sweep | digest | dispatch
-    target: str | None
-    schedule: Schedule
-    catch_up_first: bool
-
-
-def plan_jobs(settings: Settings, *, dispatch_every: float) -> list[PlannedJob]:
-    """Every job the configuration asks for; ConfigError (with the key path) for a bad schedule."""
-    where = str(settings.path or "config")
-    timezone = settings.tracker.tz
-    jobs: list[PlannedJob] = []
-    for index, source in enumerate(settings.sources):
-        if not source.enabled:
-            continue
-        schedule = parse_schedule(
-            source.schedule or DEFAULT_SOURCE_SCHEDULE, key=f"source[{index}].schedule", where=where, timezone=timezone
-        )
-        jobs.append(PlannedJob(CRAWL_PREFIX + source.name, "crawl", source.name, schedule, catch_up_first=True))
-    hour, minute = settings.tracker.sweep_time.split(":")
-    sweep = Schedule(f"{int(minute)} {int(hour)} * * *", CronTrigger(hour=hour, minute=minute, timezone=timezone))
-    jobs.append(PlannedJob(SWEEP_JOB, "sweep", None, sweep, catch_up_first=True))
-    for index, subscription in enumerate(settings.subscriptions):
-        if subscription.mode != "digest" or not subscription.schedule:
-            continue
-        schedule = parse_schedule(
-            subscription.schedule, key=f"subscription[{index}].schedule", where=where, timezone=timezone
-        )
-        jobs.append(PlannedJob(DIGEST_PREFIX + subscription.name, "digest", subscription.name, schedule, catch_up_first=False))
-    dispatch = Schedule(f"every {dispatch_every:g}s", IntervalTrigger(seconds=dispatch_every, timezone=timezone))
-    jobs.append(PlannedJob(DISPATCH_JOB, "dispatch", None, dispatch, catch_up_first=True))
-    return jobs
-
-
-def first_run_time(
-    trigger: BaseTrigger, *, last_run: dt.datetime | None, now: dt.datetime, catch_up_first: bool
-) -> dt.datetime:
-    """When a job should first fire after the daemon (re)starts, given when it last ran.
-
-    The last run comes from our tables, so a restart neither repeats a run that already
-    happened nor forgets one that fell due while the daemon was down: an overdue job runs
-    once, now, however many times it was missed.
-    """
-    if last_run is None:
-        upcoming = trigger.get_next_fire_time(None, now)
-        return now if catch_up_first or upcoming is None else upcoming
-    due = trigger.get_next_fire_time(last_run, last_run + dt.timedelta(microseconds=1))
-    if due is None or due <= now:
-        return now
-    return due
-
-
-@dataclass(frozen=True)
-class DaemonOptions:
-    """How the daemon runs, as opposed to what it runs (that is tracker.toml)."""
-
-    dispatch_every: float = 5.0
-    heartbeat_every: float = 10.0
-    shutdown_timeout: float = 30.0
-    misfire_grace: float = 86400.0
-
-
-JobWork = Callable[[PlannedJob, Settings, sa.Engine], Mapping[str, Any]]
-"""Does one job's work through the pipeline and returns facts worth logging.
-
-It receives the settings the job started with (a reload never changes a running job's
-configuration) and the daemon's engine.
-"""
-
-
-def run_planned_job(job: PlannedJob, settings: Settings, engine: sa.Engine) -> Mapping[str, Any]:
-    """The daemon's JobWork: each kind of job is one pipeline entry point."""
-    now = dt.datetime.now(dt.timezone.utc)
-    if job.kind == "crawl":
-        assert job.target is not None
-        (run,) = pipeline.crawl(engine, settings, [job.target], progress=_FailedFetchLogger(job.target))
-        return {
-            "outcome": run.outcome,
-            **{name: getattr(run, name) for name in ("pages", "requests", "new", "changed", "unchanged", "removed", "blocked", "errors")},
-        }
-    if job.kind == "sweep":
-        on = now.astimezone(settings.tracker.tz).date()
-        result = pipeline.sweep_statuses(engine, settings.tracker, on, occurred_at=now, subscriptions=settings.subscriptions)
-        return {"as_of": on.isoformat(), "assessed": result.assessed, "updated": result.updated, "events": result.counts()}
-    if job.kind == "digest":
-        assert job.target is not None
-        digest = pipeline.send_digest(engine, settings, job.target)
-        if digest.error:
-            raise DigestError(digest.error)
-        return {"alerts": digest.count, "sent": digest.sent}
-    report = pipeline.dispatch_due(engine, settings)
-    return {"sent": report.sent, "retrying": report.retrying, "dead": report.dead, "deferred": report.deferred}
-
-
-class DigestError(Exception):
-    """A digest that could not be sent (it stays owed and is retried by the dispatcher)."""
-
-
-class _FailedFetchLogger:
-    """Crawl progress → one log line per URL that failed or was blocked, as it happens."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.logged = 0
-
-    def __call__(self, run: pipeline.SourceRun) -> None:
-        for detail in run.error_details[self.logged :]:
-            log.warning(
-                "fetch failed",
-                extra={"source": self.source, "url": detail["url"], "outcome": detail["kind"], "reason": detail["reason"]},
-            )
-        self.logged = len(run.error_details)
-
 
 class Daemon:
     """One scheduler process on one database, from start to a clean exit.
@@ -600,68 +344,3 @@ def _since(clock: float) -> float:
 
 def _since_datetime(moment: dt.datetime) -> float:
     return round((dt.datetime.now(dt.timezone.utc) - moment).total_seconds(), 3)
-
-
-
-def daemon_status(engine: sa.Engine, settings: Settings) -> dict[str, Any]:
-    """What `tracker status` reports, as JSON-ready values with times in the configured zone.
-
-    "Running" is decided by the lock, so a daemon killed with SIGKILL shows as stopped even
-    though its last heartbeat row is still there; next runs are only shown while it runs.
-    """
-    timezone = settings.tracker.tz
-    running = lock_holder_alive(engine)
-    state = load_daemon_state(engine)
-    jobs: dict[str, dict[str, Any]] = state.jobs if state else {}
-
-    def when(value: dt.datetime | str | None) -> str | None:
-        if value is None:
-            return None
-        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-        return moment.astimezone(timezone).isoformat(timespec="seconds")
-
-    def next_run(job_id: str) -> str | None:
-        return when(jobs.get(job_id, {}).get("next_run")) if running else None
-
-    configured = {source.name: source for source in settings.sources}
-    stored = {source.name: (source, run) for source, run in sources_with_last_run(engine)}
-    sources = []
-    for name in sorted(set(configured) | set(stored)):
-        config = configured.get(name)
-        row, run = stored.get(name, (None, None))
-        sources.append(
-            {
-                "name": name,
-                "configured": config is not None,
-                "enabled": config.enabled if config else False,
-                "schedule": jobs.get(CRAWL_PREFIX + name, {}).get("schedule")
-                or (config.schedule or DEFAULT_SOURCE_SCHEDULE if config else None),
-                "next_run": next_run(CRAWL_PREFIX + name),
-                "last_run": when((row.last_run_at if row else None) or jobs.get(CRAWL_PREFIX + name, {}).get("last_run")),
-                "last_outcome": run.outcome if run else None,
-                "last_counts": {"new": run.new, "changed": run.changed, "removed": run.removed, "errors": run.errors}
-                if run
-                else None,
-                "consecutive_failures": row.consecutive_failures if row else 0,
-                "last_error": row.last_error if row else None,
-            }
-        )
-    other_jobs = {
-        job_id: {"schedule": job.get("schedule"), "next_run": next_run(job_id), "last_run": when(job.get("last_run"))}
-        for job_id, job in sorted(jobs.items())
-        if not job_id.startswith(CRAWL_PREFIX) and job_id != DISPATCH_JOB
-    }
-    counts = delivery_counts(engine)
-    return {
-        "daemon": {
-            "running": running,
-            "holder": state.holder if state else None,
-            "config": state.config_path if state else None,
-            "started_at": when(state.started_at if state else None),
-            "heartbeat_at": when(state.heartbeat_at if state else None),
-            "stopped_at": when(state.stopped_at if state else None),
-        },
-        "sources": sources,
-        "jobs": other_jobs,
-        "deliveries": {state_name: counts.get(state_name, 0) for state_name in ("pending", "sending", "failed", "dead", "sent")},
-    }
