@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator, ClassVar, Mapping
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from sources.http import CHALLENGE_ONLY, DOCUMENT_BLOCKS, BlockedError, Fetched, HttpClient, RequestStats, detect_block
+from sources.http import CHALLENGE_ONLY, DOCUMENT_BLOCKS, Fetched, HttpClient, RequestStats, detect_block
 from tracker.core.config import SourceConfig
+from tracker.core.errors import BlockedError
 
 _DATE_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
 REVISIT_CHOICES = ("listed", "changed")

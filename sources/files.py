@@ -17,8 +17,9 @@ from typing import AsyncIterator
 from urllib.parse import quote, unquote, urlsplit
 
 from sources.base import DocumentRef, ListingPage, Source, option
-from sources.http import Fetched, FetchError
+from sources.http import Fetched
 from tracker.core.config import SourceConfig
+from tracker.core.errors import FetchError
 
 DEFAULT_PATTERNS = ("*.html", "*.htm", "*.txt", "*.md")
 CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".md": "text/markdown", ".txt": "text/plain"}

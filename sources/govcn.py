@@ -29,8 +29,9 @@ from sources.base import (
     parse_date,
     raise_if_blocked,
 )
-from sources.http import FetchError, host_allowed
+from sources.http import host_allowed
 from tracker.core.config import SourceConfig
+from tracker.core.errors import FetchError
 
 DEFAULT_LIST_PATH = "searchVO.catMap.gongwen.listVO"
 DEFAULT_URL_PATTERN = r"content_\d+\.htm"

@@ -24,8 +24,9 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from sources.base import DocumentRef, ListingPage, Source, absolute_url, option, parse_date, raise_if_blocked
-from sources.http import FetchError, host_allowed
+from sources.http import host_allowed
 from tracker.core.config import SourceConfig
+from tracker.core.errors import FetchError
 
 DATAPROXY_PATH = "/module/web/jpage/dataproxy.jsp"
 JPAAS_PATH = "/api-gateway/jpaas-publish-server/front/page/build/unit"

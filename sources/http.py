@@ -35,7 +35,8 @@ import httpx
 from sources.politeness import HostPace, Politeness
 from sources.robots import RobotsRules, robots_url
 from tracker.core.config import DEFAULT_USER_AGENT
-from tracker.core.model import DecodeError, NotADocumentError, PageKind
+from tracker.core.errors import BlockedError, DecodeError, DisallowedError, FetchError, NotADocumentError
+from tracker.core.model import PageKind
 from tracker.core.parse.decode import decode_bytes
 from tracker.core.parse.pagekind import detect_non_document
 from tracker.core.retry_after import retry_after_seconds
@@ -96,31 +97,6 @@ class Fetched:
     def text(self) -> str:
         """The body decoded like the parser does: header charset, `<meta>`, then detection."""
         return decode_bytes(self.content, self.content_type)
-
-
-class FetchError(Exception):
-    """A request that could not be answered usefully; `str()` is a one-line reason."""
-
-    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
-        super().__init__(f"{reason} ({url})")
-        self.url = url
-        self.reason = reason
-        self.status = status
-
-
-class DisallowedError(FetchError):
-    """The site's robots.txt disallows this URL for our user agent: skipped, not an error."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(url, "disallowed by robots.txt")
-
-
-class BlockedError(FetchError):
-    """The site answered with an anti-bot challenge or a throttle page instead of content."""
-
-    def __init__(self, url: str, detected: NotADocumentError, status: int) -> None:
-        super().__init__(url, f"blocked by the site: {detected.reason}", status)
-        self.detected = detected
 
 
 @dataclass

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from storage.tables import Delivery, Document, Event, utcnow
+from tracker.core.errors import DeliveryNotFound, NotRetryable
 
 UNCONFIRMED = "unconfirmed"  # the dispatcher's last_error_code for a send whose claimer died
 
@@ -18,14 +19,6 @@ STATES = ("pending", "sending", "sent", "failed", "dead", "discarded")
 WAITING = ("pending", "failed")
 # A row being sent right now is left to its dispatcher, and a sent one cannot be unsent.
 DISCARDABLE = (*WAITING, "dead")
-
-
-class DeliveryNotFound(LookupError):
-    """No delivery with that id."""
-
-
-class NotRetryable(ValueError):
-    """The delivery is not in a state that can be retried (it was sent, or is being sent)."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from storage.search import index_document
 from storage.tables import Clause as ClauseRow
 from storage.tables import Document, Event, Relation, Version
 from tracker.core.diff import diff_documents
+from tracker.core.errors import VersionNotFound
 from tracker.core.model import Clause, ClauseDiff, DocRef, PolicyDocument
 from tracker.core.prepare import RELATION_KINDS, PreparedDocument, prepare_document, search_title, snapshot
 
@@ -534,10 +535,6 @@ def change_payload(document: Document, diff: ClauseDiff) -> dict[str, Any]:
         "metadata": {key: change.to_json() for key, change in diff.metadata.items()},
         "clauses": clauses,
     }
-
-
-class VersionNotFound(LookupError):
-    """A version number the document does not have; `str()` says which ones it has."""
 
 
 def diff_versions(

@@ -21,6 +21,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from tracker.core.errors import DatabaseError
 from tracker.core.redact import redact_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -29,10 +30,6 @@ _POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 # How long a SQLite statement waits for another process's transaction (the daemon's longest
 # is a first crawl's batch or a sweep) before failing with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 120_000
-
-
-class DatabaseError(Exception):
-    """The database cannot be used as it is; `str()` is a one-line reason for the user."""
 
 
 def url_problem(url: str) -> str | None:

@@ -24,17 +24,14 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.engine import DatabaseError, create_engine, normalize_url
+from storage.engine import create_engine, normalize_url
 from storage.tables import CheckRun, DaemonState, Delivery, Source, utcnow
+from tracker.core.errors import DatabaseError, LockHeld
 
 # A fixed 63-bit key for pg_advisory_lock: every tracker daemon on a database competes for it.
 ADVISORY_KEY = int.from_bytes(hashlib.sha256(b"policy-tracker scheduler").digest()[:8], "big") >> 1
 # `tracker status` probes the SQLite lock for an instant; a starting daemon retries this long.
 _ACQUIRE_PATIENCE = 1.0
-
-
-class LockHeld(Exception):
-    """Another `tracker run` holds the lock; `str()` says who, for the one-line error."""
 
 
 def holder_description() -> str:

@@ -24,14 +24,11 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlmodel import Session
 
-from tracker.core.grams import bigrams, folded, grams_of
 from storage.tables import SearchEntry
+from tracker.core.errors import SearchQueryError
+from tracker.core.grams import bigrams, folded, grams_of
 
 SNIPPET_CONTEXT = 40
-
-
-class SearchQueryError(ValueError):
-    """The query cannot be searched (fewer than two letters or digits)."""
 
 
 @dataclass(frozen=True)

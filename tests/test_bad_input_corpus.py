@@ -27,14 +27,14 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
-from sources.http import FetchError, HttpClient, HttpPolicy
+from sources.http import HttpClient, HttpPolicy
 from sources.samplesite.server import Request, Response, SiteServer
-from storage.engine import DatabaseError, open_database
+from storage.engine import open_database
 from storage.tables import Document, Version
 from tracker.cli import app
 from tracker.cli.app import load_validated_settings
-from tracker.core.config import ConfigError, settings_from_dict
-from tracker.core.model import ParseError
+from tracker.core.config import settings_from_dict
+from tracker.core.errors import ConfigError, DatabaseError, FetchError, ParseError
 from tracker.pipeline import crawl, ingest_file
 
 SEED = 20261205

@@ -11,11 +11,12 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from notifiers.channels import ChannelContext, DeliveryError, Outgoing, build_channel
+from notifiers.channels import ChannelContext, Outgoing, build_channel
 from tests.receivers.http import Answer
 from tests.receivers.platforms import DingTalkReceiver, FeishuReceiver, SlackReceiver, WebhookReceiver, WeComReceiver
 from tests.receivers.samples import URL, added_alert, changed_alert, reminder_alert, repealed_alert
 from tracker.core.config import SubscriptionConfig
+from tracker.core.errors import DeliveryError
 
 
 @pytest.fixture()

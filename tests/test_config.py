@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from storage.engine import init_database
 from tracker.cli import app
-from tracker.core.config import ConfigError, settings_from_dict
+from tracker.core.config import settings_from_dict
+from tracker.core.errors import ConfigError
 
 
 def run(config: Path, db: Path, *args: str) -> tuple[int, str, str]:

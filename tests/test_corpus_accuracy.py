@@ -17,7 +17,7 @@ from types import ModuleType
 import pytest
 
 from tests.conftest import REPO
-from tracker.core.model import ParseError
+from tracker.core.errors import ParseError
 from tracker.core.parse import parse_document
 
 CORPUS = REPO.parent / "shared" / "corpus"

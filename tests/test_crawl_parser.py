@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SHARED_FIXTURES
-from tracker.core.config import ConfigError, settings_from_dict
-from tracker.core.model import NotADocumentError, PageKind, ParseError
+from tracker.core.config import settings_from_dict
+from tracker.core.errors import ConfigError, NotADocumentError, ParseError
+from tracker.core.model import PageKind
 from tracker.core.prepare import prepare_page
 from tracker.pipeline.workers import ParserPool
 

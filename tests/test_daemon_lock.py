@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from storage.engine import create_engine
-from storage.lock import ADVISORY_KEY, LockHeld, lock_holder_alive, scheduler_lock
+from storage.lock import ADVISORY_KEY, lock_holder_alive, scheduler_lock
+from tracker.core.errors import LockHeld
 
 HOLD = """
 import sys, time

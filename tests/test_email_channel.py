@@ -9,10 +9,11 @@ from typing import Iterator
 import httpx
 import pytest
 
-from notifiers.channels import ChannelContext, DeliveryError, Outgoing, build_channel, validate_subscription
+from notifiers.channels import ChannelContext, Outgoing, build_channel, validate_subscription
 from tests.receivers.samples import INJECTION_TITLE, added_alert, changed_alert, injection_alert, reminder_alert, repealed_alert
 from tests.receivers.smtp import SMTPReceiver
-from tracker.core.config import ConfigError, Settings, SubscriptionConfig, settings_from_dict
+from tracker.core.config import Settings, SubscriptionConfig, settings_from_dict
+from tracker.core.errors import ConfigError, DeliveryError
 
 START = dt.datetime(2025, 2, 24, 1, 0, tzinfo=dt.timezone.utc)
 END = dt.datetime(2025, 3, 3, 1, 0, tzinfo=dt.timezone.utc)

@@ -15,10 +15,11 @@ from typing import Awaitable, Iterator
 
 import pytest
 
-from sources.http import BlockedError, FetchError, HttpClient, HttpPolicy, RequestStats, host_allowed
+from sources.http import HttpClient, HttpPolicy, RequestStats, host_allowed
 from sources.politeness import Turns
 from sources.samplesite.server import Fault, Request, Response, SiteServer
 from tests.conftest import assert_paced
+from tracker.core.errors import BlockedError, FetchError
 
 FAST = HttpPolicy(timeout=0.3, attempt_deadline=2.0, retries=2, backoff=0.01, default_delay=0)
 LAST_MODIFIED = email.utils.formatdate(1_700_000_000, usegmt=True)

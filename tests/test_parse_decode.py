@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import DATA
-from tracker.core.model import DecodeError
+from tracker.core.errors import DecodeError
 from tracker.core.parse import decode_bytes, parse_document
 
 GBK_PAGE = (DATA / "parse" / "gbk_meta.html").read_text(encoding="utf-8")

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from tests.conftest import DATA
-from tracker.core.model import NotADocumentError, PageKind, PolicyDocument
+from tracker.core.errors import NotADocumentError
+from tracker.core.model import PageKind, PolicyDocument
 from tracker.core.parse import detect_non_document, parse_document
 
 PAGES = DATA / "parse"

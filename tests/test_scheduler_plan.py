@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.base import BaseTrigger
 
-from tracker.core.config import ConfigError, load_settings
+from tracker.core.config import load_settings
+from tracker.core.errors import ConfigError
 from tracker.daemon import first_run_time, parse_schedule, plan_jobs
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tracker.core.config import ConfigError
+from tracker.core.errors import ConfigError
 from tracker.daemon import parse_duration, parse_schedule
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from storage.documents import save_version
-from storage.search import SearchQueryError, bigrams, search
+from storage.search import bigrams, search
 from storage.tables import Document
+from tracker.core.errors import SearchQueryError
 from tracker.core.model import Clause, PolicyDocument
 
 T1 = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)

@@ -14,11 +14,12 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
-from sources.http import FetchError, HttpClient, HttpPolicy
+from sources.http import HttpClient, HttpPolicy
 from sources.samplesite import Fault, SampleSite
 from sources.samplesite.server import Request, Response, SiteServer
 from sources.samplesite.sites import MINHANG_DIR
 from tracker.core.config import settings_from_dict
+from tracker.core.errors import FetchError
 from tracker.pipeline import crawl
 
 DEADLINE = 2.0

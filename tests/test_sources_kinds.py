@@ -14,14 +14,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from sources.base import ListingPage
-from sources.http import BlockedError, HttpClient, HttpPolicy
+from sources.http import HttpClient, HttpPolicy
 from sources.registry import create_source, validate_source
 from sources.samplesite import SampleSite
 from sources.samplesite.server import Request, Response, SiteServer
 from sources.samplesite.sites import DATAPROXY_PATH, GOVCN_SEARCH_PATH, HANWEB_COL_PATH, JPAAS_PATH
 from storage.engine import init_database, open_database
 from storage.tables import Document, Event
-from tracker.core.config import ConfigError, SourceConfig, settings_from_dict
+from tracker.core.config import SourceConfig, settings_from_dict
+from tracker.core.errors import BlockedError, ConfigError
 from tracker.pipeline import crawl
 
 POLICY = HttpPolicy(timeout=1.0, retries=1, backoff=0.01, default_delay=0)

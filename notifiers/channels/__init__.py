@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notifiers.channels.base import Channel, ChannelContext, DeliveryError, Outgoing, open_context
+from notifiers.channels.base import Channel, ChannelContext, Outgoing, open_context
 from notifiers.channels.console import ConsoleChannel
 from notifiers.channels.dingtalk import DingTalkChannel
 from notifiers.channels.email import EmailChannel
@@ -11,6 +11,7 @@ from notifiers.channels.slack import SlackChannel
 from notifiers.channels.webhook import WebhookChannel
 from notifiers.channels.wecom import WeComChannel
 from tracker.core.config import SubscriptionConfig
+from tracker.core.errors import DeliveryError
 
 CHANNEL_TYPES: dict[str, type[Channel]] = {
     "console": ConsoleChannel,

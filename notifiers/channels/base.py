@@ -9,7 +9,6 @@ the body, not only the status.
 from __future__ import annotations
 
 import abc
-
 import datetime as dt
 import sys
 from contextlib import contextmanager
@@ -22,24 +21,8 @@ from notifiers.alert import Alert
 from notifiers.escape import one_line
 from notifiers.render import Chunk, Renderer, pack
 from tracker.core.config import SubscriptionConfig
-from tracker.core.redact import redact
+from tracker.core.errors import DeliveryError
 from tracker.core.retry_after import retry_after_seconds
-
-
-class DeliveryError(Exception):
-    """A send failed. `code` is the provider's error code (or HTTP status) for the user.
-
-    The message is redacted here, once: it is stored in the outbox, logged and printed, and
-    a transport error or a platform's answer may quote the webhook URL with its token.
-    """
-
-    def __init__(self, message: str, *, code: str | None = None, retryable: bool, retry_after: float | None = None) -> None:
-        message = redact(message)
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.retryable = retryable
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

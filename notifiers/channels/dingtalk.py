@@ -13,7 +13,8 @@ import hashlib
 import hmac
 import json
 
-from notifiers.channels.base import Channel, DeliveryError, Outgoing, json_body, markdown_messages, post, summary_title
+from notifiers.channels.base import Channel, Outgoing, json_body, markdown_messages, post, summary_title
+from tracker.core.errors import DeliveryError
 
 TEXT_LIMIT = 18_000  # bytes of markdown; the platform's limit is about 20,000 for the whole message
 RETRYABLE_CODES = frozenset({"-1", "130101", "660026"})

@@ -19,10 +19,11 @@ from email.policy import default as default_policy
 from email.utils import format_datetime
 from typing import Any, Mapping
 
-from notifiers.channels.base import Channel, ChannelContext, DeliveryError, Outgoing
+from notifiers.channels.base import Channel, ChannelContext, Outgoing
 from notifiers.escape import one_line
 from notifiers.render import build_digest
 from tracker.core.config import SubscriptionConfig
+from tracker.core.errors import DeliveryError
 
 SECURITY_MODES = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}

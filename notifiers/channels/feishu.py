@@ -14,7 +14,8 @@ import hmac
 import json
 from typing import Any
 
-from notifiers.channels.base import Channel, DeliveryError, Outgoing, json_body, markdown_messages, post, summary_title
+from notifiers.channels.base import Channel, Outgoing, json_body, markdown_messages, post, summary_title
+from tracker.core.errors import DeliveryError
 
 CONTENT_LIMIT = 18_000  # bytes of card markdown, leaving room for the JSON around it
 RETRYABLE_CODES = frozenset({"11232", "9499", "2200"})

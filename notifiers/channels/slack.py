@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from notifiers.channels.base import EMPTY_PERIOD_ZH, Channel, DeliveryError, Outgoing, post, summary_title
+from notifiers.channels.base import EMPTY_PERIOD_ZH, Channel, Outgoing, post, summary_title
 from notifiers.escape import escape_slack
+from tracker.core.errors import DeliveryError
 
 SECTION_LIMIT = 3_000
 BLOCKS_PER_MESSAGE = 50

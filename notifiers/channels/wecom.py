@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from notifiers.channels.base import Channel, DeliveryError, Outgoing, json_body, markdown_messages, post
+from notifiers.channels.base import Channel, Outgoing, json_body, markdown_messages, post
+from tracker.core.errors import DeliveryError
 
 CONTENT_LIMIT = 4_096
 RETRYABLE_CODES = frozenset({"-1", "45009", "45033"})

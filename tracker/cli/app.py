@@ -26,11 +26,12 @@ from rich.text import Text
 
 from notifiers.channels import validate_subscription
 from sources.registry import validate_source
-from storage.engine import DatabaseError, open_database
-from tracker.core.config import ConfigError, Settings, load_settings
-from tracker.logging import redact_unconfigured_logs
+from storage.engine import open_database
+from tracker.core.config import Settings, load_settings
+from tracker.core.errors import ConfigError, DatabaseError
 from tracker.core.redact import redact, register_secret
 from tracker.daemon import plan_jobs
+from tracker.logging import redact_unconfigured_logs
 
 DEFAULT_DATABASE_URL = "sqlite:///./tracker.db"
 DEFAULT_CONFIG_PATH = Path("tracker.toml")

@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from storage.tables import CheckRun, Source
 from tracker.cli.app import app, console, database_engine, err_console, fail, load_cli_settings, print_json
-from tracker.core.config import ConfigError, Settings, SourceConfig
+from tracker.core.config import Settings, SourceConfig
+from tracker.core.errors import ConfigError
 from tracker.pipeline import SourceRun, crawl, select_sources
 
 _FAILED_OUTCOMES = ("failed", "blocked")

@@ -8,12 +8,11 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from storage.engine import DatabaseError
-from storage.lock import LockHeld
 from tracker.cli.app import app, cli_context, console, database_engine, fail, load_validated_settings, print_json
-from tracker.core.config import ConfigError, load_settings
-from tracker.logging import LOG_FORMATS, LOG_LEVELS, configure_logging
+from tracker.core.config import load_settings
+from tracker.core.errors import ConfigError, DatabaseError, LockHeld
 from tracker.daemon import Daemon, DaemonOptions, daemon_status, run_planned_job
+from tracker.logging import LOG_FORMATS, LOG_LEVELS, configure_logging
 
 
 @app.command("run")

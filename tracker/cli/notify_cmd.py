@@ -6,16 +6,15 @@ Thin wrappers: the work is in `tracker.pipeline` (dispatch, digests) and `notifi
 
 from __future__ import annotations
 
-
 import typer
 from sqlmodel import Session
 
-from notifiers.channels import DeliveryError, open_context
-from storage.deliveries import STATES, DeliveryNotFound, NotRetryable, discard, get_delivery, list_deliveries, requeue
+from notifiers.channels import open_context
 from notifiers.sample import send_test
+from storage.deliveries import STATES, discard, get_delivery, list_deliveries, requeue
 from tracker.cli.app import app, console, database_engine, fail, load_cli_settings, print_json
 from tracker.cli.store_cmd import database_session, local_time
-from tracker.core.config import ConfigError
+from tracker.core.errors import ConfigError, DeliveryError, DeliveryNotFound, NotRetryable
 from tracker.pipeline import dispatch_due, send_digest
 
 notify_app = typer.Typer(help="Try a subscription's channel.", no_args_is_help=True)

@@ -11,7 +11,8 @@ from rich.markup import escape
 
 from sources.http import HttpPolicy
 from tracker.cli.app import app, console, fail, print_json
-from tracker.core.model import ParseError, PolicyDocument
+from tracker.core.errors import ParseError
+from tracker.core.model import PolicyDocument
 from tracker.core.parse import parse_document
 
 _OUTLINE_CHARS = 40

@@ -18,14 +18,15 @@ from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
 
-from storage.documents import VersionNotFound, diff_versions
-from storage.engine import DatabaseError, init_database
+from storage.documents import diff_versions
+from storage.engine import init_database
 from storage.events import list_events
 from storage.queries import find_document, suggest_documents, versions_of
-from storage.search import SearchQueryError, search
+from storage.search import search
 from storage.tables import Document, Event
 from tracker.cli.app import app, cell, cli_context, console, database_engine, fail, load_cli_settings, print_json
-from tracker.core.model import ClauseChange, ClauseDiff, ParseError
+from tracker.core.errors import DatabaseError, ParseError, SearchQueryError, VersionNotFound
+from tracker.core.model import ClauseChange, ClauseDiff
 from tracker.pipeline import ingest_file
 
 DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")

@@ -17,13 +17,15 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
-import stat
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tracker.core.errors import ConfigError
 
 EVENT_KINDS = (
     "document_added",
@@ -50,10 +52,6 @@ MAX_DAYS = 36500  # a hundred years: beyond any validity period, within what dat
 MAX_DELAY = 3600.0
 MAX_PAGES = 100_000
 MAX_REMOVAL_RUNS = 10_000
-
-
-class ConfigError(Exception):
-    """Invalid configuration; the message names the file and the key."""
 
 
 @dataclass(frozen=True)

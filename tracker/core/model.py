@@ -60,27 +60,6 @@ class PageKind(str, enum.Enum):
     NOT_A_POLICY = "not_a_policy"
 
 
-class ParseError(Exception):
-    """The input could not be turned into a document; `str()` is a one-line reason."""
-
-
-class DecodeError(ParseError):
-    """The bytes could not be decoded in any plausible encoding."""
-
-
-class NotADocumentError(ParseError):
-    """The page is an anti-bot challenge, a JS shell, a login page or otherwise not a policy."""
-
-    def __init__(self, kind: PageKind, reason: str) -> None:
-        super().__init__(f"not a policy document ({kind.value}): {reason}")
-        self.kind = kind
-        self.reason = reason
-
-    def __reduce__(self) -> tuple[type[NotADocumentError], tuple[PageKind, str]]:
-        # Raised in parser worker processes and unpickled in the crawler.
-        return (type(self), (self.kind, self.reason))
-
-
 @dataclass(frozen=True)
 class DocRef:
     """A document named by another one: `《title》（doc_number）` as written.

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -15,8 +14,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from tracker import pipeline
 from tracker.core.config import Settings
+from tracker.core.errors import DigestError
 from tracker.daemon.schedules import Schedule, parse_schedule
-
 
 log = logging.getLogger("tracker.daemon")
 
@@ -127,10 +126,6 @@ def run_planned_job(job: PlannedJob, settings: Settings, engine: sa.Engine) -> M
         return {"alerts": digest.count, "sent": digest.sent}
     report = pipeline.dispatch_due(engine, settings)
     return {"sent": report.sent, "retrying": report.retrying, "dead": report.dead, "deferred": report.deferred}
-
-
-class DigestError(Exception):
-    """A digest that could not be sent (it stays owed and is retried by the dispatcher)."""
 
 
 class _FailedFetchLogger:

@@ -19,7 +19,7 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from storage.engine import DatabaseError, open_database
+from storage.engine import open_database
 from storage.lock import (
     AdvisoryLock,
     FileLock,
@@ -31,10 +31,10 @@ from storage.lock import (
     scheduler_lock,
     source_last_runs,
 )
-from tracker.core.config import ConfigError, Settings
-from tracker.logging import flush_logs, log_context
+from tracker.core.config import Settings
+from tracker.core.errors import ConfigError, DatabaseError
 from tracker.daemon.planning import CRAWL_PREFIX, DaemonOptions, JobWork, PlannedJob, first_run_time, plan_jobs
-
+from tracker.logging import flush_logs, log_context
 
 log = logging.getLogger("tracker.daemon")
 

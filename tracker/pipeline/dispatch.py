@@ -25,12 +25,13 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from notifiers.alert import Alert
-from notifiers.channels import Channel, ChannelContext, DeliveryError, Outgoing, build_channel
+from notifiers.channels import Channel, ChannelContext, Outgoing, build_channel
 from notifiers.channels.email import EmailChannel
 from notifiers.ratelimit import RATE_LIMITS, schedule_slots
 from notifiers.render import build_digest
 from storage.outbox import DueDelivery, OutboxStore
 from tracker.core.config import SubscriptionConfig
+from tracker.core.errors import DeliveryError
 from tracker.pipeline.outbox import load_alerts
 
 log = logging.getLogger(__name__)

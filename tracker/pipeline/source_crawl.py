@@ -12,16 +12,17 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from tracker.pipeline.outbox import enqueue
 from sources.base import DocumentRef
-from sources.http import BlockedError, DisallowedError, Fetched, FetchError, HttpClient, RequestStats
+from sources.http import Fetched, HttpClient, RequestStats
 from sources.registry import create_source
 from storage.documents import touch
 from storage.events import record_event
 from storage.tables import CheckRun, Document, ListingEntry, Version, utcnow
 from storage.tables import Source as SourceRow
 from tracker.core.config import Settings, SourceConfig
-from tracker.core.model import NotADocumentError, PageKind, ParseError
+from tracker.core.errors import BlockedError, DisallowedError, FetchError, NotADocumentError, ParseError
+from tracker.core.model import PageKind
+from tracker.pipeline.outbox import enqueue
 from tracker.pipeline.workers import BatchWriter, DatabaseThread, ParserPool
 
 _GONE_STATUSES = (404, 410)

@@ -24,11 +24,11 @@ from sqlmodel import Session
 
 from sources.http import Fetched
 from storage.documents import SaveResult
-from tracker.core.config import Settings
 from tracker import parser_process
-from tracker.core.model import ParseError
-from tracker.pipeline.saving import save_documents, settle
+from tracker.core.config import Settings
+from tracker.core.errors import ParseError
 from tracker.core.prepare import PreparedDocument, prepare_page
+from tracker.pipeline.saving import save_documents, settle
 
 _MAX_BATCH = 50
 _GATHER_SECONDS = 0.1

@@ -31,18 +31,18 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from tracker.core.chinese_script import has_traditional, restorer, to_simplified
-from tracker.core.model import Clause, DecodeError, DocRef, NotADocumentError, PageKind, ParseError, PolicyDocument, Provenance
+from tracker.core.errors import DecodeError, NotADocumentError, ParseError
+from tracker.core.model import Clause, DocRef, PageKind, PolicyDocument, Provenance
 from tracker.core.parse.blocks import Block, Page, html_page, looks_like_html, text_page
-from tracker.core.parse.cleanup import with_cleanup_relations
+from tracker.core.parse.chrome import strip_chrome
 from tracker.core.parse.clauses import build_clauses
+from tracker.core.parse.cleanup import with_cleanup_relations
 from tracker.core.parse.dates import DATE, parse_date, validity_from_text
 from tracker.core.parse.decode import decode_bytes
 from tracker.core.parse.evidence import DERIVED, HEADER_NOTE, META, SIGNATURE, TABLE, TEXT, Candidate, candidate, resolve
-from tracker.core.parse.chrome import strip_chrome
 from tracker.core.parse.layout import Layout, analyse, enclosed_name, header_starts, is_organ, join_title
 from tracker.core.parse.metadata import (
     best_title_hint,

@@ -24,7 +24,7 @@ from itertools import islice
 
 from lxml import etree
 
-from tracker.core.model import ParseError
+from tracker.core.errors import ParseError
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import re
 
 import charset_normalizer
 
-from tracker.core.model import DecodeError
+from tracker.core.errors import DecodeError
 
 _HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)

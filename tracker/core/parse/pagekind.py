@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from tracker.core.model import NotADocumentError, PageKind
+from tracker.core.errors import NotADocumentError
+from tracker.core.model import PageKind
 
 _RUISHU_RE = re.compile(r"\$_ts\s*[=.\[]|<meta[^>]*\sr=[\"']?m[\"']?[\s/>]", re.I)
 _JSL_RE = re.compile(r"__jsl_clearance|_jsl_clearance_s|document\.cookie\s*=.*?location", re.I | re.S)
