@@ -11,18 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from tracker.core.events import event_kind
 from tracker.core.model import Status
-
-KIND_LABELS: dict[str, tuple[str, str]] = {
-    "document_added": ("新增文件", "new document"),
-    "document_changed": ("文件变更", "document changed"),
-    "document_removed": ("文件下线", "document removed"),
-    "status_changed": ("状态变化", "status changed"),
-    "expiry_reminder": ("到期提醒", "expiring soon"),
-    "source_failing": ("来源异常", "source failing"),
-    "source_recovered": ("来源恢复", "source recovered"),
-    "source_baseline": ("首次收录", "baseline"),
-}
 
 CHANGE_LABELS: dict[str, str] = {"added": "新增", "removed": "删除", "modified": "修改", "moved": "移动"}
 
@@ -133,11 +123,11 @@ class Alert:
 
     @property
     def kind_zh(self) -> str:
-        return KIND_LABELS.get(self.kind, (self.kind, self.kind))[0]
+        return event_kind(self.kind).label
 
     @property
     def kind_en(self) -> str:
-        return KIND_LABELS.get(self.kind, (self.kind, self.kind))[1]
+        return event_kind(self.kind).label_en
 
     @property
     def kind_label(self) -> str:
@@ -314,7 +304,7 @@ def alert_from_rows(
         or _text(document.get("title"))
         or _text(payload.get("url"))
         or _text(document.get("url"))
-        or (f"来源 {source}" if source else KIND_LABELS.get(kind, (kind,))[0])
+        or (f"来源 {source}" if source else event_kind(kind).label)
     )
     return Alert(
         kind=kind,

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from notifiers.alert import Alert, ClauseLine
 from notifiers.escape import escape_markdown, escape_slack, printable, safe_url, truncate_bytes
+from tracker.core.events import event_kind
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 MAX_CHAT_CHANGES = 8
@@ -35,30 +36,9 @@ DIGEST_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("sources", "来源状态", "Sources"),
     ("other", "其他", "Other"),
 )
-_STATUS_GROUPS = {
-    "in_force": "taking_effect",
-    "not_yet_effective": "taking_effect",
-    "expiring": "expiring",
-    "expired": "expired",
-    "repealed": "repealed",
-}
-
-
 def digest_group(alert: Alert) -> str:
     """Which digest section an alert belongs in."""
-    if alert.kind == "document_added":
-        return "new"
-    if alert.kind == "document_changed":
-        return "changed"
-    if alert.kind == "document_removed":
-        return "removed"
-    if alert.kind == "expiry_reminder":
-        return "expiring"
-    if alert.kind in ("source_failing", "source_recovered", "source_baseline"):
-        return "sources"
-    if alert.kind == "status_changed":
-        return _STATUS_GROUPS.get(alert.status_to or "", "other")
-    return "other"
+    return event_kind(alert.kind).digest_group(alert.payload)
 
 
 @dataclass(frozen=True)

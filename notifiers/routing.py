@@ -6,12 +6,9 @@ import unicodedata
 
 from notifiers.alert import Alert
 from tracker.core.config import SubscriptionConfig
+from tracker.core.events import event_kind
 
 __all__ = ["subscription_matches"]
-
-# Events about a source as a whole: document filters (keywords, statuses) do not apply.
-SOURCE_KINDS = frozenset({"source_failing", "source_recovered", "source_baseline"})
-
 
 def _fold(text: str) -> str:
     """Width- and case-insensitive form for keyword matching (全角 ＡＩ matches AI)."""
@@ -30,7 +27,7 @@ def subscription_matches(subscription: SubscriptionConfig, alert: Alert, extra_t
         return False
     if subscription.sources and alert.source not in subscription.sources:
         return False
-    if alert.kind in SOURCE_KINDS:
+    if event_kind(alert.kind).about == "source":
         return True
     if subscription.statuses and alert.status not in subscription.statuses:
         return False

@@ -18,6 +18,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from sources.http import CHALLENGE_ONLY, DOCUMENT_BLOCKS, Fetched, HttpClient, RequestStats, detect_block
 from tracker.core.config import SourceConfig
 from tracker.core.errors import BlockedError
+from tracker.core.registry import SOURCE_KINDS
 
 _DATE_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
 REVISIT_CHOICES = ("listed", "changed")
@@ -75,6 +76,12 @@ class Source(abc.ABC):
 
     kind: ClassVar[str]
     options: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass that names its own `kind` is that kind: configuration can use it."""
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__:
+            SOURCE_KINDS.declare(cls.kind, cls)
 
     def __init__(self, config: SourceConfig, client: HttpClient, stats: RequestStats | None = None) -> None:
         self.validate(config)

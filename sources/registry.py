@@ -1,34 +1,27 @@
-"""The one table of source kinds: config `kind` → class, and the config-time option check.
+"""Config `kind` → the declared `Source` subclass (`tracker.core.registry.SOURCE_KINDS`).
 
-Adding a site of a known kind is configuration only; adding a kind means one module in
-`sources/` and one line here.
+Adding a site of a known kind is configuration only; adding a kind is one module in
+`sources/kinds/` (or anywhere that is imported) that subclasses `Source` with its own `kind`.
 """
 
 from __future__ import annotations
 
+import sources.kinds  # noqa: F401  (declares the bundled kinds)
 from sources.base import Source
-from sources.files import FilesSource
-from sources.govcn import GovcnSource
-from sources.hanweb import HanwebSource
 from sources.http import HttpClient, RequestStats
-from sources.listing import ListingSource
 from tracker.core.config import SourceConfig
+from tracker.core.registry import SOURCE_KINDS
 
-KINDS: dict[str, type[Source]] = {
-    cls.kind: cls for cls in (ListingSource, HanwebSource, GovcnSource, FilesSource)
-}
+__all__ = ["create_source", "source_kind"]
 
 
-def validate_source(config: SourceConfig) -> None:
-    """The `validate_source` hook of `tracker.core.config.load_settings`: ValueError names the option."""
-    try:
-        kind = KINDS[config.kind]
-    except KeyError:
-        raise ValueError(f"unknown kind {config.kind!r} (expected {', '.join(KINDS)})") from None
-    kind.validate(config)
+def source_kind(name: str) -> type[Source]:
+    """The class declared for `kind = name`; RegistryError lists the known kinds."""
+    kind = SOURCE_KINDS.get(name)
+    assert isinstance(kind, type) and issubclass(kind, Source)
+    return kind
 
 
 def create_source(config: SourceConfig, client: HttpClient, stats: RequestStats | None = None) -> Source:
     """A ready source of the configured kind, sharing `client` with every other source."""
-    validate_source(config)
-    return KINDS[config.kind](config, client, stats)
+    return source_kind(config.kind)(config, client, stats)

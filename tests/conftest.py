@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+import notifiers.channels  # noqa: F401  (declares the channels a test's tracker.toml may name)
+import sources  # noqa: F401  (declares the source kinds a test's tracker.toml may name)
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
 SEEDS = SHARED_FIXTURES / "seeds"

@@ -74,7 +74,7 @@ def test_secrets_are_expanded_inside_option_lists() -> None:
 
 
 def source_with_hosts(*hosts: str) -> dict[str, object]:
-    return {"source": [{"name": "gov", "kind": "listing", "start_urls": ["https://www.gov.cn/"], "allowed_hosts": list(hosts)}]}
+    return {"source": [{"name": "gov", "kind": "listing", "start_urls": ["https://www.gov.cn/"], "item": "a", "allowed_hosts": list(hosts)}]}
 
 
 @pytest.mark.parametrize(

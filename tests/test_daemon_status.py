@@ -20,13 +20,13 @@ CONFIG = """
 [[source]]
 name = "hz"
 kind = "files"
-start_urls = ["file:///srv/policies"]
+paths = ["."]
 schedule = "0 */6 * * *"
 
 [[source]]
 name = "new-one"
 kind = "files"
-start_urls = ["file:///srv/more"]
+paths = ["."]
 """
 
 

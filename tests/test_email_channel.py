@@ -9,7 +9,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from notifiers.channels import ChannelContext, Outgoing, build_channel, validate_subscription
+from notifiers.channels import ChannelContext, Outgoing, build_channel
 from tests.receivers.samples import INJECTION_TITLE, added_alert, changed_alert, injection_alert, reminder_alert, repealed_alert
 from tests.receivers.smtp import SMTPReceiver
 from tracker.core.config import Settings, SubscriptionConfig, settings_from_dict
@@ -103,7 +103,7 @@ def test_config_refuses_an_email_subscription_it_could_not_send() -> None:
 
     def load(subscription: dict[str, object]) -> Settings:
         return settings_from_dict(
-            {"subscription": [subscription]}, path=Path("tracker.toml"), validate_subscription=validate_subscription
+            {"subscription": [subscription]}, path=Path("tracker.toml")
         )
 
     with pytest.raises(ConfigError, match=r"^tracker.toml: subscription\[0\] \(weekly\): option `smtp_host` is required$"):

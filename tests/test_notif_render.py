@@ -11,7 +11,7 @@ from notifiers.escape import truncate_bytes
 from notifiers.ratelimit import RATE_LIMITS, schedule_slots
 from notifiers.render import Chunk, Renderer, build_digest, pack
 from tests.receivers.samples import AT, URL, added_alert, changed_alert, reminder_alert, repealed_alert
-from tracker.core.config import EVENT_KINDS
+from tracker.core.events import EVENT_KINDS
 
 ODD_PAYLOADS = [
     {},
@@ -20,7 +20,7 @@ ODD_PAYLOADS = [
 ]
 
 
-@pytest.mark.parametrize("kind", EVENT_KINDS)
+@pytest.mark.parametrize("kind", EVENT_KINDS.names())
 @pytest.mark.parametrize("payload", ODD_PAYLOADS, ids=["empty", "wrong-types", "broken-clauses"])
 def test_every_kind_renders_with_missing_or_odd_payload(kind: str, payload: dict[str, object]) -> None:
     renderer = Renderer()

@@ -24,24 +24,24 @@ sweep_time = "06:30"
 [[source]]
 name = "fast"
 kind = "files"
-start_urls = ["file:///tmp/a"]
+paths = ["."]
 schedule = "every 30s"
 
 [[source]]
 name = "nightly"
 kind = "files"
-start_urls = ["file:///tmp/b"]
+paths = ["."]
 schedule = "0 2 * * *"
 
 [[source]]
 name = "unscheduled"
 kind = "files"
-start_urls = ["file:///tmp/c"]
+paths = ["."]
 
 [[source]]
 name = "off"
 kind = "files"
-start_urls = ["file:///tmp/d"]
+paths = ["."]
 schedule = "every 1m"
 enabled = false
 

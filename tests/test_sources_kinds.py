@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from sources.base import ListingPage
 from sources.http import HttpClient, HttpPolicy
-from sources.registry import create_source, validate_source
+from sources.registry import create_source
 from sources.samplesite import SampleSite
 from sources.samplesite.server import Request, Response, SiteServer
 from sources.samplesite.sites import DATAPROXY_PATH, GOVCN_SEARCH_PATH, HANWEB_COL_PATH, JPAAS_PATH
@@ -42,7 +42,7 @@ def site() -> Iterator[SampleSite]:
 
 
 def source_config(**table: Any) -> SourceConfig:
-    return settings_from_dict({"source": [{"name": "s", "delay": 0, **table}]}, validate_source=validate_source).sources[0]
+    return settings_from_dict({"source": [{"name": "s", "delay": 0, **table}]}).sources[0]
 
 
 def walk(config: SourceConfig) -> list[ListingPage]:
@@ -226,7 +226,6 @@ def test_files_kind_crawls_a_folder_incrementally(tmp_path: Path, seed_paths: di
             "tracker": {"removal_after_runs": 1},
             "source": [{"name": "archive", "kind": "files", "paths": [str(folder)], "base_url": "https://archive.example.org/docs"}],
         },
-        validate_source=validate_source,
     )
 
     [first] = crawl(engine, settings)
@@ -265,7 +264,7 @@ def test_files_kind_crawls_a_folder_incrementally(tmp_path: Path, seed_paths: di
 )
 def test_invalid_kind_options_name_the_source_and_the_option(table: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as raised:
-        settings_from_dict({"source": [{"name": "bad", **table}]}, validate_source=validate_source)
+        settings_from_dict({"source": [{"name": "bad", **table}]})
 
     assert str(raised.value).startswith("config: source[0] (bad): ")
     assert message in str(raised.value)

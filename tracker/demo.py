@@ -29,7 +29,6 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from sources.catalog import CATALOG_DIR, catalog_files
-from sources.registry import validate_source
 from sources.samplesite import SampleSite
 from storage.engine import open_database
 from tracker import pipeline
@@ -115,7 +114,7 @@ class Demo:
         """What the daemon's dispatcher does every few seconds: send the alerts that are due."""
         engine = open_database(self.db_url)
         try:
-            report = pipeline.dispatch_due(engine, load_settings(self.config, validate_source=validate_source))
+            report = pipeline.dispatch_due(engine, load_settings(self.config))
         finally:
             engine.dispose()
         print(f"({report.sent} alert(s) sent, {report.retrying} retrying, {report.dead} dead)", flush=True)

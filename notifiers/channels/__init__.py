@@ -1,37 +1,33 @@
-"""One module per channel; `build_channel` picks the right one for a subscription."""
+"""The channels, one module each; a module here declares its channel by subclassing `Channel`.
+
+Importing this package imports every module in it, so a new channel is one new file and
+nothing else; `build_channel` finds the class a subscription's `channel` names.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from notifiers.channels.base import Channel, ChannelContext, Outgoing, open_context
-from notifiers.channels.console import ConsoleChannel
-from notifiers.channels.dingtalk import DingTalkChannel
-from notifiers.channels.email import EmailChannel
-from notifiers.channels.feishu import FeishuChannel
-from notifiers.channels.slack import SlackChannel
-from notifiers.channels.webhook import WebhookChannel
-from notifiers.channels.wecom import WeComChannel
 from tracker.core.config import SubscriptionConfig
 from tracker.core.errors import DeliveryError
+from tracker.core.registry import CHANNELS
 
-CHANNEL_TYPES: dict[str, type[Channel]] = {
-    "console": ConsoleChannel,
-    "dingtalk": DingTalkChannel,
-    "email": EmailChannel,
-    "feishu": FeishuChannel,
-    "slack": SlackChannel,
-    "webhook": WebhookChannel,
-    "wecom": WeComChannel,
-}
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 
-def validate_subscription(subscription: SubscriptionConfig) -> None:
-    """The `validate_subscription` hook of `tracker.core.config.load_settings`: ValueError names the option."""
-    CHANNEL_TYPES[subscription.channel].check_options(subscription.options)
+def channel_class(name: str) -> type[Channel]:
+    """The class declared for `channel = name`; RegistryError lists the known channels."""
+    kind = CHANNELS.get(name)
+    assert isinstance(kind, type) and issubclass(kind, Channel)
+    return kind
 
 
 def build_channel(subscription: SubscriptionConfig, context: ChannelContext) -> Channel:
     """The channel for a subscription; ValueError names a missing or invalid option."""
-    return CHANNEL_TYPES[subscription.channel](subscription, context)
+    return channel_class(subscription.channel)(subscription, context)
 
 
 __all__ = [
@@ -40,7 +36,6 @@ __all__ = [
     "DeliveryError",
     "Outgoing",
     "build_channel",
+    "channel_class",
     "open_context",
-    "validate_subscription",
-    "CHANNEL_TYPES",
 ]

@@ -22,6 +22,7 @@ from notifiers.escape import one_line
 from notifiers.render import Chunk, Renderer, pack
 from tracker.core.config import SubscriptionConfig
 from tracker.core.errors import DeliveryError
+from tracker.core.registry import CHANNELS
 from tracker.core.retry_after import retry_after_seconds
 
 
@@ -59,6 +60,13 @@ class Channel(abc.ABC):
 
     kind: ClassVar[str]
     known_options: ClassVar[frozenset[str]] = frozenset()
+    needs_url: ClassVar[bool] = True  # a webhook channel; e-mail and the console say where otherwise
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass that names its own `kind` is that channel: subscriptions can use it."""
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__:
+            CHANNELS.declare(cls.kind, cls)
 
     def __init__(self, subscription: SubscriptionConfig, context: ChannelContext) -> None:
         self.subscription = subscription

@@ -8,6 +8,7 @@ from notifiers.render import build_digest
 
 class ConsoleChannel(Channel):
     kind = "console"
+    needs_url = False
 
     def send(self, outgoing: Outgoing) -> None:
         stream, renderer = self.context.stream, self.context.renderer

@@ -91,6 +91,7 @@ class EmailOptions:
 
 class EmailChannel(Channel):
     kind = "email"
+    needs_url = False
     known_options = frozenset(
         {"to", "from", "from_name", "smtp_host", "smtp_port", "smtp_user", "smtp_password", "security", "ca_file"}
     )

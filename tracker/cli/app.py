@@ -24,8 +24,8 @@ from rich.console import Console
 from rich.segment import Segment
 from rich.text import Text
 
-from notifiers.channels import validate_subscription
-from sources.registry import validate_source
+import notifiers.channels  # noqa: F401  (declares the channels tracker.toml may name)
+import sources  # noqa: F401  (declares the source kinds tracker.toml may name)
 from storage.engine import open_database
 from tracker.core.config import Settings, load_settings
 from tracker.core.errors import ConfigError, DatabaseError
@@ -124,8 +124,6 @@ def load_validated_settings(path: Path, *, missing_ok: bool = False, require_env
     settings = load_settings(
         path,
         missing_ok=missing_ok,
-        validate_source=validate_source,
-        validate_subscription=validate_subscription,
         require_env=require_env,
     )
     for value in settings.env_values:

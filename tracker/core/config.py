@@ -7,9 +7,11 @@ the environment; an error about a value that came from `${VAR}` names the variab
 the value. Commands that only read the database load with `require_env=False`: an unset
 variable is then left as written and the source or subscription that uses it is marked
 (`unset_env`), so an analyst needs none of the ops secrets. Numbers are bounded at load
-(`delay = inf`, `warning_days = 9223372036854775807` would break much later). Kind-specific
-source options stay in `SourceConfig.options` and are
-checked by the source kind itself (`sources.registry`), keeping this module generic.
+(`delay = inf`, `warning_days = 9223372036854775807` would break much later). Kind- and
+channel-specific options stay in `SourceConfig.options` / `SubscriptionConfig.options` and
+are checked by the class that declared the kind or channel (`tracker.core.registry`),
+keeping this module generic: it knows no kind, channel or event kind by name. The
+application imports `sources` and `notifiers` (which declare theirs) before loading.
 """
 
 from __future__ import annotations
@@ -26,20 +28,11 @@ from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracker.core.errors import ConfigError
+from tracker.core.events import EVENT_KINDS
+from tracker.core.model import Status
+from tracker.core.registry import CHANNELS, SOURCE_KINDS
 
-EVENT_KINDS = (
-    "document_added",
-    "document_changed",
-    "document_removed",
-    "status_changed",
-    "expiry_reminder",
-    "source_failing",
-    "source_recovered",
-    "source_baseline",
-)
-CHANNELS = ("email", "slack", "dingtalk", "feishu", "wecom", "webhook", "console")
-SOURCE_KINDS = ("listing", "hanweb", "govcn", "files")
-STATUSES = ("not_yet_effective", "in_force", "expiring", "expired", "repealed")
+STATUSES = tuple(status.value for status in Status)
 MAX_PARSE_WORKERS = 4
 DEFAULT_USER_AGENT = "policy-tracker/0.1 (+https://github.com/policy-tracker; polite government-policy monitor)"
 
@@ -97,7 +90,7 @@ class SubscriptionConfig:
     channel: str
     url: str | None = None
     secret: str | None = None
-    events: tuple[str, ...] = EVENT_KINDS
+    events: tuple[str, ...] = field(default_factory=lambda: EVENT_KINDS.names())
     sources: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
@@ -132,23 +125,17 @@ class Settings:
         raise ConfigError(f"{self.path or 'config'}: no subscription named {name!r}")
 
 
-SourceValidator = Callable[[SourceConfig], None]
-SubscriptionValidator = Callable[[SubscriptionConfig], None]
-
-
 def load_settings(
     path: Path,
     *,
     environ: Mapping[str, str] | None = None,
     missing_ok: bool = False,
-    validate_source: SourceValidator | None = None,
-    validate_subscription: SubscriptionValidator | None = None,
     require_env: bool = True,
 ) -> Settings:
     """Read and validate `path`. `missing_ok` gives defaults when the file does not exist.
 
-    `validate_source` / `validate_subscription` check kind- and channel-specific options
-    (they raise ValueError with a message); errors come back as ConfigError naming the
+    Each source's and subscription's own options are checked by its declared kind or
+    channel (ValueError with a message); errors come back as ConfigError naming the
     file and `source[i]` / `subscription[i]`. `require_env=False` tolerates unset `${VAR}`s
     (see the module docstring).
     """
@@ -169,8 +156,6 @@ def load_settings(
         raw,
         path=path,
         environ=environ,
-        validate_source=validate_source,
-        validate_subscription=validate_subscription,
         require_env=require_env,
     )
 
@@ -204,15 +189,13 @@ def settings_from_dict(
     *,
     path: Path | None = None,
     environ: Mapping[str, str] | None = None,
-    validate_source: SourceValidator | None = None,
-    validate_subscription: SubscriptionValidator | None = None,
     require_env: bool = True,
 ) -> Settings:
     where = str(path) if path else "config"
     env = os.environ if environ is None else environ
     reader = _Reader(where, env, require_env=require_env)
     try:
-        return _settings(raw, reader, path, validate_source, validate_subscription)
+        return _settings(raw, reader, path)
     except ConfigError as exc:
         raise ConfigError(mask_env_values(str(exc), reader.env_values)) from exc.__cause__
 
@@ -229,8 +212,6 @@ def _settings(
     raw: Mapping[str, Any],
     reader: _Reader,
     path: Path | None,
-    validate_source: SourceValidator | None,
-    validate_subscription: SubscriptionValidator | None,
 ) -> Settings:
     where = reader.where
     unknown = set(raw) - {"tracker", "source", "subscription"}
@@ -247,22 +228,20 @@ def _settings(
     )
     _unique(where, "source", [s.name for s in sources])
     _unique(where, "subscription", [s.name for s in subscriptions])
-    if validate_source:
-        for i, source in enumerate(sources):
-            if source.unset_env:
-                continue  # nothing can use it in this command; a command that does loads with require_env
-            try:
-                validate_source(source)
-            except ValueError as exc:
-                raise ConfigError(f"{where}: source[{i}] ({source.name}): {exc}") from exc
-    if validate_subscription:
-        for i, subscription in enumerate(subscriptions):
-            if subscription.unset_env:
-                continue
-            try:
-                validate_subscription(subscription)
-            except ValueError as exc:
-                raise ConfigError(f"{where}: subscription[{i}] ({subscription.name}): {exc}") from exc
+    for i, source in enumerate(sources):
+        if source.unset_env:
+            continue  # nothing can use it in this command; a command that does loads with require_env
+        try:
+            SOURCE_KINDS.get(source.kind).validate(source)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: source[{i}] ({source.name}): {exc}") from exc
+    for i, subscription in enumerate(subscriptions):
+        if subscription.unset_env:
+            continue
+        try:
+            CHANNELS.get(subscription.channel).check_options(subscription.options)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: subscription[{i}] ({subscription.name}): {exc}") from exc
     return Settings(
         tracker=tracker, sources=sources, subscriptions=subscriptions, path=path, env_values=dict(reader.env_values)
     )
@@ -429,7 +408,7 @@ class _Reader:
             raise self.error(f"{prefix}.name", f"{name!r} must be letters, digits, '-', '_' or '.'")
         kind = self.required(table, prefix, "kind")
         if kind not in SOURCE_KINDS:
-            raise self.error(f"{prefix}.kind", f"unknown kind {kind!r} (expected {', '.join(SOURCE_KINDS)})")
+            raise self.error(f"{prefix}.kind", f"unknown kind {kind!r} (expected {', '.join(SOURCE_KINDS.names())})")
         common = {"name", "kind", "start_urls", "schedule", "allowed_hosts", "delay", "max_pages", "enabled", "obey_robots"}
         options = {k: v for k, v in table.items() if k not in common}
         self.unset = []
@@ -453,7 +432,7 @@ class _Reader:
         name = self.required(table, prefix, "name")
         channel = self.required(table, prefix, "channel")
         if channel not in CHANNELS:
-            raise self.error(f"{prefix}.channel", f"unknown channel {channel!r} (expected {', '.join(CHANNELS)})")
+            raise self.error(f"{prefix}.channel", f"unknown channel {channel!r} (expected {', '.join(CHANNELS.names())})")
         mode = self.string(table, prefix, "mode", "immediate", strict=True)
         if mode not in ("immediate", "digest"):
             raise self.error(f"{prefix}.mode", f"must be 'immediate' or 'digest', got {mode!r}")
@@ -461,7 +440,7 @@ class _Reader:
         if mode == "digest" and not schedule:
             raise self.error(f"{prefix}.schedule", "a digest subscription needs a schedule (cron, e.g. \"0 9 * * MON\")")
         url = self.string(table, prefix, "url")
-        if channel not in ("email", "console") and not url:
+        if CHANNELS.get(channel).needs_url and not url:
             raise self.error(f"{prefix}.url", f"is required for channel {channel}")
         sources = self.strings(table, prefix, "sources")
         unknown_sources = [s for s in sources if s not in source_names]
@@ -474,7 +453,7 @@ class _Reader:
             channel=channel,
             url=url,
             secret=self.string(table, prefix, "secret"),
-            events=self.strings(table, prefix, "events", EVENT_KINDS) or EVENT_KINDS,
+            events=self.strings(table, prefix, "events", EVENT_KINDS.names()) or EVENT_KINDS.names(),
             sources=sources,
             keywords=self.strings(table, prefix, "keywords"),
             statuses=self.strings(table, prefix, "statuses", STATUSES),

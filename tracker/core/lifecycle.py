@@ -33,6 +33,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tracker.core.events import EventSpec
+from tracker.core.events.lifecycle import EXPIRY_REMINDER, STATUS_CHANGED
 from tracker.core.model import Status
 
 DEFAULT_WARNING_DAYS = 90
@@ -110,16 +112,6 @@ class StoredStatus:
 
     status: str
     assessed: bool = False
-
-
-@dataclass(frozen=True)
-class EventSpec:
-    """An event to record: `dedupe_key` is unique per fact, so recording it twice is a no-op."""
-
-    kind: str
-    document_id: int
-    dedupe_key: str
-    payload: dict[str, Any]
 
 
 def validity_status(validity: str | None) -> Status | None:
@@ -227,7 +219,7 @@ def status_change_event(
         return None
     since = _iso(new.since)
     return EventSpec(
-        kind="status_changed",
+        kind=STATUS_CHANGED.name,
         document_id=document_id,
         dedupe_key=f"status_changed:{document_id}:{new.status.value}:{since or '-'}",
         payload={
@@ -263,7 +255,7 @@ def expiry_reminder_event(
         return None
     threshold = min(reached)
     return EventSpec(
-        kind="expiry_reminder",
+        kind=EXPIRY_REMINDER.name,
         document_id=document_id,
         dedupe_key=f"expiry_reminder:{document_id}:{expires_on.isoformat()}:{threshold}",
         payload={"days_left": days_left, "expires_on": expires_on.isoformat(), "threshold": threshold},
