@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from storage.attach import attach
 from storage.tables import Event, utcnow
+from tracker.core.events import EventSpec
 
 
 def record_event(
@@ -54,6 +55,20 @@ def record_event(
     event = Event(id=event_id, **values)
     attach(session, event)
     return event
+
+
+def record_spec(session: Session, spec: EventSpec, occurred_at: dt.datetime | None = None) -> Event | None:
+    """`record_event` for an event the core decided on (`tracker.core.events`)."""
+    return record_event(
+        session,
+        kind=spec.kind,
+        dedupe_key=spec.dedupe_key,
+        document_id=spec.document_id,
+        version_id=spec.version_id,
+        source_id=spec.source_id,
+        payload=spec.payload,
+        occurred_at=occurred_at,
+    )
 
 
 @functools.cache

@@ -26,7 +26,8 @@ from sqlmodel import Session, select
 from sources.http import HttpClient, HttpPolicy
 from storage.tables import Source as SourceRow
 from tracker.core.config import Settings, SourceConfig
-from tracker.pipeline.source_crawl import CrawlProgress, SourceCrawl, SourceRun
+from tracker.pipeline.source_crawl import SourceCrawl
+from tracker.pipeline.source_run import CrawlProgress, SourceRun
 from tracker.pipeline.workers import BatchWriter, DatabaseThread, ParserPool
 
 

@@ -4,101 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import dataclasses
-import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any, Callable
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from sources.base import DocumentRef
 from sources.http import Fetched, HttpClient, RequestStats
 from sources.registry import create_source
-from storage.documents import touch
-from storage.events import record_event
-from storage.tables import CheckRun, Document, ListingEntry, Version, utcnow
-from storage.tables import Source as SourceRow
+from storage import crawl_state
+from storage.crawl_state import Known
+from storage.events import record_spec
+from storage.tables import utcnow
 from tracker.core.config import Settings, SourceConfig
+from tracker.core.crawl_rules import Walk, first_error, health_after_run, is_removed, run_outcome, unlisted_to_check
+from tracker.core.events.documents import removed_event
+from tracker.core.events.sources import baseline_event, health_event
 from tracker.core.errors import BlockedError, DisallowedError, FetchError, NotADocumentError, ParseError
 from tracker.core.model import PageKind
 from tracker.pipeline.outbox import enqueue
+from tracker.pipeline.source_run import CrawlProgress, SourceRun
 from tracker.pipeline.workers import BatchWriter, DatabaseThread, ParserPool
 
 _GONE_STATUSES = (404, 410)
-_MAX_ERROR_DETAILS = 100
 _RUN_COUNTERS = ("pages", "documents", "new", "changed", "unchanged", "removed", "blocked", "errors")
 _PAGES_AHEAD = 1
-#: A document found off its listing but still served is asked for again this often, so a
-#: later deletion is still noticed without a request per run for every such document.
-_UNLISTED_RECHECK = dt.timedelta(days=7)
 
 
-@dataclass
-class SourceRun:
-    """What one source's crawl did; `progress` callbacks receive it after every change.
-
-    `to_visit` counts the documents the run has found so far (listed, or checked because no
-    longer listed) and `visited` those it is done with, whatever the outcome: the crawl's
-    progress, which `documents` and the error counts alone do not give (a document missing
-    for a first run is neither). `disallowed` counts URLs robots.txt kept us from: skipped
-    on purpose, so neither errors nor a reason to call the run partial.
-    """
-
-    source: str
-    outcome: str = "running"
-    pages: int = 0
-    requests: int = 0
-    to_visit: int = 0
-    visited: int = 0
-    documents: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    blocked: int = 0
-    errors: int = 0
-    disallowed: int = 0
-    error_details: list[dict[str, Any]] = field(default_factory=list)
-
-    def skip_disallowed(self, url: str) -> None:
-        self.disallowed += 1
-        if len(self.error_details) < _MAX_ERROR_DETAILS:
-            self.error_details.append({"url": url, "reason": "disallowed by robots.txt", "kind": "disallowed"})
-
-    def error(self, url: str, reason: str, *, blocked: bool = False) -> None:
-        if blocked:
-            self.blocked += 1
-        else:
-            self.errors += 1
-        if len(self.error_details) < _MAX_ERROR_DETAILS:
-            self.error_details.append({"url": url, "reason": reason, "kind": "blocked" if blocked else "error"})
-
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-CrawlProgress = Callable[[SourceRun], None]
-
-
-@dataclass
-class Walk:
-    """How far one run got through a source's listings: what the removal check relies on."""
-
-    seen: set[str] = field(default_factory=set)  # URLs listed on the pages walked
-    fresh: set[str] = field(default_factory=set)  # those new or changed since the last run
-    pages: dict[str, int] = field(default_factory=dict)  # listing → pages read
-    complete: set[str] = field(default_factory=set)  # listings read to their last page
-    failed: bool = False  # a listing could not be read, or listed nothing
-
-
-@dataclass(frozen=True)
-class Known:
-    """A stored document's id and the validators of its latest version (for conditional GETs)."""
-
-    document_id: int
-    etag: str | None
-    last_modified: str | None
 
 
 class SourceCrawl:
@@ -152,29 +83,16 @@ class SourceCrawl:
 
     def _outcome(self, listing_failed: bool) -> str:
         run = self.result
-        if listing_failed and run.documents == 0:
-            return "blocked" if run.blocked else "failed"
-        if run.blocked and run.documents == 0:
-            return "blocked"
-        return "partial" if run.errors or run.blocked else "ok"
+        return run_outcome(listing_failed=listing_failed, documents=run.documents, blocked=run.blocked, errors=run.errors)
 
     def _start_check_now(self) -> int | None:
         """Open the run's CheckRun. A source that never finished a run that stored anything
         (ok or partial) is on its baseline, unless its `baseline` option is off: a first run
         that was killed or failed leaves the next one the baseline still."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            finished_before = session.exec(
-                select(CheckRun.id).where(CheckRun.source_id == self.source_id, col(CheckRun.outcome).in_(("ok", "partial"))).limit(1)
-            ).first()
-            self.baseline = self.source.baseline and finished_before is None
-            source = session.get(SourceRow, self.source_id)
-            assert source is not None
-            last_full_walk = source.full_walk_at
-            self.full_walk = last_full_walk is None or self.started - last_full_walk >= self.source.full_walk_every
-            check = CheckRun(source_id=self.source_id, started_at=self.started)
-            session.add(check)
-            session.commit()
-            return check.id
+        start = crawl_state.start_check(self.engine, self.source_id, self.started)
+        self.baseline = self.source.baseline and not start.finished_before
+        self.full_walk = start.full_walk_at is None or self.started - start.full_walk_at >= self.source.full_walk_every
+        return start.check_id
 
     async def _walk(self) -> Walk:
         """Walk each listing of the source in turn; a listing that fails is recorded and the
@@ -273,76 +191,13 @@ class SourceCrawl:
         return served
 
     def _remember_listing_now(self, refs: list[DocumentRef], listing: str, page: int) -> set[str]:
-        """Record the listing entries and where they were listed; return the URLs that are new
-        or changed since last time.
-
-        Core statements rather than ORM objects: on an unchanged page this is two SELECTs and
-        one UPDATE, whatever the page size.
-        """
-        if not refs:
-            return set()
-        urls = [ref.url for ref in refs]
-        table = ListingEntry.__table__  # type: ignore[attr-defined]
-        with Session(self.engine) as session:
-            entries = {
-                url: (title, listed_on)
-                for url, title, listed_on in session.execute(
-                    sa.select(table.c.url, table.c.title, table.c.listed_on).where(
-                        table.c.source_id == self.source_id, table.c.url.in_(urls)
-                    )
-                )
-            }
-            stored = set(session.exec(select(Document.url).where(col(Document.url).in_(urls), col(Document.gone_at).is_(None))))
-            fresh = {ref.url for ref in refs if entries.get(ref.url) != (ref.title, ref.date) or ref.url not in stored}
-            new = [ref for ref in refs if ref.url not in entries]
-            if new:
-                session.execute(
-                    sa.insert(table),
-                    [
-                        {"source_id": self.source_id, "url": ref.url, "title": ref.title, "listed_on": ref.date,
-                         "listing": listing, "page": page, "first_listed_at": self.started,
-                         "last_listed_at": self.started}
-                        for ref in new
-                    ],
-                )  # fmt: skip
-            for ref in refs:
-                if ref.url in entries and entries[ref.url] != (ref.title, ref.date):
-                    session.execute(
-                        sa.update(table)
-                        .where(table.c.source_id == self.source_id, table.c.url == ref.url)
-                        .values(title=ref.title, listed_on=ref.date)
-                    )
-            session.execute(
-                sa.update(table)
-                .where(table.c.source_id == self.source_id, table.c.url.in_(urls))
-                .values(last_listed_at=self.started, listing=listing, page=page, unlisted_checked_at=None)
-            )
-            session.commit()
-        return fresh
+        return crawl_state.remember_listing(self.engine, self.source_id, refs, listing, page, self.started)
 
     def _touch_unfetched_now(self, urls: list[str]) -> None:
-        with Session(self.engine) as session:
-            session.execute(
-                sa.update(Document)
-                .where(col(Document.url).in_(urls))
-                .values(last_seen=self.started, missing_runs=0)
-            )
-            session.commit()
+        crawl_state.touch_unfetched(self.engine, urls, self.started)
 
     def _known_now(self, urls: list[str]) -> dict[str, Known]:
-        """Stored documents among `urls` with their latest validators, in one query."""
-        if not urls:
-            return {}
-        latest_number = (
-            select(sa.func.max(Version.number)).where(Version.document_id == Document.id).correlate(Document).scalar_subquery()
-        )
-        query = (
-            select(Document.id, Document.url, Version.etag, Version.last_modified)
-            .join(Version, sa.and_(Version.document_id == Document.id, Version.number == latest_number), isouter=True)
-            .where(col(Document.url).in_(urls))
-        )
-        with Session(self.engine) as session:
-            return {url: Known(id_, etag, last_modified) for id_, url, etag, last_modified in session.exec(query)}
+        return crawl_state.known_documents(self.engine, urls)
 
     async def _record_not_modified(self) -> None:
         batch, self._not_modified = self._not_modified, []
@@ -351,19 +206,8 @@ class SourceCrawl:
 
     def _touch_not_modified_now(self, batch: list[tuple[Known, Fetched]]) -> None:
         """Record a page's 304s in one transaction: last_seen, and validators if the server changed them."""
-        seen_at = utcnow()
-        with Session(self.engine) as session:
-            session.execute(
-                sa.update(Document)
-                .where(col(Document.id).in_([known.document_id for known, _fetched in batch]))
-                .values(last_seen=seen_at, missing_runs=0, gone_at=None)
-            )
-            for known, fetched in batch:
-                if (fetched.etag or known.etag, fetched.last_modified or known.last_modified) != (known.etag, known.last_modified):
-                    document = session.get(Document, known.document_id)
-                    assert document is not None
-                    touch(session, document, seen_at=seen_at, etag=fetched.etag, last_modified=fetched.last_modified)
-            session.commit()
+        answers = [(known, fetched.etag, fetched.last_modified) for known, fetched in batch]
+        crawl_state.touch_not_modified(self.engine, answers, utcnow())
 
     async def _process(self, url: str, known: Known | None, *, unlisted: bool = False) -> bool:
         """Fetch one document and store what changed; returns whether the site still serves it."""
@@ -436,46 +280,13 @@ class SourceCrawl:
             await self.database.run(self._mark_unlisted_now, still_served)
 
     def _unlisted_now(self, walk: Walk) -> list[str]:
-        """The stored documents of this source's listings that the walk did not see though it
-        should have: last listed on a page the walk covered, or on a listing walked to its end,
-        or already missing on an earlier run, or found off its listing a week ago or more. An
-        entry whose place is unknown (recorded before migration 0008, or on a start URL no
-        longer configured) counts only after a walk of every listing to its end."""
-        listings = set(self.source.listings())
-        every_listing_complete = listings <= walk.complete
-        table = ListingEntry.__table__  # type: ignore[attr-defined]
-        query = (
-            sa.select(table.c.url, table.c.listing, table.c.page, table.c.unlisted_checked_at, Document.missing_runs)
-            .join(Document, col(Document.url) == table.c.url)
-            .where(table.c.source_id == self.source_id, col(Document.gone_at).is_(None))
-        )
-        with Session(self.engine) as session:
-            rows = session.execute(query).all()
-        candidates = []
-        for url, listing, page, unlisted_checked_at, missing_runs in rows:
-            if url in walk.seen:
-                continue
-            if missing_runs:
-                candidates.append(url)
-            elif unlisted_checked_at is not None:
-                if self.started - unlisted_checked_at >= _UNLISTED_RECHECK:
-                    candidates.append(url)
-            elif listing in listings and page is not None:
-                if listing in walk.complete or page <= walk.pages.get(listing, 0):
-                    candidates.append(url)
-            elif every_listing_complete:
-                candidates.append(url)
-        return candidates
+        """The stored documents of this source's listings that the walk should have seen but
+        did not (`tracker.core.crawl_rules.unlisted_to_check`)."""
+        entries = crawl_state.listed_entries(self.engine, self.source_id)
+        return unlisted_to_check(entries, walk, self.source.listings(), self.started)
 
     def _mark_unlisted_now(self, urls: list[str]) -> None:
-        table = ListingEntry.__table__  # type: ignore[attr-defined]
-        with Session(self.engine) as session:
-            session.execute(
-                sa.update(table)
-                .where(table.c.source_id == self.source_id, table.c.url.in_(urls))
-                .values(unlisted_checked_at=self.started)
-            )
-            session.commit()
+        crawl_state.mark_unlisted(self.engine, self.source_id, urls, self.started)
 
     def _missing_now(self, known: Known, url: str, status: int | None) -> bool:
         """One more run without the document; at the threshold it is removed (event + gone_at).
@@ -483,111 +294,50 @@ class SourceCrawl:
         Returns whether it was removed now.
         """
         now = utcnow()
-        removed = False
         with Session(self.engine, expire_on_commit=False) as session:
-            document = session.get(Document, known.document_id)
-            assert document is not None
-            document.missing_runs += 1
-            if document.missing_runs >= self.settings.tracker.removal_after_runs and document.gone_at is None:
+            document = crawl_state.count_missing_run(session, known.document_id)
+            removed = is_removed(document.missing_runs, self.settings.tracker.removal_after_runs, already_gone=document.gone_at is not None)
+            if removed:
                 document.gone_at = now
-                event = record_event(
-                    session,
-                    kind="document_removed",
-                    dedupe_key=f"document_removed:{document.id}:{now.isoformat()}",
-                    document_id=document.id,
-                    source_id=self.source_id,
-                    occurred_at=now,
-                    payload={
-                        "url": url,
-                        "title": document.title,
-                        "doc_number": document.doc_number,
-                        "http_status": status,
-                        "missing_runs": document.missing_runs,
-                    },
+                session.add(document)
+                spec = removed_event(
+                    known.document_id, url=url, title=document.title, doc_number=document.doc_number, http_status=status,
+                    missing_runs=document.missing_runs, source_id=self.source_id, when=now.isoformat(),
                 )
-                enqueue(session, [event], self.settings.subscriptions)
-                removed = True
-            session.add(document)
+                enqueue(session, [record_spec(session, spec, now)], self.settings.subscriptions)
             session.commit()
         return removed
 
     def _finish_now(self, check_id: int | None, walked_to_the_end: bool) -> None:
+        """Close the run, record the source's health, and send the health or baseline alert it makes."""
         run, finished = self.result, utcnow()
         failing = run.outcome in ("failed", "blocked")
         with Session(self.engine, expire_on_commit=False) as session:
-            check = session.get(CheckRun, check_id)
-            source = session.get(SourceRow, self.source_id)
-            assert check is not None and source is not None
-            check.finished_at = finished
-            check.outcome = run.outcome
-            for name in (*_RUN_COUNTERS, "requests"):
-                setattr(check, name, getattr(run, name))
-            check.error_details = list(run.error_details)
-            session.add(check)
-            # URLs robots.txt kept us from are no error, unless they are all the run has to say.
-            errors = [detail for detail in run.error_details if detail["kind"] != "disallowed"]
-            first_error = (errors or (run.error_details if failing else []) or [None])[0]
-            source.last_run_at = finished
-            if walked_to_the_end:
-                source.full_walk_at = self.started
-            source.last_error = f"{first_error['reason']} ({first_error['url']})" if first_error else None
-            if failing:
-                source.consecutive_failures += 1
-                if source.consecutive_failures == 1:
-                    self._health_event(session, "source_failing", check_id, source.last_error)
-            else:
-                if source.consecutive_failures:
-                    self._health_event(session, "source_recovered", check_id, None)
-                source.consecutive_failures = 0
-                source.last_success_at = finished
-                if self.baseline:
-                    self._baseline_event(session)
-            session.add(source)
+            before = crawl_state.source_health(session, self.source_id)
+            health = health_after_run(failing=failing, consecutive_failures=before)
+            last_error = first_error(run.error_details, failing=failing)
+            counters = {name: getattr(run, name) for name in (*_RUN_COUNTERS, "requests", "outcome")}
+            crawl_state.finish_check(
+                session,
+                check_id,
+                self.source_id,
+                finished=finished,
+                counters={**counters, "error_details": list(run.error_details)},
+                last_error=last_error,
+                consecutive_failures=health.consecutive_failures,
+                succeeded=not failing,
+                full_walk_at=self.started if walked_to_the_end else None,
+            )
+            specs = []
+            if health.event is not None:
+                specs.append(
+                    health_event(health.event, self.source_id, check_id, source=self.config.name, outcome=run.outcome, error=last_error if failing else None)
+                )
+            if not failing and self.baseline:
+                counts = crawl_state.status_counts(session, self.source_id)
+                specs.append(baseline_event(self.source_id, self.config.name, counts, self.settings.tracker.warning_days))
+            enqueue(session, [record_spec(session, spec) for spec in specs], self.settings.subscriptions)
             session.commit()
-
-    def _baseline_event(self, session: Session) -> None:
-        """The one alert of a source's first crawl: how many documents it has, and those
-        that need attention now (expiring, repealed, expired); once per source, ever."""
-        counts = dict(
-            session.exec(
-                select(Document.status, sa.func.count())
-                .where(Document.source_id == self.source_id, col(Document.is_placeholder).is_(False))
-                .group_by(Document.status)
-            ).all()
-        )
-        payload = baseline_payload(self.config.name, counts, self.settings.tracker.warning_days)
-        event = record_event(
-            session, kind="source_baseline", dedupe_key=f"source_baseline:{self.source_id}", source_id=self.source_id, payload=payload
-        )
-        enqueue(session, [event], self.settings.subscriptions)
-
-    def _health_event(self, session: Session, kind: str, check_id: int | None, error: str | None) -> None:
-        event = record_event(
-            session,
-            kind=kind,
-            dedupe_key=f"{kind}:{self.source_id}:{check_id}",
-            source_id=self.source_id,
-            payload={"source": self.config.name, "outcome": self.result.outcome, "error": error},
-        )
-        enqueue(session, [event], self.settings.subscriptions)
-
-
-def baseline_payload(source: str, counts: dict[str, int], warning_days: int) -> dict[str, Any]:
-    """The baseline summary of `source` from its documents counted by status."""
-    total = sum(counts.values())
-    expiring, repealed, expired = (counts.get(status, 0) for status in ("expiring", "repealed", "expired"))
-    parts = [f"baseline: {total} documents of {source}", f"{expiring} of them expiring within {warning_days} days"]
-    parts += [f"{repealed} repealed", f"{expired} expired"]
-    return {
-        "source": source,
-        "title": f"首次收录 {source}：{total} 份文件",
-        "summary": ", ".join(parts),
-        "documents": total,
-        "expiring": expiring,
-        "repealed": repealed,
-        "expired": expired,
-        "warning_days": warning_days,
-    }
 
 
 def one_line(exc: BaseException, limit: int = 200) -> str:
