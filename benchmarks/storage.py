@@ -25,7 +25,7 @@ from sqlmodel import Session  # noqa: E402
 
 from benchmarks.bulkdata import SEEDS, doc_number, on_both_databases, populate  # noqa: E402
 from storage.engine import init_database, open_database  # noqa: E402
-from storage.documents import save_version  # noqa: E402
+from tracker.pipeline.saving import save_version  # noqa: E402
 from storage.queries import document_json, find_document, relations_from, relations_to, versions_of  # noqa: E402
 from tracker.core.parse import parse_document  # noqa: E402
 from tracker.pipeline import store_fetched  # noqa: E402

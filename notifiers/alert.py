@@ -288,7 +288,7 @@ def alert_from_rows(
 ) -> Alert:
     """Combine an event's columns, its payload and its document's current fields.
 
-    Payloads as written by `storage.documents.change_payload` (document_changed: summary,
+    Payloads as written by `tracker.core.events.documents.change_payload` (document_changed: summary,
     clauses with path, text, deleted/inserted runs, figures), `tracker.core.lifecycle`
     (status_changed: from, to, reason, evidence, by; expiry_reminder: days_left,
     expires_on) and the crawler (source events: error).

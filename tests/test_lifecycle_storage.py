@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.documents import save_version
+from tracker.pipeline.saving import save_version
 from storage.lifecycle import assess_documents, refresh_statuses, sweep
 from storage.tables import Document, Event
 from tracker.core.model import Clause, DocRef, PolicyDocument, Status

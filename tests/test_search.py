@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from storage.documents import save_version
+from tracker.pipeline.saving import save_version
 from storage.search import bigrams, search
 from storage.tables import Document
 from tracker.core.errors import SearchQueryError

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlmodel import Session, select
 
-from storage.documents import save_version
+from tracker.pipeline.saving import save_version
 from storage.engine import alembic_config, create_engine, init_database, open_database
 from storage.search import entry_rows, index_document, index_documents, search
 from storage.tables import Document, SearchEntry

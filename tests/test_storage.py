@@ -12,7 +12,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session, SQLModel, select
 
-from storage.documents import load_version_document, save_version, version_raw
+from storage.documents import load_version_document, version_raw
+
+from tracker.pipeline.saving import save_version
 from storage.engine import (
     DatabaseError,
     alembic_config,

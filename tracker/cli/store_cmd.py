@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
 
-from storage.documents import diff_versions
+from tracker.pipeline.history import diff_versions
 from storage.engine import init_database
 from storage.events import list_events
 from storage.queries import find_document, suggest_documents, versions_of

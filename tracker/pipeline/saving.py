@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import mimetypes
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -21,10 +22,100 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from tracker.pipeline.outbox import enqueue
-from storage.documents import SaveResult, save_prepared
+from storage.documents import find_by_url, load_version_document, store_version, touch
+from storage.events import record_spec
+from storage.tables import Document, Event, Version
+from tracker.core.diff import diff_documents
+from tracker.core.events.documents import added_event, changed_event
+from tracker.core.model import ClauseDiff, PolicyDocument
 from storage.lifecycle import refresh_statuses
 from tracker.core.config import SubscriptionConfig, TrackerSettings
-from tracker.core.prepare import PreparedDocument, prepare_page
+from tracker.core.prepare import PreparedDocument, prepare_document, prepare_page
+
+
+@dataclass
+class SaveResult:
+    """What saving one document did. `version` is None when the content was unchanged."""
+
+    document: Document
+    version: Version | None
+    previous: Version | None
+    diff: ClauseDiff | None
+    created: bool  # the document had no version before
+    changed: bool  # a new version of a known document
+    events: list[Event] = field(default_factory=list)
+
+
+def save_prepared(
+    session: Session,
+    prepared: PreparedDocument,
+    *,
+    url: str,
+    fetched_at: dt.datetime,
+    source_id: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    content_type: str | None = None,
+) -> SaveResult:
+    """Store a fetched document: a new version when its content changed, else only `touch`.
+
+    The same content hash is the same version. A new version is diffed against the
+    previous one (clause by clause, in the core), and the save makes `document_added` or,
+    when a reader would see a difference, `document_changed`.
+    """
+    document, previous = find_by_url(session, url)
+    if document is not None and previous is not None and previous.content_hash == prepared.content_hash:
+        touch(session, document, seen_at=fetched_at, etag=etag, last_modified=last_modified)
+        return SaveResult(document, None, previous, None, created=False, changed=False)
+    number = previous.number + 1 if previous else 1
+    diff = None
+    if previous is not None:
+        diff = diff_documents(load_version_document(session, previous), prepared.document, from_version=previous.number, to_version=number)
+    document, version = store_version(
+        session,
+        document,
+        prepared,
+        url=url,
+        number=number,
+        change_summary=diff.summary() if diff is not None else "first version",
+        fetched_at=fetched_at,
+        source_id=source_id,
+        etag=etag,
+        last_modified=last_modified,
+        content_type=content_type,
+    )
+    assert document.id is not None and version.id is not None
+    facts = {"title": document.title, "doc_number": document.doc_number, "url": document.url, "source_id": source_id}
+    spec = added_event(document.id, version.id, **facts) if diff is None else changed_event(document.id, version.id, diff, **facts)
+    event = record_spec(session, spec, fetched_at) if spec is not None else None
+    return SaveResult(
+        document, version, previous, diff, created=previous is None, changed=previous is not None, events=[event] if event else []
+    )
+
+
+def save_version(
+    session: Session,
+    doc: PolicyDocument,
+    *,
+    url: str,
+    raw: bytes,
+    fetched_at: dt.datetime,
+    source_id: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    content_type: str | None = None,
+) -> SaveResult:
+    """`save_prepared` for a parsed document (hashes, compressed body and bigrams worked out here)."""
+    return save_prepared(
+        session,
+        prepare_document(doc, raw),
+        url=url,
+        fetched_at=fetched_at,
+        source_id=source_id,
+        etag=etag,
+        last_modified=last_modified,
+        content_type=content_type,
+    )
 
 
 def store_fetched(

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from sources.http import Fetched
-from storage.documents import SaveResult
+from tracker.pipeline.saving import SaveResult
 from tracker import parser_process
 from tracker.core.config import Settings
 from tracker.core.errors import ParseError

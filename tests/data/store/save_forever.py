@@ -15,7 +15,7 @@ import time
 
 from sqlmodel import Session
 
-from storage.documents import save_version
+from tracker.pipeline.saving import save_version
 from storage.engine import open_database
 from tracker.core.model import Clause, DocRef, PolicyDocument
 
