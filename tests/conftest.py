@@ -33,6 +33,7 @@ from typing import Any, NamedTuple  # noqa: E402
 
 import sqlalchemy as sa  # noqa: E402
 
+# TRACKER_TEST_PG_URL names the server and a database to connect to for CREATE/DROP DATABASE.
 PG_ADMIN_URL = os.environ.get("TRACKER_TEST_PG_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
 
 
@@ -76,6 +77,13 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture
+def postgres_url(pg_database_url: str) -> str:
+    """URL of an empty, migrated PostgreSQL database, for the tests that are about PostgreSQL only."""
+    _truncate_all(pg_database_url)
+    return pg_database_url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """URL of an empty, migrated database; parametrised over SQLite and PostgreSQL."""
@@ -83,8 +91,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         path = tmp_path / "tracker.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("pg_database_url")
-    _truncate_all(url)
+    url: str = request.getfixturevalue("postgres_url")
     return url
 
 
