@@ -27,13 +27,16 @@ def seed_paths() -> dict[str, Path]:
 # Each pytest process (xdist worker) migrates one database of its own once, `tracker_test_<uuid8>`,
 # truncates it before each test and drops it at the end; SQLite tests copy a migrated template file.
 
+import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from typing import Any, NamedTuple  # noqa: E402
 
 import sqlalchemy as sa  # noqa: E402
 
+# TRACKER_TEST_PG_URL names the server and a database to connect to for CREATE/DROP DATABASE.
 PG_ADMIN_URL = os.environ.get("TRACKER_TEST_PG_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
 
 
@@ -77,6 +80,13 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture
+def postgres_url(pg_database_url: str) -> str:
+    """URL of an empty, migrated PostgreSQL database, for the tests that are about PostgreSQL only."""
+    _truncate_all(pg_database_url)
+    return pg_database_url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """URL of an empty, migrated database; parametrised over SQLite and PostgreSQL."""
@@ -84,8 +94,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         path = tmp_path / "tracker.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("pg_database_url")
-    _truncate_all(url)
+    url: str = request.getfixturevalue("postgres_url")
     return url
 
 
@@ -140,3 +149,39 @@ def assert_paced(arrivals: list[float], booked: list[float], delay: float) -> No
     starts = sorted(booked)
     assert all(b - a >= delay - 1e-9 for a, b in zip(starts, starts[1:])), starts
     assert all(arrived >= start - 1e-3 for arrived, start in zip(sorted(arrivals), starts))
+
+
+# --- Running the CLI ------------------------------------------------------------------------
+
+
+class CliResult(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+
+
+class Cli:
+    """Runs `tracker` in this process (typer's CliRunner), with `--db`/`--config` put before the
+    command, and a 300-column terminal so tables never wrap an asserted value."""
+
+    def __call__(
+        self, *args: str, db: str | None = None, config: Path | None = None, env: dict[str, str] | None = None
+    ) -> CliResult:
+        from typer.testing import CliRunner
+
+        from tracker.cli import app
+
+        options = [*(["--db", db] if db else []), *(["--config", str(config)] if config else [])]
+        result = CliRunner().invoke(app, [*options, *args], env={"COLUMNS": "300", **(env or {})})
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    def json(self, *args: str, db: str | None = None, config: Path | None = None) -> Any:
+        """The parsed `--json` output of a command that must succeed."""
+        code, out, err = self(*args, "--json", db=db, config=config)
+        assert code == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()

@@ -7,16 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from storage.engine import open_database
-from tracker.cli import app
+from tests.conftest import Cli
 from tracker.pipeline import ingest_file
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize(
@@ -44,10 +38,10 @@ def run(*args: str) -> tuple[int, str, str]:
         ("x = " + "[" * 5000 + "]" * 5000 + "\n", "invalid TOML: arrays or tables nested too deeply"),
     ],
 )
-def test_a_broken_configuration_is_one_line_and_exit_2(tmp_path: Path, toml: str, message: str) -> None:
+def test_a_broken_configuration_is_one_line_and_exit_2(tmp_path: Path, toml: str, message: str, cli: Cli) -> None:
     config = tmp_path / "tracker.toml"
     config.write_text(toml, encoding="utf-8")
-    code, out, err = run("--db", f"sqlite:///{tmp_path / 'x.db'}", "--config", str(config), "crawl")
+    code, out, err = cli("--db", f"sqlite:///{tmp_path / 'x.db'}", "--config", str(config), "crawl")
     assert code == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1
@@ -55,9 +49,9 @@ def test_a_broken_configuration_is_one_line_and_exit_2(tmp_path: Path, toml: str
 
 
 @pytest.mark.parametrize("target", ["directory", "/dev/zero", "/dev/null"])
-def test_config_must_name_a_regular_file(tmp_path: Path, target: str) -> None:
+def test_config_must_name_a_regular_file(tmp_path: Path, target: str, cli: Cli) -> None:
     path = str(tmp_path) if target == "directory" else target
-    code, out, err = run("--config", path, "crawl")
+    code, out, err = cli("--config", path, "crawl")
     assert code == 2
     assert err.strip().splitlines() == [f"error: {path}: {'is a directory' if target == 'directory' else 'is not a regular file'}; --config names the tracker.toml file"]
 
@@ -71,8 +65,8 @@ def test_config_must_name_a_regular_file(tmp_path: Path, target: str) -> None:
         ("postgresql+psycopg2://user@db/tracker", "the scheme 'postgresql+psycopg2' is not supported"),
     ],
 )
-def test_a_bad_database_url_says_what_a_valid_one_looks_like(url: str, problem: str) -> None:
-    code, out, err = run("--db", url, "docs")
+def test_a_bad_database_url_says_what_a_valid_one_looks_like(url: str, problem: str, cli: Cli) -> None:
+    code, out, err = cli("--db", url, "docs")
     assert code == 2
     (line,) = err.strip().splitlines()
     assert problem in line
@@ -80,7 +74,7 @@ def test_a_bad_database_url_says_what_a_valid_one_looks_like(url: str, problem: 
     assert ":pw@" not in line
 
 
-def test_control_characters_in_stored_text_do_not_reach_the_terminal(db_url: str, tmp_path: Path) -> None:
+def test_control_characters_in_stored_text_do_not_reach_the_terminal(db_url: str, tmp_path: Path, cli: Cli) -> None:
     db = db_url
     page = tmp_path / "evil.html"
     evil_title = "关于\x1b[2J\x1b]8;;http://evil.example/\x07点我\x1b]8;;\x07的通知[/bold]"
@@ -95,10 +89,10 @@ def test_control_characters_in_stored_text_do_not_reach_the_terminal(db_url: str
     finally:
         engine.dispose()
     for command in (["docs"], ["events"], ["search", "推动"], ["show", "1"], ["history", "1"]):
-        code, out, err = run("--db", db, *command)
+        code, out, err = cli("--db", db, *command)
         assert code == 0, (command, err)
         assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out, command
-    code, out, _err = run("--db", db, "docs", "--json")
+    code, out, _err = cli("--db", db, "docs", "--json")
     assert json.loads(out)[0]["title"].count("\x1b") == 3  # JSON keeps the data, escaped
 
 
@@ -119,10 +113,10 @@ EMAIL = '[[subscription]]\nname = "m"\nchannel = "email"\nto = "a@example.org"\n
         EMAIL.replace('to = "a@example.org"', 'to = ["${LEAKY}"]'),
     ],
 )
-def test_an_error_about_a_value_from_the_environment_names_the_variable(tmp_path: Path, toml: str) -> None:
+def test_an_error_about_a_value_from_the_environment_names_the_variable(tmp_path: Path, toml: str, cli: Cli) -> None:
     config = tmp_path / "tracker.toml"
     config.write_text(toml, encoding="utf-8")
-    result = CliRunner().invoke(app, ["--config", str(config), "notify", "test", "m"], env={"LEAKY": SECRET})
-    assert result.exit_code == 2
-    assert "${LEAKY}" in result.stderr
-    assert "dingTOKEN" not in result.stderr + result.stdout
+    code, out, err = cli("notify", "test", "m", config=config, env={"LEAKY": SECRET})
+    assert code == 2
+    assert "${LEAKY}" in err
+    assert "dingTOKEN" not in err + out

@@ -31,6 +31,7 @@ from sources.http import HttpClient, HttpPolicy
 from sources.samplesite.server import Request, Response, SiteServer
 from storage.engine import open_database
 from storage.tables import Document, Version
+from tests.conftest import PG_ADMIN_URL
 from tracker.cli import app
 from tracker.cli.app import load_validated_settings
 from tracker.core.config import settings_from_dict
@@ -153,7 +154,7 @@ def database_urls(rng: random.Random, tmp_path: Path) -> Iterator[str]:
     yield f"sqlite:///{tmp_path}/missing-dir/x.db"
     yield f"sqlite:///{tmp_path}"
     yield f"postgresql://tracker:{SECRET}@127.0.0.1:1/tracker"
-    yield f"postgresql://127.0.0.1:5432/no_such_database_{rng.randrange(10**6)}"
+    yield sa.make_url(PG_ADMIN_URL).set(database=f"no_such_database_{rng.randrange(10**6)}").render_as_string(hide_password=False)
 
 
 def test_database_url_corpus(tmp_path: Path) -> None:

@@ -5,17 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from storage.engine import init_database
-from tracker.cli import app
+from tests.conftest import Cli
 from tracker.core.config import settings_from_dict
 from tracker.core.errors import ConfigError
-
-
-def run(config: Path, db: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["--db", f"sqlite:///{db}", "--config", str(config), *args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize(
@@ -44,12 +38,13 @@ def run(config: Path, db: Path, *args: str) -> tuple[int, str, str]:
         ),
     ],
 )
-def test_config_mistakes_stop_every_command_with_one_line(tmp_path: Path, toml: str, message: str) -> None:
+def test_config_mistakes_stop_every_command_with_one_line(tmp_path: Path, toml: str, message: str, cli: Cli) -> None:
     config = tmp_path / "tracker.toml"
     config.write_text(toml, encoding="utf-8")
-    init_database(f"sqlite:///{tmp_path / 't.db'}")
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    init_database(db)
     for command in (["docs"], ["sweep"], ["crawl"], ["sources"]):
-        code, out, err = run(config, tmp_path / "t.db", *command)
+        code, out, err = cli(*command, db=db, config=config)
         assert code == 2, command
         assert out == ""
         lines = err.strip().splitlines()

@@ -62,7 +62,7 @@ def test_manual_crawls_beside_the_daemon_wait_their_turn(tmp_path: Path) -> None
     assert errors == []
 
 
-def test_a_storage_error_reaches_the_health_event_as_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_storage_error_reaches_the_health_event_as_one_line(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     import tracker.pipeline.source_crawl as source_crawl
 
     def locked(*_args: object) -> set[str]:
@@ -70,9 +70,6 @@ def test_a_storage_error_reaches_the_health_event_as_one_line(tmp_path: Path, mo
             "UPDATE listing_entry SET last_listed_at=? WHERE listing_entry.source_id = ?", ("2026-12-05", 1), Exception("database is locked")
         )
 
-    db_url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    init_database(db_url)
-    engine = create_engine(db_url)
     monkeypatch.setattr(source_crawl.SourceCrawl, "_remember_listing_now", locked)
     with SampleSite() as site:
         settings = settings_from_dict(
@@ -81,7 +78,6 @@ def test_a_storage_error_reaches_the_health_event_as_one_line(tmp_path: Path, mo
         runs = crawl(engine, settings, ["sample-mh"], policy=HttpPolicy(default_delay=0, retries=0))
     with Session(engine) as session:
         (event,) = session.exec(select(Event).where(Event.kind == "source_failing")).all()
-    engine.dispose()
     assert runs[0].outcome == "failed"
     assert event.payload["error"].startswith("listing: storage: database is locked (")
     assert "\n" not in event.payload["error"] and "UPDATE" not in event.payload["error"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -13,7 +12,6 @@ from sqlmodel import Session, select
 from sources.http import HttpPolicy
 from sources.samplesite import Fault, SampleSite
 from sources.samplesite.sites import DATAPROXY_PATH, GOVCN_SEARCH_PATH
-from storage.engine import init_database, open_database
 from storage.tables import CheckRun, Document, Event, Relation, Source, Version
 from tracker.core.config import Settings, settings_from_dict
 from tracker.core.prepare import PreparedDocument
@@ -27,15 +25,6 @@ POLICY = HttpPolicy(timeout=0.5, attempt_deadline=2.0, retries=2, backoff=0.01, 
 def site() -> Iterator[SampleSite]:
     with SampleSite() as running:
         yield running
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    init_database(url)
-    engine = open_database(url)
-    yield engine
-    engine.dispose()
 
 
 def settings_for(site: SampleSite, removal_after_runs: int = 1, parse_workers: int | None = None) -> Settings:

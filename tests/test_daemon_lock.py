@@ -7,8 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,20 +24,6 @@ lock.acquire()
 print("held", flush=True)
 time.sleep(60)
 """
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    name = f"tracker_test_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine("postgresql+psycopg://root@127.0.0.1:5432/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://root@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def hold_in_subprocess(url: str) -> subprocess.Popen[str]:

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -250,20 +249,6 @@ def test_invalid_schedule_at_start_is_one_line_and_exit_2(site: SampleSite, work
         f"error: {config}: source[0].schedule: invalid schedule '0 9 * *': expected 'every <duration>' or a cron "
         "expression with 5 fields (minute hour day month weekday), got 4 field(s)"
     )
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    name = f"tracker_test_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine("postgresql+psycopg://root@127.0.0.1:5432/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://root@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def crawl_spans(engine: sa.Engine) -> list[tuple[float, float]]:

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import Session
-from typer.testing import CliRunner
 
-from storage.engine import create_engine, init_database
+from storage.engine import create_engine
 from storage.lock import save_daemon_state, scheduler_lock
 from storage.tables import CheckRun, Delivery, Event, Source
-from tracker.cli import app
+from tests.conftest import Cli
 
 UTC = dt.timezone.utc
 CONFIG = """
@@ -31,18 +30,16 @@ paths = ["."]
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> tuple[str, Path]:
-    db_url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    init_database(db_url)
+def setup(db_url: str, tmp_path: Path) -> tuple[str, Path]:
     config = tmp_path / "tracker.toml"
     config.write_text(CONFIG, encoding="utf-8")
     return db_url, config
 
 
 def status(db_url: str, config: Path, *extra: str) -> str:
-    result = CliRunner().invoke(app, ["--db", db_url, "--config", str(config), "status", *extra])
-    assert result.exit_code == 0, result.output
-    return result.output
+    code, out, err = Cli()("status", *extra, db=db_url, config=config)
+    assert code == 0, err
+    return out
 
 
 def record_history(db_url: str) -> None:
@@ -136,7 +133,7 @@ def test_killed_daemon_is_not_running_although_its_row_says_otherwise(setup: tup
     assert output.startswith("daemon: not running (the last one, pid 4242 on host, died without stopping; last heartbeat ")
 
 
-def test_uninitialised_database_is_a_one_line_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path / 'none.db'}", "--config", str(tmp_path / "x.toml"), "status"])
-    assert result.exit_code == 2
-    assert result.output.strip() == "error: database is not initialised: run `tracker init` first"
+def test_uninitialised_database_is_a_one_line_error(tmp_path: Path, cli: Cli) -> None:
+    code, out, err = cli("status", db=f"sqlite:///{tmp_path / 'none.db'}", config=tmp_path / "x.toml")
+    assert (code, out) == (2, "")
+    assert err.strip() == "error: database is not initialised: run `tracker init` first"

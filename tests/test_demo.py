@@ -99,3 +99,19 @@ def test_finishes_fast_leaves_nothing_running_and_says_what_next(demo: tuple[str
     catalog = next(line for line in last if "sources/catalog" in line)
     assert Path(catalog.split(" are in ")[1].rstrip(":")).is_dir()
     assert "hangzhou-gfxwj.toml" in stdout[stdout.rindex("Point it at real sites:") :]
+
+
+def test_runs_without_the_dev_only_mail_server_and_says_so_in_one_line(tmp_path: Path) -> None:
+    # With only the runtime dependencies installed there is no aiosmtpd: importing it fails.
+    without_aiosmtpd = "import runpy, sys; sys.modules['aiosmtpd'] = None; runpy.run_module('tracker.demo', run_name='__main__')"
+    done = subprocess.run(
+        [sys.executable, "-c", without_aiosmtpd, "--output", str(tmp_path / "demo-output")], capture_output=True, text=True, timeout=200
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert [line for line in done.stdout.splitlines() if "aiosmtpd" in line] == [
+        "e-mail: aiosmtpd is not installed (pip install -e '.[dev]'), so the demo runs without the e-mail digest"
+    ]
+    assert "money: 500万元 → 300万元" in section(done.stdout, "5.")
+    assert "weekly-email" not in done.stdout and "smtp://" not in done.stdout
+    assert "Point it at real sites:" in done.stdout

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
-from typer.testing import CliRunner
 
 from storage.engine import open_database
 from storage.tables import Delivery, Event
-from tracker.cli import app
+from tests.conftest import Cli
 
 URLS = {key: f"https://www.hangzhou.gov.cn/seeds/{key}.html" for key in ("000", "001", "002")}
 PLAN = "《杭州市未来产业培育行动计划（2025—2026年）》"
@@ -23,47 +21,36 @@ REPEAL_SENTENCE = (
 )
 
 
-def run(db_url: str, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["--db", db_url, *args], env={"COLUMNS": "300"})
-    return result.exit_code, result.stdout, result.stderr
-
-
-def run_json(db_url: str, *args: str) -> object:
-    code, out, err = run(db_url, *args, "--json")
-    assert code == 0, err
-    return json.loads(out)
-
-
 @pytest.fixture
-def seeded(db_url: str, seed_paths: dict[str, Path]) -> str:
+def seeded(db_url: str, seed_paths: dict[str, Path], cli: Cli) -> str:
     for key, url in URLS.items():
-        code, _, err = run(db_url, "ingest", str(seed_paths[key]), "--url", url, "--at", "2026-08-01T09:00+08:00")
+        code, _, err = cli("ingest", str(seed_paths[key]), "--url", url, "--at", "2026-08-01T09:00+08:00", db=db_url)
         assert code == 0, err
     return db_url
 
 
-def test_docs_filters_by_status_on_the_date(seeded: str) -> None:
-    repealed = run_json(seeded, "docs", "--status", "repealed", "--as-of", "2026-11-22")
+def test_docs_filters_by_status_on_the_date(seeded: str, cli: Cli) -> None:
+    repealed = cli.json("docs", "--status", "repealed", "--as-of", "2026-11-22", db=seeded)
     assert isinstance(repealed, list)
     assert [(d["doc_number"], d["status"], d["status_since"], d["status_by"], d["status_evidence"]) for d in repealed] == [
         ("杭政〔2017〕66号", "repealed", "2025-01-31", PLAN, REPEAL_SENTENCE)
     ]
-    expiring = run_json(seeded, "docs", "--status", "expiring", "--as-of", "2026-11-22")
+    expiring = cli.json("docs", "--status", "expiring", "--as-of", "2026-11-22", db=seeded)
     assert [(d["url"], d["status_label"], d["as_of"]) for d in expiring] == [(URLS["001"], "即将失效", "2026-11-22")]  # type: ignore[index,union-attr]
-    earlier = run_json(seeded, "docs", "--status", "not_yet_effective", "--as-of", "2026-01-01")
+    earlier = cli.json("docs", "--status", "not_yet_effective", "--as-of", "2026-01-01", db=seeded)
     assert [d["url"] for d in earlier] == [URLS["000"]]  # type: ignore[index,union-attr]
-    expired = run_json(seeded, "docs", "--status", "expired", "--as-of", "2027-01-01")
+    expired = cli.json("docs", "--status", "expired", "--as-of", "2027-01-01", db=seeded)
     assert [d["url"] for d in expired] == [URLS["001"]]  # type: ignore[index,union-attr]
 
 
-def test_show_answers_repealed_by_whom_from_when_with_the_sentence(seeded: str) -> None:
-    code, out, err = run(seeded, "show", "杭政[2017]66号", "--as-of", "2026-11-22")
+def test_show_answers_repealed_by_whom_from_when_with_the_sentence(seeded: str, cli: Cli) -> None:
+    code, out, err = cli("show", "杭政[2017]66号", "--as-of", "2026-11-22", db=seeded)
     assert code == 0, err
     assert "已废止 repealed since 2025-01-31" in out
     assert f"by        {PLAN}" in out
     assert REPEAL_SENTENCE in out
     assert "repeals ← " in out
-    shown = run_json(seeded, "show", "杭政〔2017〕66号", "--as-of", "2026-11-22")
+    shown = cli.json("show", "杭政〔2017〕66号", "--as-of", "2026-11-22", db=seeded)
     assert isinstance(shown, dict)
     assert (shown["status"], shown["status_since"], shown["status_by"], shown["is_placeholder"]) == (
         "repealed",
@@ -76,28 +63,28 @@ def test_show_answers_repealed_by_whom_from_when_with_the_sentence(seeded: str) 
     ]
 
 
-def test_expiring_lists_documents_ending_within_the_days(seeded: str) -> None:
-    soon = run_json(seeded, "expiring", "--within", "60", "--as-of", "2026-11-22")
+def test_expiring_lists_documents_ending_within_the_days(seeded: str, cli: Cli) -> None:
+    soon = cli.json("expiring", "--within", "60", "--as-of", "2026-11-22", db=seeded)
     assert [(d["url"], d["expires_on"], d["days_left"], d["status"]) for d in soon] == [  # type: ignore[index,union-attr]
         (URLS["001"], "2026-12-31", 39, "expiring")
     ]
-    later = run_json(seeded, "expiring", "--within", "800", "--as-of", "2026-11-22")
+    later = cli.json("expiring", "--within", "800", "--as-of", "2026-11-22", db=seeded)
     assert [d["url"] for d in later] == [URLS["001"], URLS["002"], URLS["000"]]  # type: ignore[index,union-attr]
-    assert run_json(seeded, "expiring", "--within", "30", "--as-of", "2026-11-22") == []
-    code, out, _ = run(seeded, "expiring", "--as-of", "2026-11-22")
+    assert cli.json("expiring", "--within", "30", "--as-of", "2026-11-22", db=seeded) == []
+    code, out, _ = cli("expiring", "--as-of", "2026-11-22", db=seeded)
     assert code == 0 and "即将失效 expiring" in out and "39" in out
 
 
-def test_warning_days_come_from_the_config(seeded: str, tmp_path: Path) -> None:
+def test_warning_days_come_from_the_config(seeded: str, tmp_path: Path, cli: Cli) -> None:
     config = tmp_path / "tracker.toml"
     config.write_text("[tracker]\nwarning_days = 30\n", encoding="utf-8")
-    shown = run_json(seeded, "--config", str(config), "show", URLS["001"], "--as-of", "2026-11-22")
+    shown = cli.json("--config", str(config), "show", URLS["001"], "--as-of", "2026-11-22", db=seeded)
     assert isinstance(shown, dict) and shown["status"] == "in_force"
 
 
-def test_bad_input_is_one_line_and_exit_2(seeded: str) -> None:
+def test_bad_input_is_one_line_and_exit_2(seeded: str, cli: Cli) -> None:
     for args in (("docs", "--status", "valid"), ("docs", "--as-of", "22/11/2026"), ("expiring", "--as-of", "tomorrow")):
-        code, out, err = run(seeded, *args)
+        code, out, err = cli(*args, db=seeded)
         assert (code, out, len(err.strip().splitlines())) == (2, "", 1), args
         assert err.startswith("error: ")
 
@@ -114,9 +101,9 @@ def today(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
     return set_today
 
 
-def test_sweep_for_today_records_once_and_a_rerun_records_nothing_again(seeded: str, today: Callable[[str], None]) -> None:
+def test_sweep_for_today_records_once_and_a_rerun_records_nothing_again(seeded: str, today: Callable[[str], None], cli: Cli) -> None:
     today("2026-10-02")
-    first = run_json(seeded, "sweep")
+    first = cli.json("sweep", db=seeded)
     assert isinstance(first, dict) and first["recorded"] is True
     assert [(e["kind"], e["payload"].get("to") or e["payload"].get("threshold")) for e in first["events"]] == [
         ("status_changed", "expiring"),
@@ -125,12 +112,12 @@ def test_sweep_for_today_records_once_and_a_rerun_records_nothing_again(seeded: 
     assert all(isinstance(e["id"], int) for e in first["events"])
     assert (first["assessed"], first["updated"]) == (4, 1)
     # Naming today's date is the real sweep too; what it found is already recorded.
-    again = run_json(seeded, "sweep", "--as-of", "2026-10-02")
+    again = cli.json("sweep", "--as-of", "2026-10-02", db=seeded)
     assert (again["updated"], again["events"], again["recorded"]) == (0, [], True)  # type: ignore[index]
     today("2026-10-03")
-    assert run_json(seeded, "sweep") == {"as_of": "2026-10-03", "recorded": True, "assessed": 4, "updated": 0, "events": []}
+    assert cli.json("sweep", db=seeded) == {"as_of": "2026-10-03", "recorded": True, "assessed": 4, "updated": 0, "events": []}
     today("2026-12-01")
-    code, out, _ = run(seeded, "sweep")
+    code, out, _ = cli("sweep", db=seeded)
     assert code == 0
     assert out.splitlines() == [
         "swept 4 documents as of 2026-12-01: 0 updated, 0 status changes, 1 reminders",
@@ -152,7 +139,7 @@ def stored_state(db_url: str) -> list[tuple[object, ...]]:
 
 
 def test_a_what_if_date_prints_what_would_happen_and_writes_nothing(
-    seeded: str, tmp_path: Path, today: Callable[[str], None]
+    seeded: str, tmp_path: Path, today: Callable[[str], None], cli: Cli
 ) -> None:
     config = tmp_path / "tracker.toml"
     config.write_text(
@@ -162,11 +149,11 @@ def test_a_what_if_date_prints_what_would_happen_and_writes_nothing(
     today("2026-10-02")
     before = stored_state(seeded)
 
-    what_if = run_json(seeded, "--config", str(config), "sweep", "--as-of", "2027-04-01")
-    code, out, err = run(seeded, "--config", str(config), "sweep", "--as-of", "2027-04-01")
+    what_if = cli.json("--config", str(config), "sweep", "--as-of", "2027-04-01", db=seeded)
+    code, out, err = cli("--config", str(config), "sweep", "--as-of", "2027-04-01", db=seeded)
     for command in ("docs", "expiring"):
-        assert run(seeded, "--config", str(config), command, "--as-of", "2027-04-01")[0] == 0
-    assert run(seeded, "--config", str(config), "show", URLS["001"], "--as-of", "2027-04-01")[0] == 0
+        assert cli("--config", str(config), command, "--as-of", "2027-04-01", db=seeded)[0] == 0
+    assert cli("--config", str(config), "show", URLS["001"], "--as-of", "2027-04-01", db=seeded)[0] == 0
 
     assert stored_state(seeded) == before
     assert isinstance(what_if, dict) and what_if["recorded"] is False
@@ -174,7 +161,7 @@ def test_a_what_if_date_prints_what_would_happen_and_writes_nothing(
     assert code == 0, err
     assert out.splitlines()[0] == "what-if as of 2027-04-01, nothing recorded: of 4 documents 1 would change, 1 status changes, 0 reminders"
     # The real sweep for today is not disturbed by the what-if: it records what today owes, once.
-    recorded = run_json(seeded, "--config", str(config), "sweep")
+    recorded = cli.json("--config", str(config), "sweep", db=seeded)
     assert [(e["kind"], e["payload"].get("to") or e["payload"].get("threshold")) for e in recorded["events"]] == [  # type: ignore[index]
         ("status_changed", "expiring"),
         ("expiry_reminder", 90),
@@ -182,14 +169,14 @@ def test_a_what_if_date_prints_what_would_happen_and_writes_nothing(
     assert len(stored_state(seeded)) == len(before) + 2 + 2  # two events, a delivery each
 
 
-def test_sweep_queues_alerts_for_the_configured_subscriptions(seeded: str, tmp_path: Path, today: Callable[[str], None]) -> None:
+def test_sweep_queues_alerts_for_the_configured_subscriptions(seeded: str, tmp_path: Path, today: Callable[[str], None], cli: Cli) -> None:
     config = tmp_path / "tracker.toml"
     config.write_text(
         '[[subscription]]\nname = "legal-team"\nchannel = "console"\nevents = ["status_changed", "expiry_reminder"]\n',
         encoding="utf-8",
     )
     today("2026-10-02")
-    code, _, err = run(seeded, "--config", str(config), "sweep")
+    code, _, err = cli("--config", str(config), "sweep", db=seeded)
     assert code == 0, err
     engine = open_database(seeded)
     with Session(engine) as session:

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterator
-
-import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from sources.http import HttpPolicy
 from sources.samplesite import SampleSite
-from storage.engine import init_database, open_database
 from storage.tables import Clause, Delivery, Document, Event
 from tests.receivers.platforms import WebhookReceiver
 from tracker.core.config import settings_from_dict
 from tracker.pipeline import crawl, dispatch_due
 
 POLICY = HttpPolicy(timeout=0.5, attempt_deadline=2.0, retries=2, backoff=0.01, default_delay=0)
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    init_database(url)
-    engine = open_database(url)
-    yield engine
-    engine.dispose()
 
 
 def test_crawl_enqueues_matching_documents_and_they_are_delivered(engine: sa.Engine) -> None:

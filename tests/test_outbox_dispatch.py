@@ -11,19 +11,18 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
-from typer.testing import CliRunner
 
 from notifiers.channels import ChannelContext
-from tracker.pipeline.dispatch import Dispatcher
-from tracker.pipeline.outbox import enqueue
 from storage.tables import Delivery
+from tests.conftest import Cli
 from tests.receivers.clock import FakeClock
 from tests.receivers.events import changed_payload, document, event
 from tests.receivers.http import Answer
 from tests.receivers.platforms import DingTalkReceiver, SlackReceiver, WebhookReceiver
 from tests.receivers.smtp import SMTPReceiver
-from tracker.cli import app
 from tracker.core.config import SubscriptionConfig
+from tracker.pipeline.dispatch import Dispatcher
+from tracker.pipeline.outbox import enqueue
 
 
 @pytest.fixture()
@@ -160,8 +159,8 @@ def test_stale_sending_row_is_resent_once_with_the_same_key(engine: sa.Engine, c
         assert dispatcher.dispatch_due().sent == 1
         assert hook.keys == [f"{event_id}:hook"]
     assert states(engine) == [("sent", 2, "unconfirmed")]  # the first send may have gone out too
-    listed = CliRunner().invoke(app, ["--db", engine.url.render_as_string(hide_password=False), "deliveries"])
-    assert listed.exit_code == 0, listed.stderr
+    listed = Cli()("deliveries", db=engine.url.render_as_string(hide_password=False))
+    assert listed.code == 0, listed.stderr
     assert listed.stdout.startswith("#1  sent (unconfirmed)")
 
 

@@ -7,21 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from tests.conftest import DATA, GOVCN, SEEDS
-from tracker.cli import app
+from tests.conftest import DATA, GOVCN, SEEDS, Cli
 
 TRACKER = Path(sys.executable).parent / "tracker"
 
 
-def _run(*args: str):  # noqa: ANN202 - typer's Result
-    return CliRunner().invoke(app, ["parse", *args])
-
-
-def test_json_output_of_a_seed() -> None:
-    result = _run(str(next(SEEDS.glob("001_*.txt"))), "--url", "https://tzcj.hangzhou.gov.cn/art/1.html", "--json")
-    assert result.exit_code == 0, result.stderr
+def test_json_output_of_a_seed(cli: Cli) -> None:
+    result = cli("parse", str(next(SEEDS.glob("001_*.txt"))), "--url", "https://tzcj.hangzhou.gov.cn/art/1.html", "--json")
+    assert result.code == 0, result.stderr
     assert result.stderr == ""
     payload = json.loads(result.stdout)
     (doc,) = payload["documents"]
@@ -33,17 +26,17 @@ def test_json_output_of_a_seed() -> None:
     assert [c["path"] for c in doc["clauses"]][-1] == "结语"
 
 
-def test_human_output_shows_metadata_and_outline() -> None:
-    result = _run(str(GOVCN / "38_content_5346276.html"))
-    assert result.exit_code == 0, result.stderr
+def test_human_output_shows_metadata_and_outline(cli: Cli) -> None:
+    result = cli("parse", str(GOVCN / "38_content_5346276.html"))
+    assert result.code == 0, result.stderr
     assert "国办发明电〔2018〕15号" in result.stdout
     assert "2018-12-04" in result.stdout
     assert "七 国庆节" in result.stdout
 
 
-def test_missing_file_is_one_line_on_stderr_and_exit_2(tmp_path: Path) -> None:
-    result = _run(str(tmp_path / "nope.html"), "--json")
-    assert result.exit_code == 2
+def test_missing_file_is_one_line_on_stderr_and_exit_2(tmp_path: Path, cli: Cli) -> None:
+    result = cli("parse", str(tmp_path / "nope.html"), "--json")
+    assert result.code == 2
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert "nope.html" in result.stderr and "Traceback" not in result.stderr
@@ -62,9 +55,9 @@ def test_non_document_is_one_line_on_stderr_and_exit_2_from_the_console_script()
     assert len(lines) == 1 and "challenge" in lines[0]
 
 
-def test_undecodable_file_is_one_line_on_stderr_and_exit_2(tmp_path: Path) -> None:
+def test_undecodable_file_is_one_line_on_stderr_and_exit_2(tmp_path: Path, cli: Cli) -> None:
     path = tmp_path / "scan.pdf"
     path.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    result = _run(str(path))
-    assert result.exit_code == 2
+    result = cli("parse", str(path))
+    assert result.code == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "PDF" in result.stderr

@@ -12,9 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from tracker.cli import app
+from tests.conftest import Cli
 from tracker.cli.parse_cmd import MAX_FILE_BYTES
 
 pytestmark = pytest.mark.timeout(30)
@@ -26,11 +24,11 @@ QUICK_SECONDS = 10
 def _refused(path: Path) -> str:
     """Run `tracker parse PATH --json`, check the refusal contract, return the stderr line."""
     started = time.monotonic()
-    result = CliRunner().invoke(app, ["parse", str(path), "--json"])
+    code, out, err = Cli()("parse", str(path), "--json")
     elapsed = time.monotonic() - started
-    assert result.exit_code == 2, result.output
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
+    assert code == 2, err
+    assert out == ""
+    lines = err.splitlines()
     assert len(lines) == 1, lines
     assert elapsed < QUICK_SECONDS
     return lines[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Iterator
@@ -11,14 +10,13 @@ import pytest
 import sqlalchemy as sa
 import tomli_w
 from sqlmodel import Session, select
-from typer.testing import CliRunner
 
 from sources.http import HttpPolicy
 from sources.robots import RobotsRules
 from sources.samplesite import Fault, SampleSite
 from sources.samplesite.sites import MINHANG_DIR
 from storage.tables import Document
-from tracker.cli import app
+from tests.conftest import Cli
 from tracker.core.config import settings_from_dict
 from tracker.pipeline import crawl
 
@@ -95,7 +93,9 @@ def test_crawl_delay_is_a_lower_bound_for_the_hosts_delay(site: SampleSite, engi
     assert min(b - a for a, b in zip(arrivals, arrivals[1:])) >= 0.9
 
 
-def test_obey_robots_false_fetches_everything_and_is_shown(site: SampleSite, engine: sa.Engine, db_url: str, tmp_path: Path) -> None:
+def test_obey_robots_false_fetches_everything_and_is_shown(
+    site: SampleSite, engine: sa.Engine, db_url: str, tmp_path: Path, cli: Cli
+) -> None:
     server = site.server("listing")
     server.robots_txt = "User-agent: *\nDisallow: /\n"
     table = minhang(site, obey_robots=False)
@@ -106,11 +106,9 @@ def test_obey_robots_false_fetches_everything_and_is_shown(site: SampleSite, eng
     assert server.requests["/robots.txt"] == 0
     config = tmp_path / "tracker.toml"
     config.write_text(tomli_w.dumps({"source": [table, minhang(site, name="obeying")]}), encoding="utf-8")
-    result = CliRunner().invoke(app, ["--db", db_url, "--config", str(config), "sources", "--json"])
-    assert result.exit_code == 0, result.stderr
-    assert [(s["name"], s["obey_robots"]) for s in json.loads(result.stdout)["sources"]] == [("sample-mh", False), ("obeying", True)]
-    human = CliRunner().invoke(app, ["--db", db_url, "--config", str(config), "sources"], env={"COLUMNS": "200"})
-    assert "sample-mh (ignores robots.txt)" in human.stdout
+    listed = cli.json("sources", db=db_url, config=config)
+    assert [(s["name"], s["obey_robots"]) for s in listed["sources"]] == [("sample-mh", False), ("obeying", True)]
+    assert "sample-mh (ignores robots.txt)" in cli("sources", db=db_url, config=config).stdout
 
 
 def test_rules_follow_the_standard_library_parser() -> None:

@@ -19,7 +19,6 @@ from sources.registry import create_source
 from sources.samplesite import SampleSite
 from sources.samplesite.server import Request, Response, SiteServer
 from sources.samplesite.sites import DATAPROXY_PATH, GOVCN_SEARCH_PATH, HANWEB_COL_PATH, JPAAS_PATH
-from storage.engine import init_database, open_database
 from storage.tables import Document, Event
 from tracker.core.config import SourceConfig, settings_from_dict
 from tracker.core.errors import BlockedError, ConfigError
@@ -213,14 +212,11 @@ def test_govcn_reads_the_library_search_api(site: SampleSite) -> None:
     assert server.requests[GOVCN_SEARCH_PATH] == 2  # stops at totalCount, no empty third page
 
 
-def test_files_kind_crawls_a_folder_incrementally(tmp_path: Path, seed_paths: dict[str, Path]) -> None:
+def test_files_kind_crawls_a_folder_incrementally(engine: sa.Engine, tmp_path: Path, seed_paths: dict[str, Path]) -> None:
     folder = tmp_path / "archive"
     folder.mkdir()
     for number in ("000", "001", "002"):
         shutil.copy(seed_paths[number], folder / f"{number}.txt")
-    url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    init_database(url)
-    engine = open_database(url)
     settings = settings_from_dict(
         {
             "tracker": {"removal_after_runs": 1},

@@ -5,13 +5,15 @@ It starts the sample site on free local ports, writes a `tracker.toml` pointing 
 command line first so the reader can repeat it: crawl, the documents and their status,
 "the next day" on the site, crawl again, the clause redline, the events, the alerts as the
 console channel sends them and the weekly e-mail digest, sent for real to a local mail
-server that saves it as an .eml file (aiosmtpd, from the dev extras `make demo` installs).
+server that saves it as an .eml file (aiosmtpd, from the dev extras `make demo` installs;
+with only the runtime dependencies installed the demo says so in one line and skips the e-mail).
 Everything it writes stays in the output directory; nothing keeps running afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -22,17 +24,18 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from sources.catalog import CATALOG_DIR, catalog_files
 from sources.samplesite import SampleSite
 from storage.engine import open_database
 from tracker import pipeline
 from tracker.core.config import load_settings
+
+if TYPE_CHECKING:
+    from aiosmtpd.smtp import SMTP, Envelope, Session
 
 # Seed 001 is valid until 2026-12-31: on this date it is inside the 90-day warning window.
 AS_OF = "2026-11-22"
@@ -44,6 +47,8 @@ class MailSink:
     """Stands in for the team's mail server on a free local port: each message becomes an .eml file."""
 
     def __init__(self, folder: Path) -> None:
+        from aiosmtpd.controller import Controller  # a dev extra: see mail_sink()
+
         self.folder = folder
         self.saved: list[Path] = []
         with socket.socket() as probe:
@@ -65,17 +70,28 @@ class MailSink:
         return "250 OK"
 
 
-def demo_config(site: SampleSite, mail: MailSink) -> dict[str, Any]:
-    """tracker.toml for the demo: the three sample sites, a console channel and an e-mail digest."""
-    return {
-        "tracker": {"timezone": "Asia/Shanghai", "warning_days": 90},
-        "source": site.source_tables(delay=0.05, prefix="sample"),
-        "subscription": [
-            {
-                "name": "console",
-                "channel": "console",
-                "events": ["document_changed", "status_changed", "document_removed", "expiry_reminder", "source_baseline"],
-            },
+def mail_sink(folder: Path) -> MailSink | None:
+    """The local mail server, or None (after saying so in one line) when aiosmtpd, a dev extra, is
+    missing: the demo must still run with only the runtime dependencies installed."""
+    try:
+        return MailSink(folder)
+    except ImportError:
+        print("e-mail: aiosmtpd is not installed (pip install -e '.[dev]'), so the demo runs without the e-mail digest")
+        return None
+
+
+def demo_config(site: SampleSite, mail: MailSink | None) -> dict[str, Any]:
+    """tracker.toml for the demo: the three sample sites, a console channel and, with a mail
+    server, an e-mail digest."""
+    subscriptions: list[dict[str, Any]] = [
+        {
+            "name": "console",
+            "channel": "console",
+            "events": ["document_changed", "status_changed", "document_removed", "expiry_reminder", "source_baseline"],
+        },
+    ]
+    if mail is not None:
+        subscriptions.append(
             {
                 "name": "weekly-email",
                 "channel": "email",
@@ -86,8 +102,12 @@ def demo_config(site: SampleSite, mail: MailSink) -> dict[str, Any]:
                 "smtp_host": "127.0.0.1",
                 "smtp_port": mail.port,
                 "security": "none",
-            },
-        ],
+            }
+        )
+    return {
+        "tracker": {"timezone": "Asia/Shanghai", "warning_days": 90},
+        "source": site.source_tables(delay=0.05, prefix="sample"),
+        "subscription": subscriptions,
     }
 
 
@@ -135,10 +155,12 @@ class Demo:
 
     def run(self) -> None:
         self.section("1. The sample government site: three sites on free local ports")
-        with SampleSite() as site, MailSink(self.output) as mail:
+        mail = mail_sink(self.output)
+        with SampleSite() as site, mail or contextlib.nullcontext():
             for name, server in site.servers.items():
                 print(f"  {name:<8} {server.base_url}")
-            print(f"  {'mail':<8} smtp://127.0.0.1:{mail.port} (keeps what it receives as .eml files)")
+            if mail is not None:
+                print(f"  {'mail':<8} smtp://127.0.0.1:{mail.port} (keeps what it receives as .eml files)")
             self.config.write_text(tomli_w.dumps(demo_config(site, mail)), encoding="utf-8")
             print(f"\nconfiguration: {self.config}")
             self.tracker("init")
@@ -170,10 +192,11 @@ class Demo:
             print("\nAlerts, as the console channel sends them:")
             self.deliver()
 
-            self.section("6. The weekly e-mail digest")
-            self.tracker("digest", "weekly-email")
-            for path in mail.saved:
-                self.show_mail(path)
+            if mail is not None:
+                self.section("6. The weekly e-mail digest")
+                self.tracker("digest", "weekly-email")
+                for path in mail.saved:
+                    self.show_mail(path)
         self.section("Done. The sample site and mail server are stopped; everything is in " + str(self.output))
         print(next_steps())
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from tracker.core.events import EventSpec
 from tracker.core.events.lifecycle import EXPIRY_REMINDER, STATUS_CHANGED
