@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker import redact
+from tracker.core import redact
 from tracker.cli.app import load_validated_settings
 
 REPO = Path(__file__).resolve().parent.parent
