@@ -1,261 +1,32 @@
-"""`tracker.toml` + environment → validated settings.
+"""Reading one TOML table into typed, bounded values, with errors that name the file and the key.
 
-Invalid configuration fails at start with the file, the key path and what is wrong
-(`tracker.toml: subscription[1].url: environment variable DINGTALK_WEBHOOK is not set`),
-so the daemon never runs half-configured. Secrets are written as `${VAR}` and read from
-the environment; an error about a value that came from `${VAR}` names the variable, never
-the value. Commands that only read the database load with `require_env=False`: an unset
-variable is then left as written and the source or subscription that uses it is marked
-(`unset_env`), so an analyst needs none of the ops secrets. Numbers are bounded at load
-(`delay = inf`, `warning_days = 9223372036854775807` would break much later). Kind- and
-channel-specific options stay in `SourceConfig.options` / `SubscriptionConfig.options` and
-are checked by the class that declared the kind or channel (`tracker.core.registry`),
-keeping this module generic: it knows no kind, channel or event kind by name. The
-application imports `sources` and `notifiers` (which declare theirs) before loading.
+`${VAR}` is expanded here; every expanded value is remembered so that error messages can
+write it back as `${VAR}` (`mask_env_values`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
-import os
 import re
-import stat
-import tomllib
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tracker.core.config.settings import DEFAULT_USER_AGENT, STATUSES, SourceConfig, SubscriptionConfig, TrackerSettings
 from tracker.core.errors import ConfigError
 from tracker.core.events import EVENT_KINDS
-from tracker.core.model import Status
 from tracker.core.registry import CHANNELS, SOURCE_KINDS
-
-STATUSES = tuple(status.value for status in Status)
-MAX_PARSE_WORKERS = 4
-DEFAULT_USER_AGENT = "policy-tracker/0.1 (+https://github.com/policy-tracker; polite government-policy monitor)"
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _HOST_LABEL_RE = re.compile(r"[\w-]+")
-#: A tracker.toml is a few kilobytes; this refuses a device or a runaway file before reading it all.
-MAX_CONFIG_BYTES = 1024 * 1024
 MAX_DAYS = 36500  # a hundred years: beyond any validity period, within what dates can count
 MAX_DELAY = 3600.0
 MAX_PAGES = 100_000
 MAX_REMOVAL_RUNS = 10_000
 
 
-@dataclass(frozen=True)
-class TrackerSettings:
-    timezone: str = "Asia/Shanghai"
-    warning_days: int = 90
-    reminder_days: tuple[int, ...] = (90, 30, 7)
-    user_agent: str = DEFAULT_USER_AGENT
-    sweep_time: str = "06:00"
-    removal_after_runs: int = 3
-    parse_workers: int | None = None  # None: one fewer than the CPUs, at most MAX_PARSE_WORKERS
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
-    def parser_processes(self) -> int:
-        """How many worker processes parse fetched pages during a crawl (0: in the crawler)."""
-        if self.parse_workers is not None:
-            return self.parse_workers
-        return min(MAX_PARSE_WORKERS, (os.cpu_count() or 1) - 1)
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    name: str
-    kind: str
-    start_urls: tuple[str, ...] = ()
-    schedule: str | None = None
-    allowed_hosts: tuple[str, ...] = ()
-    delay: float = 1.0
-    max_pages: int = 10
-    enabled: bool = True
-    obey_robots: bool = True
-    options: Mapping[str, Any] = field(default_factory=dict)
-    unset_env: tuple[str, ...] = ()  # variables it names that were not set (loaded with require_env=False)
-
-
-@dataclass(frozen=True)
-class SubscriptionConfig:
-    name: str
-    channel: str
-    url: str | None = None
-    secret: str | None = None
-    events: tuple[str, ...] = field(default_factory=lambda: EVENT_KINDS.names())
-    sources: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    mode: str = "immediate"
-    schedule: str | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    unset_env: tuple[str, ...] = ()  # variables it names that were not set (loaded with require_env=False)
-
-
-@dataclass(frozen=True)
-class Settings:
-    tracker: TrackerSettings = field(default_factory=TrackerSettings)
-    sources: tuple[SourceConfig, ...] = ()
-    subscriptions: tuple[SubscriptionConfig, ...] = ()
-    path: Path | None = None
-    env_values: Mapping[str, str] = field(default_factory=dict)  # expanded value → the variable's name
-
-    def mask(self, text: str) -> str:
-        """`text` with every value that came from `${VAR}` written back as `${VAR}`."""
-        return mask_env_values(text, self.env_values)
-
-    def source(self, name: str) -> SourceConfig:
-        for source in self.sources:
-            if source.name == name:
-                return source
-        raise ConfigError(f"{self.path or 'config'}: no source named {name!r}")
-
-    def subscription(self, name: str) -> SubscriptionConfig:
-        for sub in self.subscriptions:
-            if sub.name == name:
-                return sub
-        raise ConfigError(f"{self.path or 'config'}: no subscription named {name!r}")
-
-
-def load_settings(
-    path: Path,
-    *,
-    environ: Mapping[str, str] | None = None,
-    missing_ok: bool = False,
-    require_env: bool = True,
-) -> Settings:
-    """Read and validate `path`. `missing_ok` gives defaults when the file does not exist.
-
-    Each source's and subscription's own options are checked by its declared kind or
-    channel (ValueError with a message); errors come back as ConfigError naming the
-    file and `source[i]` / `subscription[i]`. `require_env=False` tolerates unset `${VAR}`s
-    (see the module docstring).
-    """
-    text = _read_config(path)
-    if text is None:
-        if missing_ok:
-            return Settings(path=path)
-        raise ConfigError(f"{path}: configuration file not found (run `tracker init` to write one)")
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    except RecursionError as exc:
-        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from exc
-    except ValueError as exc:  # an integer of more than 4,300 digits
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    return settings_from_dict(
-        raw,
-        path=path,
-        environ=environ,
-        require_env=require_env,
-    )
-
-
-def _read_config(path: Path) -> str | None:
-    """The file's text; None when it does not exist; ConfigError for anything but a small UTF-8 file."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror or exc}") from exc
-    if stat.S_ISDIR(info.st_mode):
-        raise ConfigError(f"{path}: is a directory; --config names the tracker.toml file")
-    if not stat.S_ISREG(info.st_mode):
-        raise ConfigError(f"{path}: is not a regular file; --config names the tracker.toml file")
-    if info.st_size > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: {info.st_size} bytes is too large for a configuration file (at most {MAX_CONFIG_BYTES})")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror or exc}") from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text: {exc}") from exc
-
-
-def settings_from_dict(
-    raw: Mapping[str, Any],
-    *,
-    path: Path | None = None,
-    environ: Mapping[str, str] | None = None,
-    require_env: bool = True,
-) -> Settings:
-    where = str(path) if path else "config"
-    env = os.environ if environ is None else environ
-    reader = _Reader(where, env, require_env=require_env)
-    try:
-        return _settings(raw, reader, path)
-    except ConfigError as exc:
-        raise ConfigError(mask_env_values(str(exc), reader.env_values)) from exc.__cause__
-
-
-def mask_env_values(text: str, env_values: Mapping[str, str]) -> str:
-    """`text` with each expanded value (longest first) written back as the `${VAR}` it came from."""
-    for value in sorted(env_values, key=len, reverse=True):
-        if len(value) >= 3:
-            text = text.replace(value, f"${{{env_values[value]}}}")
-    return text
-
-
-def _settings(
-    raw: Mapping[str, Any],
-    reader: _Reader,
-    path: Path | None,
-) -> Settings:
-    where = reader.where
-    unknown = set(raw) - {"tracker", "source", "subscription"}
-    if unknown:
-        raise ConfigError(f"{where}: unknown section(s) {', '.join(sorted(unknown))} (expected tracker, source, subscription)")
-    tracker_table = raw.get("tracker", {})
-    if not isinstance(tracker_table, dict):
-        raise ConfigError(f"{where}: tracker: must be written as one [tracker] table")
-    tracker = reader.tracker(tracker_table)
-    sources = tuple(reader.source(i, item) for i, item in enumerate(reader.table_list(raw, "source")))
-    subscriptions = tuple(
-        reader.subscription(i, item, {s.name for s in sources})
-        for i, item in enumerate(reader.table_list(raw, "subscription"))
-    )
-    _unique(where, "source", [s.name for s in sources])
-    _unique(where, "subscription", [s.name for s in subscriptions])
-    for i, source in enumerate(sources):
-        if source.unset_env:
-            continue  # nothing can use it in this command; a command that does loads with require_env
-        try:
-            SOURCE_KINDS.get(source.kind).validate(source)
-        except ValueError as exc:
-            raise ConfigError(f"{where}: source[{i}] ({source.name}): {exc}") from exc
-    for i, subscription in enumerate(subscriptions):
-        if subscription.unset_env:
-            continue
-        try:
-            CHANNELS.get(subscription.channel).check_options(subscription.options)
-        except ValueError as exc:
-            raise ConfigError(f"{where}: subscription[{i}] ({subscription.name}): {exc}") from exc
-    return Settings(
-        tracker=tracker, sources=sources, subscriptions=subscriptions, path=path, env_values=dict(reader.env_values)
-    )
-
-
-def _unique(where: str, section: str, names: list[str]) -> None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise ConfigError(f"{where}: {section} name {name!r} is used twice; names must be unique")
-        seen.add(name)
-
-
-class _Reader:
+class TableReader:
     """Typed access to one TOML table with error messages that name the key."""
 
     def __init__(self, where: str, env: Mapping[str, str], *, require_env: bool = True) -> None:
