@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from tracker.core.parse import parse_document
-from tracker.core.parse.blocks import html_page
+from tracker.core.parse.html_page import html_page
 
 NUMERALS = "一二三四五六七八九十"
 TITLE = "关于深度嵌套页面测试的通知"

@@ -36,7 +36,9 @@ from typing import Any
 from tracker.core.chinese_script import has_traditional, restorer, to_simplified
 from tracker.core.errors import DecodeError, NotADocumentError, ParseError
 from tracker.core.model import Clause, DocRef, PageKind, PolicyDocument, Provenance
-from tracker.core.parse.blocks import Block, Page, html_page, looks_like_html, text_page
+from tracker.core.parse.blocks import Block, Page
+from tracker.core.parse.html_page import html_page
+from tracker.core.parse.text_page import looks_like_html, text_page
 from tracker.core.parse.chrome import strip_chrome
 from tracker.core.parse.clauses import build_clauses
 from tracker.core.parse.cleanup import with_cleanup_relations

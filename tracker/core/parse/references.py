@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tracker.core.docnumber import normalize_doc_number
-from tracker.core.parse.dates import DATE
 from tracker.core.model import DocRef
+from tracker.core.parse.dates import DATE
 
 _D = "[0-9０-９]"
 _YEAR = rf"[〔\[［(（【〖]\s*(?:19|20|１９|２０){_D}{{2}}\s*[〕\]］)）】〗]"
