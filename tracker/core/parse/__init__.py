@@ -37,15 +37,14 @@ from tracker.core.chinese_script import has_traditional, restorer, to_simplified
 from tracker.core.errors import DecodeError, NotADocumentError, ParseError
 from tracker.core.model import Clause, DocRef, PageKind, PolicyDocument, Provenance
 from tracker.core.parse.blocks import Block, Page
-from tracker.core.parse.html_page import html_page
-from tracker.core.parse.text_page import looks_like_html, text_page
 from tracker.core.parse.chrome import strip_chrome
 from tracker.core.parse.clauses import build_clauses
 from tracker.core.parse.cleanup import with_cleanup_relations
 from tracker.core.parse.dates import DATE, parse_date, validity_from_text
 from tracker.core.parse.decode import decode_bytes
 from tracker.core.parse.evidence import DERIVED, HEADER_NOTE, META, SIGNATURE, TABLE, TEXT, Candidate, candidate, resolve
-from tracker.core.parse.layout import Layout, analyse, enclosed_name, header_starts, is_organ, join_title
+from tracker.core.parse.html_page import html_page
+from tracker.core.parse.layout import Layout, analyse, enclosed_name, header_starts, join_title
 from tracker.core.parse.metadata import (
     best_title_hint,
     clean_title,
@@ -59,6 +58,8 @@ from tracker.core.parse.metadata import (
 )
 from tracker.core.parse.pagekind import detect_non_document
 from tracker.core.parse.references import extract_references
+from tracker.core.parse.signatures import is_organ
+from tracker.core.parse.text_page import looks_like_html, text_page
 
 __all__ = [
     "DecodeError",

@@ -13,95 +13,49 @@ found, and a masthead (`XX人民政府办公室文件`) or compilation heading i
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 from tracker.core.parse.blocks import Block
 from tracker.core.parse.clauses import match_marker
-from tracker.core.parse.dates import DATE, is_date_only, parse_date
+from tracker.core.parse.dates import is_date_only
 from tracker.core.parse.header_note import HeaderNote, looks_like_note, parse_note
-from tracker.core.parse.references import DOC_NUMBER_RE
+from tracker.core.parse.line_kinds import (
+    ATTACHMENT_RE,
+    BROKEN_NUMBER_RE,
+    COLLECTION_RE,
+    DECREE_NUMBER_RE,
+    ORGAN_SPLIT_RE,
+    SHORT_PAREN_RE,
+    TITLE_DATE_RE,
+    TITLE_END_RE,
+    is_note,
+    is_title_like,
+    standalone_number,
+)
+from tracker.core.parse.paragraphs import join_broken_paragraphs
+from tracker.core.parse.signatures import Signature, is_organ, is_organ_line, remove_signatures
 
-_TERMINAL = "。；;！!？?：:，,"
-_TERMINAL_ENDINGS = tuple(_TERMINAL)
-#: A paragraph ending in one of these (with its parentheses closed) is complete.
-_CLOSED_ENDINGS = tuple("。；;！!？?：:）)」』”\"")
-#: Every date form ends in 日 or a digit: lines ending otherwise cannot end in a signature date.
-_DATE_LAST_CHARS = frozenset("日0123456789０１２３４５６７８９")
-_NUMBER_LABEL_RE = re.compile(r"^(?:文号|发文字号|文件编号|发文号)\s*[：:]\s*")
-#: The number under a decree's or announcement's heading: `第82号`, `（第82号）`, `2024年第23号`.
-_DECREE_NUMBER_RE = re.compile(r"^[（(]?\s*(?:(?:19|20)\d{2}\s*年\s*)?第\s*[0-9０-９]{1,5}\s*号\s*[）)]?$")
 #: The heading of a decree (`…令`) or of a congress announcement (`…常务委员会公告`) that promulgates a text.
 _DECREE_TITLE_RE = re.compile(r"(?:令|公告)$")
 _ADDRESSEE_RE = re.compile(r"(?:人民政府|政府|各|委|局|厅|部门|单位|办公室|机构|学校|公司|区|县|市|省|军区|院|会)")
 _NOT_ADDRESSEE_RE = re.compile(r"如下|为了|为进一步|为加快|为深入|为贯彻|现就|现将|提出|制定|特此|通知|意见|根据|按照")
-_NOTE_RE = re.compile(
-    r"^[（(]\s*(?:此件|本文|此文|本件)[^）)]{0,12}[）)]$|^[（(]\s*联系(?:人|电话|方式)[^（()）]{0,60}[）)]$"
-    r"|^(?:抄送|抄报|主送|公开方式|公开属性)[：:]|^(?:.{0,30}\s)?" + DATE + r"\s*印发$"
-)
-_ORGAN_LINE_RE = re.compile(r"^[\u4e00-\u9fff（）()、·\s]{2,60}$")
-#: `总理 李克强`, `自治区主席 乌力吉`, or the office alone (`省长`) where the name was not reproduced.
-_SIGNATORY_RE = re.compile(
-    r"^[\u4e00-\u9fff]{0,4}?(?:总理|副总理|省长|市长|区长|县长|州长|主席|主任|部长|局长|厅长|书记)(?:\s*[\u4e00-\u9fff·]{2,5})?$"
-)
-_ISSUER_DATE_RE = re.compile(rf"^(?P<issuer>[\u4e00-\u9fff（）()、·\s]{{2,60}}?)\s*(?P<date>{DATE})$")
 _WRAPPER_TITLE_RE = re.compile(r"(?:印发|发布|公布|转发|颁布|下发)[^。]*(?:通知|决定|令|公告)$")
-_ATTACHMENT_RE = re.compile(r"^附\s*件\s*(?P<n>[0-9０-９]{0,2})\s*(?:[：:．.、]\s*|\s+|$)(?P<rest>.*)$")
 _ENCLOSED_IN_TITLE_RE = re.compile(r"(?:印发|发布|公布|转发|颁布|下发)\s*《?(.+?)》?\s*的?(?:通知|决定|令|公告)$")
-_SHORT_PAREN_RE = re.compile(r"^[（(][^（()）]{1,18}[）)]$")
-#: A 文号 cut short in the copy (`广安区府办发〔202026`): never a line of the title.
-_BROKEN_NUMBER_RE = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[［(（]\s*(?:19|20)\d{2}[〕\]］)）]?\s*\d*$")
 #: A repost's lead sentence (`…下发通知《关于印发…的通知》,其中附件:《…》内容如下:`): the document follows it.
 _LEAD_RE = re.compile(r"《[^《》]+》.*(?:如下|全文|原文)\s*[:：]$")
 #: A province before a city in an organ line (`福建省厦门市人民政府办公厅`): the city's organ is meant.
 _PROVINCE_PREFIX_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}?(?:省|自治区)(?=[\u4e00-\u9fff]{1,8}?(?:市|州|盟|地区))")
 _PLACE_RE = re.compile(r"^(?:中共|中国共产党)?(?P<place>[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟|县|区))")
 _NATIONAL_PREFIX_RE = re.compile(r"^中华人民共和国")
-#: `（2022 年 10 月）` under a title: the month a policy of a compilation was issued.
-_TITLE_DATE_RE = re.compile(r"^[（(]\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?\s*[）)]$")
-_TITLE_END_RE = re.compile(
-    r"(?:通知|办法|意见|规定|决定|方案|计划|细则|批复|条例|公告|通告|措施|规划|纲要|指引|规则|准则|目录|清单|[（(][^（）()]*年(?:版|度)?[）)]|[（(](?:试行|暂行|修订|修正)[）)])$"
-)
-_ORGAN_SUFFIX = (
-    "人民政府", "政府", "办公厅", "办公室", "委员会", "委", "局", "厅", "部", "院", "署", "会", "中心", "办",
-    "处", "所", "行", "司", "法院", "检察院", "党委", "省委", "市委", "区委", "县委", "总局", "管委会", "组",
-)  # fmt: skip
 #: `（2023年5月6日杭州市人民政府令第350号公布）`, `（2019年3月1日市政府第20次常务会议通过）`
 _ISSUE_NOTE_RE = re.compile(r"^[（(][^（()）]{0,60}?(?:19|20)\d{2}\s*年[^（()）]{0,80}(?:发布|公布|通过|印发)[^（()）]{0,40}[）)]$")
-_COLLECTION_RE = re.compile(r"汇编|选编|文件集")  # the heading of a compilation page, not a document title
 _MASTHEAD_RE = re.compile(r"^[\u4e00-\u9fff、\s]{2,40}文件$")
 _MAX_TITLE_LINES = 5
 _SECTION_HEADING_CHARS = 6
 _TITLE_CONTINUATIONS = ("的", "和", "及", "与", "、", "（", "(", "暨", "等", "之")
-_DATE_RE = re.compile(DATE)
-_PUNCTUATION_RE = re.compile("[。，,；;]")
-_ORGAN_SPLIT_RE = re.compile(r"[\s、]+")
 _TITLE_WRAP_RE = re.compile(r"(?<=[\u4e00-\u9fff“”《》（）])\s+(?=[\u4e00-\u9fff“”《》（）])")
 _SPACE_OR_PAREN_RE = re.compile(r"[（()）\s]")
-#: Every `_NOTE_RE` match starts with one of these or ends in 印发: a cheap test before the regex.
-_NOTE_STARTS = ("（", "(", "抄送", "抄报", "主送", "公开方式", "公开属性")
-
-
-@dataclass
-class Signature:
-    issuer_lines: list[str]
-    date_text: str
-
-    @property
-    def issuer(self) -> str | None:
-        lines = [line for line in self.issuer_lines if not _SIGNATORY_RE.match(line)]
-        organs = [part for line in lines for part in _ORGAN_SPLIT_RE.split(line) if part]
-        return "、".join(organs) or None
-
-    @property
-    def text(self) -> str:
-        return "\n".join([*self.issuer_lines, self.date_text])
-
-    @property
-    def date(self) -> dt.date | None:
-        match = _DATE_RE.search(self.date_text)
-        return parse_date(match.group(0)) if match else None
 
 
 @dataclass
@@ -125,35 +79,6 @@ def join_title(lines: list[str]) -> str:
     """Title lines → one title; spaces between two CJK characters are line-wrap artefacts."""
     text = "".join(line.strip() for line in lines)
     return _TITLE_WRAP_RE.sub("", text).strip()
-
-
-def standalone_number(text: str) -> str | None:
-    """The 文号 when a block is nothing but a 文号 (optionally labelled)."""
-    if "号" not in text:  # every 文号 ends in 号
-        return None
-    candidate = _NUMBER_LABEL_RE.sub("", text).strip()
-    match = DOC_NUMBER_RE.fullmatch(candidate)
-    return candidate if match else None
-
-
-def is_title_like(block: Block) -> bool:
-    text = block.text
-    if len(text) > 80 or text.endswith(_TERMINAL_ENDINGS) or "。" in text:
-        return False
-    if text.startswith(("（", "(")) and text.endswith(("）", ")")) and not _SHORT_PAREN_RE.match(text):
-        return False
-    if match_marker(text) or is_date_only(text) or standalone_number(text) or _ATTACHMENT_RE.match(text):
-        return False
-    if _DECREE_NUMBER_RE.match(text) or _COLLECTION_RE.search(text) or _TITLE_DATE_RE.match(text):
-        return False
-    if len(text) <= 20 and _BROKEN_NUMBER_RE.match(text):
-        return False
-    return not _is_note(text) and not looks_like_note(text)
-
-
-def _is_note(text: str) -> bool:
-    """`（此件公开发布）`, `抄送：…`, `2024年1月5日印发`: a note, not text of the document."""
-    return (text.startswith(_NOTE_STARTS) or text.endswith(("印发", "印发\n"))) and bool(_NOTE_RE.match(text))
 
 
 def _is_addressee(text: str) -> bool:
@@ -188,106 +113,6 @@ def header_starts(blocks: list[Block]) -> list[int]:
     return starts
 
 
-@dataclass(slots=True)
-class _Paragraph:
-    """A paragraph being re-assembled from blocks (kept in pieces: joining is linear)."""
-
-    first: Block
-    pieces: list[str]
-    bolds: list[str]
-    length: int
-    open_parens: int
-    has_punctuation: bool
-    ends_signature: bool  # a signature date or a note: the line after it starts something new
-
-    @classmethod
-    def start(cls, block: Block) -> _Paragraph:
-        text = block.text
-        paragraph = cls(block, [], [], 0, 0, False, is_date_only(text) or _is_note(text))
-        paragraph.add(block)
-        return paragraph
-
-    def add(self, block: Block) -> None:
-        text = block.text
-        self.pieces.append(text)
-        self.bolds.extend(block.bolds)
-        self.length += len(text)
-        self.open_parens += text.count("（") + text.count("(") - text.count("）") - text.count(")")
-        if not self.has_punctuation:
-            self.has_punctuation = _PUNCTUATION_RE.search(text) is not None
-
-    def block(self) -> Block:
-        if len(self.pieces) == 1:
-            return self.first
-        return Block("".join(self.pieces), tuple(self.bolds), self.first.heading, self.first.table)
-
-
-def _continues(previous: _Paragraph, block: Block) -> bool:
-    """True when `block` is the second half of a paragraph split by a page or line break."""
-    head, b = previous.first, block.text
-    if head.table or block.table or head.heading or block.heading or previous.length < 15:
-        return False
-    if len(previous.pieces) == 1 and head.bolds and head.bolds[0] == head.text:  # a bold title or heading
-        return False
-    if previous.length <= 40:
-        whole = previous.block()
-        if is_title_like(whole) and (b.startswith(("（", "(")) or _TITLE_END_RE.search(whole.text)):
-            return False
-    if previous.pieces[-1].endswith(_CLOSED_ENDINGS) and previous.open_parens <= 0:
-        return False
-    if match_marker(head.text) and (previous.length < 25 or not previous.has_punctuation):
-        return False
-    if match_marker(b) or _ATTACHMENT_RE.match(b) or is_date_only(b) or _is_note(b):
-        return False
-    return not (len(b) <= 40 and _is_organ_line(b))
-
-
-def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
-    """Re-join paragraphs that a page break (or hard line wrap) cut in two.
-
-    A line right after a signature date or a note is the next title, never a continuation.
-    """
-    paragraphs: list[_Paragraph] = []
-    for block in blocks:
-        before = paragraphs[-2] if len(paragraphs) > 1 else None
-        after_signature = before is not None and len(before.pieces) == 1 and before.ends_signature
-        if paragraphs and not after_signature and _continues(paragraphs[-1], block):
-            paragraphs[-1].add(block)
-        else:
-            paragraphs.append(_Paragraph.start(block))
-    return [paragraph.block() for paragraph in paragraphs]
-
-
-def _signature_at(blocks: list[Block], i: int) -> tuple[int, Signature] | None:
-    """A signature ending at block i: (index of its first block, signature)."""
-    if blocks[i].table:
-        return None
-    text = blocks[i].text
-    if is_date_only(text):
-        j = i
-        while j > 0 and i - j < 3 and _is_organ_line(blocks[j - 1].text):
-            j -= 1
-        return j, Signature([b.text for b in blocks[j:i]], text)
-    match = _ISSUER_DATE_RE.match(text) if text.rstrip("\n")[-1:] in _DATE_LAST_CHARS else None
-    if match and _is_organ_line(match.group("issuer").strip()):
-        return i, Signature([match.group("issuer").strip()], match.group("date"))
-    return None
-
-
-def is_organ(text: str) -> bool:
-    """A name that ends like an organ of government (人民政府, 办公厅, 委员会, 局, …)."""
-    return text.endswith(_ORGAN_SUFFIX)
-
-
-def _is_organ_line(text: str) -> bool:
-    """A signature line: one or more organ names (or `总理 李克强`), nothing else."""
-    if _SIGNATORY_RE.match(text):
-        return True
-    if len(text) > 60 or not _ORGAN_LINE_RE.match(text) or match_marker(text):
-        return False
-    return all(is_organ(part) for part in _ORGAN_SPLIT_RE.split(text.strip()) if part)
-
-
 def enclosed_name(title: str | None) -> str | None:
     """`…关于印发《X》的通知` / `…印发X的通知` → X."""
     if not title:
@@ -299,10 +124,10 @@ def enclosed_name(title: str | None) -> str | None:
 def analyse(blocks: list[Block], known_title: str | None = None, fallback_title: str | None = None) -> Layout:
     """Split one document's blocks into header, wrapper, main text, signatures, attachments."""
     layout = Layout()
-    blocks = [b for b in blocks if not _is_note(b.text)]
+    blocks = [b for b in blocks if not is_note(b.text)]
     i = 0
     # 版头 `XX人民政府办公室文件`, or the heading of a compilation page
-    while i < len(blocks) and i < 2 and (_MASTHEAD_RE.match(blocks[i].text) or _COLLECTION_RE.search(blocks[i].text)):
+    while i < len(blocks) and i < 2 and (_MASTHEAD_RE.match(blocks[i].text) or COLLECTION_RE.search(blocks[i].text)):
         i += 1
     if i < len(blocks) and _LEAD_RE.search(blocks[i].text) and not match_marker(blocks[i].text):
         layout.lead = blocks[i].text
@@ -315,7 +140,7 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
         number = standalone_number(blocks[i].text)
         if number:
             layout.doc_number, i = number, i + 1
-        elif layout.title_lines and _DECREE_TITLE_RE.search(layout.title_lines[-1]) and _DECREE_NUMBER_RE.match(
+        elif layout.title_lines and _DECREE_TITLE_RE.search(layout.title_lines[-1]) and DECREE_NUMBER_RE.match(
             blocks[i].text
         ):
             layout.decree = True
@@ -328,7 +153,7 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
                 layout.doc_number = "".join(heading) + _SPACE_OR_PAREN_RE.sub("", blocks[i].text)
             i += 1
     notes: list[str] = []
-    while i < len(blocks) and (looks_like_note(blocks[i].text) or _TITLE_DATE_RE.match(blocks[i].text)):
+    while i < len(blocks) and (looks_like_note(blocks[i].text) or TITLE_DATE_RE.match(blocks[i].text)):
         notes.append(blocks[i].text)
         i += 1
     layout.header_note = parse_note(notes)
@@ -340,7 +165,7 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
     while i < len(blocks) and is_date_only(blocks[i].text):  # a date line under the title is not a signature
         i += 1
     rest = join_broken_paragraphs(blocks[i:])
-    body, signatures = _remove_signatures(rest)
+    body, signatures = remove_signatures(rest)
     layout.signatures = [s for _, s in signatures]
     title = known_title or join_title(layout.title_lines) or fallback_title
     is_wrapper = layout.decree or bool(_WRAPPER_TITLE_RE.search(title or ""))
@@ -348,10 +173,10 @@ def analyse(blocks: list[Block], known_title: str | None = None, fallback_title:
     offset = 0
     if split is not None:
         layout.wrapper = body[:split]
-        while layout.wrapper and (m := _ATTACHMENT_RE.match(layout.wrapper[-1].text)) and not m.group("rest"):
+        while layout.wrapper and (m := ATTACHMENT_RE.match(layout.wrapper[-1].text)) and not m.group("rest"):
             layout.wrapper.pop()  # the bare `附件` label printed above the issued measure
         j = split
-        label = _ATTACHMENT_RE.match(body[j].text)
+        label = ATTACHMENT_RE.match(body[j].text)
         if label and label.group("rest"):  # `附件：X办法` names the measure that follows
             layout.enclosed_title_lines.append(label.group("rest").strip("《》 "))
             j += 1
@@ -380,7 +205,7 @@ def _skip_repeated_title(blocks: list[Block], i: int, layout: Layout) -> int:
     title = "".join(join_title(layout.title_lines).split())
     if not title:
         return i
-    j = i + 1 if i < len(blocks) and _BROKEN_NUMBER_RE.match(blocks[i].text) and len(blocks[i].text) <= 20 else i
+    j = i + 1 if i < len(blocks) and BROKEN_NUMBER_RE.match(blocks[i].text) and len(blocks[i].text) <= 20 else i
     repeated: list[str] = []
     j = _read_title(blocks, j, repeated)
     if not repeated or "".join(join_title(repeated).split()) != title:
@@ -406,11 +231,11 @@ def _title_from_lines(lines: list[str], decree: bool) -> tuple[list[str], str | 
         others = [j for j in range(len(lines)) if j != k]
         repeats = [j for j in others if compact[j] == core or core in compact[j]]
         rest = [j for j in others if j not in repeats and not (core.startswith(compact[j]) and len(compact[j]) >= 6)]
-        if repeats and all(_is_organ_line(lines[j]) or _is_decree_header(lines[j]) for j in rest):
-            organ = next((lines[j] for j in rest if _is_organ_line(lines[j])), None)
+        if repeats and all(is_organ_line(lines[j]) or _is_decree_header(lines[j]) for j in rest):
+            organ = next((lines[j] for j in rest if is_organ_line(lines[j])), None)
             return [lines[k]], _PROVINCE_PREFIX_RE.sub("", organ) if organ else None
     rest = "".join(compact[1:])
-    if not decree and _is_organ_line(lines[0]) and _names_issuer(rest) and not _same_place(compact[0], rest):
+    if not decree and is_organ_line(lines[0]) and _names_issuer(rest) and not _same_place(compact[0], rest):
         return lines[1:], None  # a site name; joint issuers of one place (中共X市委 / X市人民政府) stay
     return lines, None
 
@@ -425,9 +250,9 @@ def _decree_heading(lines: list[str]) -> list[str]:
     """The heading lines of a decree at the end of the title lines: `商务部令`, or joint organs
     printed one per line above a lone `令`."""
     heading = [lines[-1]]
-    while len(heading) < len(lines) and (heading[0] in ("令", "公告") or _is_organ_line(heading[0])):
+    while len(heading) < len(lines) and (heading[0] in ("令", "公告") or is_organ_line(heading[0])):
         previous = lines[-len(heading) - 1]
-        if not _is_organ_line(previous):
+        if not is_organ_line(previous):
             break
         heading.insert(0, previous)
     return heading
@@ -441,12 +266,12 @@ def _is_decree_header(text: str) -> bool:
 def _names_issuer(title: str) -> bool:
     """The title starts with its own issuing organ (`云南省民政厅办公室关于…`)."""
     head = title.split("关于", 1)[0] if "关于" in title else ""
-    return bool(head) and all(is_organ(part) for part in _ORGAN_SPLIT_RE.split(head) if part)
+    return bool(head) and all(is_organ(part) for part in ORGAN_SPLIT_RE.split(head) if part)
 
 
 def _heads_document(text: str) -> bool:
     """A line printed right under a document's title: its 文号, its header note, or its date."""
-    return bool(standalone_number(text) or _ISSUE_NOTE_RE.match(text) or looks_like_note(text) or _TITLE_DATE_RE.match(text))
+    return bool(standalone_number(text) or _ISSUE_NOTE_RE.match(text) or looks_like_note(text) or TITLE_DATE_RE.match(text))
 
 
 def _has_body(blocks: list[Block], start: int) -> bool:
@@ -463,9 +288,9 @@ def _read_title(blocks: list[Block], i: int, lines: list[str]) -> int:
     """Append the title lines starting at block i; return the index after them."""
     while i < len(blocks) and len(lines) < _MAX_TITLE_LINES:
         block = blocks[i]
-        if _TITLE_DATE_RE.match(block.text) or (lines and not _continues_title(lines[-1], block.text)):
+        if TITLE_DATE_RE.match(block.text) or (lines and not _continues_title(lines[-1], block.text)):
             break
-        if not (is_title_like(block) or (lines and _SHORT_PAREN_RE.match(block.text))):
+        if not (is_title_like(block) or (lines and SHORT_PAREN_RE.match(block.text))):
             break
         lines.append(block.text)
         i += 1
@@ -475,26 +300,9 @@ def _read_title(blocks: list[Block], i: int, lines: list[str]) -> int:
 def _continues_title(previous: str, text: str) -> bool:
     """After a line that ends like a whole title (`…实施办法`), only `的通知`-style or bracketed
     continuations belong to it: `说明`, `总则` below it are the text's first heading."""
-    if not _TITLE_END_RE.search(previous) or len(text) > _SECTION_HEADING_CHARS:
+    if not TITLE_END_RE.search(previous) or len(text) > _SECTION_HEADING_CHARS:
         return True
     return text.startswith(_TITLE_CONTINUATIONS)
-
-
-def _remove_signatures(blocks: list[Block]) -> tuple[list[Block], list[tuple[int, Signature]]]:
-    """Body without signature blocks; each signature with the body index it stood at."""
-    kept: list[Block] = []
-    signatures: list[tuple[int, Signature]] = []
-    for i, block in enumerate(blocks):
-        found = _signature_at(blocks, i)
-        if found:
-            first, signature = found
-            drop = i - first
-            if drop:
-                del kept[len(kept) - drop :]
-            signatures.append((len(kept), signature))
-        else:
-            kept.append(block)
-    return kept, signatures
 
 
 def _wrapper_split(body: list[Block], signatures: list[tuple[int, Signature]], title: str | None) -> int | None:
@@ -507,7 +315,7 @@ def _wrapper_split(body: list[Block], signatures: list[tuple[int, Signature]], t
         if name and compact and (compact == name or (is_title_like(block) and name.startswith(compact) and len(compact) >= 6)):
             if position > 0 or not signatures:
                 return position
-        label = _ATTACHMENT_RE.match(block.text)
+        label = ATTACHMENT_RE.match(block.text)
         if name and label and position >= signed_at > 0 and "".join(label.group("rest").split()).strip("《》") == name:
             return position  # `附件：X办法` after the signature, then the measure itself
     if signatures:
@@ -522,7 +330,7 @@ def _split_attachments(body: list[Block], list_end: int) -> tuple[list[Block], l
     main: list[Block] = []
     attachments: list[tuple[str, list[Block]]] = []
     for index, block in enumerate(body):
-        match = _ATTACHMENT_RE.match(block.text)
+        match = ATTACHMENT_RE.match(block.text)
         if match and len(block.text) <= 80:
             number = "" if index < list_end else match.group("n")
             name = "附件" + number.translate(str.maketrans("０１２３４５６７８９", "0123456789"))

@@ -11,8 +11,9 @@ import datetime as dt
 import re
 
 from tracker.core.parse.dates import DATE, parse_date
-from tracker.core.parse.layout import is_organ, join_title
+from tracker.core.parse.layout import join_title
 from tracker.core.parse.references import DOC_NUMBER, DOC_NUMBER_RE
+from tracker.core.parse.signatures import is_organ
 
 _DATE_RE = re.compile(DATE)
 _TITLE_ISSUER_RE = re.compile(r"^(?P<issuer>[\u4e00-\u9fff、（）()]{2,80}?)(?:关于|印发|转发|公布|发布)")
