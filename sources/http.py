@@ -108,6 +108,10 @@ class FetchError(Exception):
         self.status = status
 
 
+class TooLargeError(FetchError):
+    """The body is larger than the size cap: abandoned unread, and the same next time."""
+
+
 class DisallowedError(FetchError):
     """The site's robots.txt disallows this URL for our user agent: skipped, not an error."""
 
@@ -373,13 +377,13 @@ class HttpClient:
         async with self._client.stream(method, url, **request) as response:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.policy.max_bytes:
-                raise FetchError(url, f"response of {int(declared)} bytes exceeds the {self.policy.max_bytes}-byte cap")
+                raise TooLargeError(url, f"response of {int(declared)} bytes exceeds the {self.policy.max_bytes}-byte cap")
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > self.policy.max_bytes:
-                    raise FetchError(url, f"response exceeds the {self.policy.max_bytes}-byte cap")
+                    raise TooLargeError(url, f"response exceeds the {self.policy.max_bytes}-byte cap")
                 chunks.append(chunk)
             stats.bytes += size
             return Fetched(url=str(response.url), status=response.status_code, headers=response.headers, content=b"".join(chunks))

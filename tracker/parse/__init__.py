@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import re
 
-from typing import Any
+from typing import Any, Sequence
 
 from tracker.chinese_script import has_traditional, restorer, to_simplified
 from tracker.model import Clause, DecodeError, DocRef, NotADocumentError, PageKind, ParseError, PolicyDocument, Provenance
+from tracker.parse.attachments.merge import AttachmentText, with_attachments
 from tracker.parse.blocks import Block, Page, html_page, looks_like_html, text_page
 from tracker.parse.cleanup import with_cleanup_relations
 from tracker.parse.clauses import build_clauses
@@ -78,18 +79,27 @@ _DECREE_ORGAN_RE = re.compile(r"^(?:中华人民共和国)?(?P<organ>[\u4e00-\u9
 
 
 def parse_document(
-    content: bytes | str, *, url: str | None = None, content_type: str | None = None
+    content: bytes | str,
+    *,
+    url: str | None = None,
+    content_type: str | None = None,
+    attachments: Sequence[AttachmentText] = (),
 ) -> list[PolicyDocument]:
-    """Every policy document on a page (usually one; compilation pages hold several)."""
+    """Every policy document on a page (usually one; compilation pages hold several).
+
+    `attachments` are the texts read from the page's attachment files: they are read as
+    part of the page, after its own text (`tracker.parse.attachments.merge`)."""
     text = decode_bytes(content, content_type) if isinstance(content, bytes) else content
     if has_traditional(text):
         simplified = to_simplified(text)
         back = restorer(text, simplified)
-        return [_in_script(doc, back) for doc in _parse_text(simplified, url, content_type)]
-    return _parse_text(text, url, content_type)
+        return [_in_script(doc, back) for doc in _parse_text(simplified, url, content_type, attachments)]
+    return _parse_text(text, url, content_type, attachments)
 
 
-def _parse_text(text: str, url: str | None, content_type: str | None) -> list[PolicyDocument]:
+def _parse_text(
+    text: str, url: str | None, content_type: str | None, attachments: Sequence[AttachmentText] = ()
+) -> list[PolicyDocument]:
     if looks_like_html(text, content_type):
         problem = detect_non_document(text)
         if problem:
@@ -99,7 +109,7 @@ def _parse_text(text: str, url: str | None, content_type: str | None) -> list[Po
             raise NotADocumentError(PageKind.NOT_A_POLICY, "the page is a list of links (a listing or index page)")
     else:
         page = text_page(text)
-    page.blocks = strip_chrome(page.blocks, page.fields)
+    page.blocks = with_attachments(strip_chrome(page.blocks, page.fields), list(attachments))
     if sum(len(b.text) for b in page.blocks) < 20:
         raise NotADocumentError(PageKind.EMPTY, "no document text on the page")
     starts = header_starts(page.blocks)

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from notifiers.outbox import enqueue
+from storage.attachments import save_attachments
 from storage.documents import SaveResult, save_prepared
 from storage.lifecycle import refresh_statuses
 from tracker.config import SubscriptionConfig, TrackerSettings
@@ -67,24 +68,25 @@ def save_documents(
     etag: str | None = None,
     last_modified: str | None = None,
 ) -> list[SaveResult]:
-    """The versions, clauses, relations and save events of one page's documents, without `settle`."""
+    """The versions, clauses, relations, attachments and save events of one page's documents, without `settle`."""
     results = []
     for prepared in documents:
         url = prepared.document.url
         if url is None:
             raise ValueError("save_documents needs each document's URL (parse_page sets it)")
-        results.append(
-            save_prepared(
-                session,
-                prepared,
-                url=url,
-                fetched_at=fetched_at,
-                source_id=source_id,
-                etag=etag,
-                last_modified=last_modified,
-                content_type=content_type,
-            )
+        result = save_prepared(
+            session,
+            prepared,
+            url=url,
+            fetched_at=fetched_at,
+            source_id=source_id,
+            etag=etag,
+            last_modified=last_modified,
+            content_type=content_type,
         )
+        if result.version is not None and result.version.id is not None and prepared.attachments:
+            save_attachments(session, result.version.id, prepared.attachments)
+        results.append(result)
     return results
 
 

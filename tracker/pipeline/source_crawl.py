@@ -22,6 +22,7 @@ from storage.tables import CheckRun, Document, ListingEntry, Version, utcnow
 from storage.tables import Source as SourceRow
 from tracker.config import Settings, SourceConfig
 from tracker.model import NotADocumentError, PageKind, ParseError
+from tracker.pipeline.attachments import page_attachments
 from tracker.pipeline.workers import BatchWriter, DatabaseThread, ParserPool
 
 _GONE_STATUSES = (404, 410)
@@ -398,7 +399,17 @@ class SourceCrawl:
     async def _store(self, url: str, fetched: Fetched) -> None:
         fetched_at = utcnow()
         try:
-            documents = await self.parser.prepare(fetched.content, url=url, content_type=fetched.content_type)
+            attachments = await page_attachments(self.source, self.parser, url, fetched)
+        except FetchError as exc:  # a passing failure: the page is not stored half-read
+            self.result.error(url, f"attachment {exc.url}: {exc.reason}", blocked=isinstance(exc, BlockedError))
+            return
+        except Exception as exc:  # a bug tripped by one page must not stop the rest of the source
+            self.result.error(url, one_line(exc))
+            return
+        try:
+            documents = await self.parser.prepare(
+                fetched.content, url=url, content_type=fetched.content_type, attachments=attachments
+            )
             results = await self.writer.save(self.source_id, url, fetched, documents, fetched_at, alerts=not self.baseline)
         except NotADocumentError as exc:
             self.result.error(url, exc.reason, blocked=exc.kind in (PageKind.CHALLENGE, PageKind.JS_SHELL))

@@ -17,7 +17,7 @@ import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, TypeVar
+from typing import Any, Callable, ClassVar, Sequence, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -27,6 +27,7 @@ from storage.documents import SaveResult
 from tracker.config import Settings
 from tracker import parser_process
 from tracker.model import ParseError
+from tracker.parse.attachments import FetchedAttachment
 from tracker.pipeline.saving import save_documents, settle
 from tracker.prepare import PreparedDocument, prepare_page
 
@@ -68,10 +69,11 @@ class ParserPool:
     def __init__(self, processes: int) -> None:
         self.processes = processes
 
-    async def prepare(self, body: bytes, *, url: str, content_type: str | None) -> list[PreparedDocument]:
-        if self.processes == 0:
-            return prepare_page(body, url=url, content_type=content_type)
-        return await self.run(functools.partial(prepare_page, body, url=url, content_type=content_type))
+    async def prepare(
+        self, body: bytes, *, url: str, content_type: str | None, attachments: Sequence[FetchedAttachment] = ()
+    ) -> list[PreparedDocument]:
+        job = functools.partial(prepare_page, body, url=url, content_type=content_type, attachments=attachments)
+        return job() if self.processes == 0 else await self.run(job)
 
     async def run(self, job: Callable[[], _T]) -> _T:
         """Run a picklable job in the pool; a worker that died is a ParseError for this job."""
