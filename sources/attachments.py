@@ -18,7 +18,7 @@ from sources.http import DisallowedError, FetchError, TooLargeError, host_allowe
 from tracker.parse.attachments import AttachmentLink, FetchedAttachment, extension_of, format_for
 
 #: Statuses that say the file is not there and will not be: recorded, the page read without it.
-_LASTING_STATUSES = frozenset({401, 403, 404, 410, 451})
+LASTING_STATUSES = frozenset({401, 403, 404, 410, 451})
 
 
 async def fetch_attachments(
@@ -43,12 +43,14 @@ async def fetch_attachments(
             fetched.append(FetchedAttachment(url, link.label, reason=f"not_fetched: {exc.reason}"))
             continue
         except FetchError as exc:
-            if exc.status not in _LASTING_STATUSES:
+            if exc.status not in LASTING_STATUSES:
                 raise
             fetched.append(FetchedAttachment(url, link.label, reason=f"not_fetched: {exc.reason}"))
             continue
         if _is_wanted(answer.content, url, answer.content_type, wanted):
-            fetched.append(FetchedAttachment(url, link.label, answer.content_type, answer.content))
+            fetched.append(
+                FetchedAttachment(url, link.label, answer.content_type, answer.content, None, answer.etag, answer.last_modified)
+            )
     return fetched
 
 

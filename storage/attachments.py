@@ -11,9 +11,10 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from storage.tables import Attachment
+from storage.tables import Attachment, Version
 from tracker.parse.attachments import PreparedAttachment
 
 
@@ -32,6 +33,8 @@ def save_attachments(session: Session, version_id: int, attachments: Sequence[Pr
             status=item.status,
             reason=item.reason,
             pages=item.pages,
+            etag=item.etag,
+            last_modified=item.last_modified,
         )
         for ordinal, item in enumerate(attachments)
     ]
@@ -49,3 +52,25 @@ def attachments_of(session: Session, version_id: int) -> list[Attachment]:
 def attachment_bytes(attachment: Attachment) -> bytes | None:
     """The file as fetched (None when it was not fetched)."""
     return zlib.decompress(attachment.raw) if attachment.raw is not None else None
+
+
+def latest_validators(session: Session, document_id: int) -> list[tuple[str, str | None, str | None]]:
+    """(url, etag, last_modified) of the files the document's latest version was read with."""
+    latest = select(sa.func.max(Version.number)).where(Version.document_id == document_id).scalar_subquery()
+    query = (
+        select(Attachment.url, Attachment.etag, Attachment.last_modified)
+        .join(Version, col(Version.id) == col(Attachment.version_id))
+        .where(Version.document_id == document_id, Version.number == latest, col(Attachment.raw).is_not(None))
+        .order_by(col(Attachment.ordinal))
+    )
+    return [(url, etag, last_modified) for url, etag, last_modified in session.exec(query)]
+
+
+def latest_page(session: Session, document_id: int) -> tuple[bytes, str | None] | None:
+    """The page body (as fetched) and content type of the document's latest version."""
+    version = session.exec(
+        select(Version).where(Version.document_id == document_id).order_by(col(Version.number).desc()).limit(1)
+    ).first()
+    if version is None or version.raw is None:
+        return None
+    return zlib.decompress(version.raw), version.content_type

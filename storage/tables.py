@@ -125,6 +125,8 @@ class Attachment(SQLModel, table=True):
     status: str
     reason: str | None = None
     pages: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 class Relation(SQLModel, table=True):

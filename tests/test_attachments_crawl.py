@@ -53,9 +53,14 @@ def test_a_measure_only_in_a_pdf_is_stored_and_its_next_day_edit_alerts_by_claus
 
     (first,) = crawl(engine, settings, policy=POLICY)
     site.next_day()
+    site.reset_counters()
     (second,) = crawl(engine, settings, policy=POLICY)
+    day_two = [(e.path, e.status, e.conditional) for e in site.server("notices").log if e.path != "/robots.txt"][1:]
+    (third,) = crawl(engine, settings, policy=POLICY)
 
-    assert (first.outcome, first.new, second.outcome, second.changed) == ("ok", 1, "ok", 1)
+    assert (first.outcome, first.new, second.outcome, second.changed, third.unchanged) == ("ok", 1, "ok", 1, 1)
+    # The page is the same (304); the PDF's validators tell it changed; the changed PDF is read.
+    assert day_two == [(NOTICE_PATH, 304, True), (ATTACHMENT_PATH, 200, True), (ATTACHMENT_PATH, 200, False)]
     with Session(engine) as session:
         document = session.exec(select(Document)).one()
         assert (document.doc_number, str(document.effective_from), str(document.expires_on)) == (

@@ -4,8 +4,8 @@ The notice page prints only the 印发 wrapper of seed 000 (文号, addressee, t
 issues the measure, signature) and a link `附件：关于…若干措施.pdf`; the measure itself,
 with its clauses, validity and the 500 万元 cap, is in the PDF, made at start from the seed
 text with a running header, page numbers and the cap's clause broken across a page break.
-On the next day the PDF says 300 万元 and the page shows when it was updated (page
-furniture, not text of the notice).
+On the next day the PDF says 300 万元 while the page stays byte for byte the same (it
+answers 304): only the file changed, as when a site replaces an attachment in place.
 """
 
 from __future__ import annotations
@@ -68,13 +68,12 @@ class NoticeSite:
 
     def _notice(self) -> bytes:
         document, notice, measure = split_seed()
-        updated = "　更新日期：2026-11-21" if self.day >= 2 else ""
         paragraphs = "\n".join(f"<p>{html.escape(p)}</p>" for p in notice)
         link = f"<p>附件：<a href=\"files/{ATTACHMENT_PATH.rsplit('/', 1)[1]}\">{html.escape(measure[0].replace(' ', ''))}.pdf</a></p>"
         return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(document.title)}</title></head><body>
 <div class="article"><h2 class="title">{html.escape(document.title)}</h2>
-<div class="info">发布日期：{document.published.isoformat()}{updated}</div>
+<div class="info">发布日期：{document.published.isoformat()}</div>
 <div class="content">
 {paragraphs}
 {link}

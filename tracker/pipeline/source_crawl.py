@@ -22,7 +22,7 @@ from storage.tables import CheckRun, Document, ListingEntry, Version, utcnow
 from storage.tables import Source as SourceRow
 from tracker.config import Settings, SourceConfig
 from tracker.model import NotADocumentError, PageKind, ParseError
-from tracker.pipeline.attachments import page_attachments
+from tracker.pipeline.attachments import page_attachments, page_if_attachments_changed
 from tracker.pipeline.workers import BatchWriter, DatabaseThread, ParserPool
 
 _GONE_STATUSES = (404, 410)
@@ -387,6 +387,8 @@ class SourceCrawl:
         else:
             served = True
             if fetched.not_modified and known is not None:
+                fetched = await self._unless_attachments_changed(known, url, fetched)
+            if fetched.not_modified and known is not None:
                 self._not_modified.append((known, fetched))
                 self.result.documents += 1
                 self.result.unchanged += 1
@@ -395,6 +397,15 @@ class SourceCrawl:
         self.result.visited += 1
         self._changed()
         return served
+
+    async def _unless_attachments_changed(self, known: Known, url: str, fetched: Fetched) -> Fetched:
+        """The 304 as it came, or the stored page to read again when a file it was read with changed."""
+        try:
+            again = await page_if_attachments_changed(self.source, self.database, known.document_id, url)
+        except Exception as exc:  # a bug tripped by one page's files must not stop the rest of the source
+            self.result.error(url, one_line(exc))
+            return fetched
+        return fetched if again is None else again
 
     async def _store(self, url: str, fetched: Fetched) -> None:
         fetched_at = utcnow()

@@ -7,7 +7,7 @@ Create Date: 2026-12-06
 Policies often live in an attachment of a wrapper page. Each stored version keeps the
 attachments it was read with: URL, type, hash, the bytes compressed like the page body,
 and whether the text was read (`ok`, `image_only`, `encrypted`, `broken`, `unsupported`,
-`not_fetched`) with the reason.
+`not_fetched`) with the reason, and the file's validators for conditional GETs.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ def upgrade() -> None:
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("pages", sa.Integer(), nullable=True),
+        sa.Column("etag", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("last_modified", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.ForeignKeyConstraint(["version_id"], ["version.id"]),
         sa.PrimaryKeyConstraint("id"),
     )

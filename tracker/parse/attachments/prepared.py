@@ -24,6 +24,8 @@ class FetchedAttachment:
     content_type: str | None = None
     content: bytes | None = None
     reason: str | None = None  # why `content` is None (over the size cap, HTTP 404, …)
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class PreparedAttachment:
     status: str
     reason: str | None
     pages: int
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 def prepare_attachments(
@@ -65,6 +69,8 @@ def prepare_attachments(
                 status=extraction.status,
                 reason=extraction.reason,
                 pages=extraction.pages,
+                etag=item.etag,
+                last_modified=item.last_modified,
             )
         )
         if extraction.status == OK:
