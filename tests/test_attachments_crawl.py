@@ -7,6 +7,7 @@ file that cannot be read, and one that announces 200 MB.
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
 import threading
 from pathlib import Path
@@ -23,11 +24,15 @@ from sources.samplesite.files import image_only_pdf_bytes, pdf_bytes
 from sources.samplesite.notices import ATTACHMENT_PATH, NOTICE_PATH
 from sources.samplesite.server import Request, Response
 from storage.attachments import attachment_bytes
-from storage.tables import Attachment, Clause, Document, Event, Version
+from storage.tables import Attachment, Clause, Document, Event, Relation, Version
+from tests.test_attachments_extract import OPINION
 from tracker.cli import app
 from tracker.config import ConfigError, settings_from_dict
 from sources.registry import validate_source
+from tracker.parse.attachments import FetchedAttachment
 from tracker.pipeline import crawl
+from tracker.pipeline.saving import save_documents
+from tracker.prepare import prepare_page
 
 POLICY = HttpPolicy(timeout=2.0, attempt_deadline=10.0, retries=1, backoff=0.01, default_delay=0)
 HUGE = 200 * 1024 * 1024
@@ -213,3 +218,25 @@ def test_unreadable_files_are_recorded_with_reasons_and_never_stop_the_crawl(
         "not_fetched", f"not_fetched: response of {HUGE} bytes exceeds the {POLICY.max_bytes}-byte cap"
     )
     assert stored["gone.pdf"] == ("not_fetched", "not_fetched: HTTP 404")
+
+
+def test_an_attachment_that_is_a_document_of_its_own_is_stored_as_one_the_page_cites(engine: sa.Engine) -> None:
+    page = (
+        "<html><body><h1>关于公布2025年类脑智能产业政策的通知</h1><div><p>各有关单位：</p><p>现将有关文件公布如下。</p>"
+        "<p>杭州市经济和信息化局</p><p>2025年12月20日</p><p>附件：<a href='a.pdf'>实施意见.pdf</a></p></div></body></html>"
+    ).encode("utf-8")
+    opinion = FetchedAttachment("https://jxj.example.gov.cn/a.pdf", "实施意见.pdf", "application/pdf", pdf_bytes(OPINION))
+
+    prepared = prepare_page(page, url="https://jxj.example.gov.cn/a.html", content_type="text/html", attachments=[opinion])
+    with Session(engine) as session:
+        save_documents(session, prepared, fetched_at=dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc))
+        session.commit()
+        documents = {d.url: (d.id, d.title, d.doc_number) for d in session.exec(select(Document))}
+        (relation,) = session.exec(select(Relation)).all()
+
+    page_id, _, _ = documents["https://jxj.example.gov.cn/a.html"]
+    opinion_id, title, number = documents["https://jxj.example.gov.cn/a.html#2"]
+    assert (title, number) == ("杭州市人民政府办公厅关于促进类脑智能产业发展的实施意见", "杭政办发〔2025〕12号")
+    assert (relation.kind, relation.from_document_id, relation.target_document_id, relation.evidence) == (
+        "cites", page_id, opinion_id, "附件：实施意见.pdf"
+    )

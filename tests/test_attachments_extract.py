@@ -226,3 +226,52 @@ def test_an_attachment_that_is_no_measure_of_the_page_becomes_its_clauses_under_
         ("附件/一", "项目申报书"),
         ("附件/二", "财务审计报告"),
     ]
+
+
+OPINION = (
+    "杭州市人民政府办公厅关于促进类脑智能产业发展的实施意见",
+    "杭政办发〔2025〕12号",
+    "各区、县（市）人民政府，市政府各部门：",
+    "为促进类脑智能产业发展，现提出如下意见。",
+    "一、总体要求",
+    "到2027年，产业规模达到100亿元。",
+    "二、保障措施",
+    "本意见自2026年1月1日起施行，有效期至2028年12月31日。",
+    "杭州市人民政府办公厅",
+    "2025年12月10日",
+)
+
+
+def test_an_attachment_with_its_own_title_and_number_is_a_document_the_page_cites() -> None:
+    html = (
+        "<html><body><h1>关于公布2025年类脑智能产业政策的通知</h1><div><p>各有关单位：</p><p>现将有关文件公布如下。</p>"
+        "<p>杭州市经济和信息化局</p><p>2025年12月20日</p><p>附件：<a href='a.pdf'>实施意见.pdf</a></p></div></body></html>"
+    )
+
+    page, opinion = parse_document(html, content_type="text/html", attachments=[AttachmentText("实施意见.pdf", OPINION)])
+
+    assert [(ref.title, ref.doc_number, ref.evidence) for ref in page.cites] == [
+        ("杭州市人民政府办公厅关于促进类脑智能产业发展的实施意见", "杭政办发〔2025〕12号", "附件：实施意见.pdf")
+    ]
+    assert (opinion.title, opinion.doc_number, str(opinion.effective_from), str(opinion.expires_on)) == (
+        "杭州市人民政府办公厅关于促进类脑智能产业发展的实施意见",
+        "杭政办发〔2025〕12号",
+        "2026-01-01",
+        "2028-12-31",
+    )
+    assert [c.path for c in opinion.clauses] == ["序言", "一", "二"]
+
+
+def test_a_forwarded_attachment_named_by_its_number_is_read_inline_like_a_printed_repost() -> None:
+    html = (
+        "<html><body><h1>关于转发《杭州市人民政府办公厅关于促进类脑智能产业发展的实施意见》的通知</h1><div><p>各区县经信局：</p>"
+        "<p>现将《杭州市人民政府办公厅关于促进类脑智能产业发展的实施意见》（杭政办发〔2025〕12号）转发给你们，请认真贯彻落实。</p>"
+        "<p>杭州市经济和信息化局</p><p>2025年12月20日</p><p>附件：<a href='a.pdf'>实施意见.pdf</a></p></div></body></html>"
+    )
+
+    (document,) = parse_document(html, content_type="text/html", attachments=[AttachmentText("实施意见.pdf", OPINION)])
+
+    assert document.enclosed_title == "杭州市人民政府办公厅关于促进类脑智能产业发展的实施意见"
+    assert [c.path for c in document.clauses] == ["通知", "序言", "一", "二"]
+    assert [ref.doc_number for ref in document.cites] == ["杭政办发〔2025〕12号"]
+    assert str(document.expires_on) == "2028-12-31"

@@ -53,7 +53,7 @@ def test_unknown_source_and_bad_option_are_one_line_errors(tmp_path: Path) -> No
 
     assert bad_option.exit_code == 2
     assert bad_option.stderr.strip().splitlines() == [
-        f"error: {config}: source[0] (x): unknown option(s) itme for kind listing (known: baseline, date, extra_pages, full_walk_hours, incremental, item, next_page, revisit, url_pattern, verified)"
+        f"error: {config}: source[0] (x): unknown option(s) itme for kind listing (known: attachments, baseline, date, extra_pages, full_walk_hours, incremental, item, next_page, revisit, url_pattern, verified)"
     ]
     assert unknown.exit_code == 2
     assert unknown.stderr.strip() == f"error: {config}: no source named 'nope'"

@@ -36,7 +36,7 @@ from typing import Any, Sequence
 
 from tracker.chinese_script import has_traditional, restorer, to_simplified
 from tracker.model import Clause, DecodeError, DocRef, NotADocumentError, PageKind, ParseError, PolicyDocument, Provenance
-from tracker.parse.attachments.merge import AttachmentText, with_attachments
+from tracker.parse.attachments.merge import AttachmentText, own_documents, with_attachments
 from tracker.parse.blocks import Block, Page, html_page, looks_like_html, text_page
 from tracker.parse.cleanup import with_cleanup_relations
 from tracker.parse.clauses import build_clauses
@@ -88,13 +88,20 @@ def parse_document(
     """Every policy document on a page (usually one; compilation pages hold several).
 
     `attachments` are the texts read from the page's attachment files: they are read as
-    part of the page, after its own text (`tracker.parse.attachments.merge`)."""
+    part of the page, after its own text, unless one is a document of its own (its own
+    title and 文号), which follows the page's documents (`tracker.parse.attachments.merge`)."""
     text = decode_bytes(content, content_type) if isinstance(content, bytes) else content
+    inline, own = own_documents(text, attachments)
     if has_traditional(text):
         simplified = to_simplified(text)
         back = restorer(text, simplified)
-        return [_in_script(doc, back) for doc in _parse_text(simplified, url, content_type, attachments)]
-    return _parse_text(text, url, content_type, attachments)
+        documents = [_in_script(doc, back) for doc in _parse_text(simplified, url, content_type, inline)]
+    else:
+        documents = _parse_text(text, url, content_type, inline)
+    if own:  # attachments that are documents of their own: after the page's, which cites them
+        documents[0] = documents[0].replace(cites=[*documents[0].cites, *(ref for _, ref in own)])
+        documents += [doc for attachment, _ in own for doc in parse_document("\n".join(attachment.paragraphs), url=url)]
+    return documents
 
 
 def _parse_text(

@@ -14,6 +14,9 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
+from tracker.parse.dates import is_date_only
+from tracker.parse.layout import standalone_number
+
 #: Lines this close to a page's top or bottom are candidates for running headers and footers.
 _EDGE_LINES = 2
 #: `- 3 -`, `— 3 —`, `第3页`, `3/12`, `第 3 页 共 12 页`, a bare `3`.
@@ -94,11 +97,17 @@ def _shape(text: str) -> str:
 
 
 def _starts_paragraph(line: Line, previous: Line, left: float, right: float, char: float) -> bool:
+    if _stands_alone(line.text) or _stands_alone(previous.text):
+        return True  # a 文号 or a date line is a paragraph of its own, however wide the title above it
     if line.x0 > left + 1.5 * char:
         return True  # indented: a paragraph's first line, or a centred title
     if previous.x1 < right - 2 * char:
         return True  # the line before stopped short: its paragraph ended there
     return bool(_CLAUSE_START_RE.match(line.text)) and previous.text.endswith(_ENDS_SENTENCE)
+
+
+def _stands_alone(text: str) -> bool:
+    return bool(standalone_number(text) or is_date_only(text))
 
 
 def _join(first: str, second: str) -> str:

@@ -6,6 +6,8 @@ a printed notice shows its attachments: `附件：<name>` when the link names th
 otherwise; when the page's last line is the link itself, that line is the label. A 印发/转发 wrapper whose measure is that attachment is then split by
 `tracker.parse.layout` the usual way (the label names the measure, its text follows), so
 the measure's clauses keep their own paths; any other attachment becomes `附件` clauses.
+An attachment headed by its own title and 文号 that the page does not name by that 文号 is
+a document of its own (`own_documents`): it is parsed apart, and the page cites it.
 A link line of the page (`附件：若干措施.pdf`) loses its file extension, so the notice's
 text does not change when the link is renamed to `.ofd`.
 """
@@ -13,9 +15,12 @@ text does not change when the link is renamed to `.ofd`.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tracker.model import DocRef
 from tracker.parse.blocks import Block
+from tracker.parse.layout import standalone_number
 
 _FILE_EXTENSION_RE = re.compile(r"\.(?:pdf|docx?|wps|ofd)\b", re.I)
 _LABEL_PREFIX_RE = re.compile(r"^(?:相关)?附件\s*\d*\s*[：:.．、]?\s*")
@@ -54,3 +59,30 @@ def _name(label: str) -> str:
     """`附件1：关于…的若干措施.pdf` → `关于…的若干措施`; '' for `点击下载` and file numbers."""
     name = _FILE_EXTENSION_RE.sub("", _LABEL_PREFIX_RE.sub("", label.strip())).strip()
     return "" if _GENERIC_NAMES.match(name) else name
+
+
+#: The title and 文号 of a document of its own are among its first lines.
+_HEADER_LINES = 4
+
+
+def own_documents(
+    page_text: str, attachments: Sequence[AttachmentText]
+) -> tuple[list[AttachmentText], list[tuple[AttachmentText, DocRef]]]:
+    """(attachments read as part of the page, attachments that are documents of their own).
+
+    An attachment is a document of its own when a title line is followed by a line that is
+    only a 文号, and the page does not name that 文号 (a 转发 notice names what it forwards,
+    and then reads it inline). Each comes with the reference the page makes to it."""
+    compact_page = _compact(page_text)
+    merged: list[AttachmentText] = []
+    own: list[tuple[AttachmentText, DocRef]] = []
+    for attachment in attachments:
+        head = attachment.paragraphs[:_HEADER_LINES]
+        number_at = next((i for i, line in enumerate(head) if i and standalone_number(line)), None)
+        number = standalone_number(head[number_at]) if number_at is not None else None
+        if number is None or _compact(number) in compact_page:
+            merged.append(attachment)
+            continue
+        title = "".join(head[:number_at])
+        own.append((attachment, DocRef(title, number, f"附件：{attachment.label}")))
+    return merged, own
