@@ -4,15 +4,18 @@ read back and parsed: the same document as the text fixture, whatever the format
 from __future__ import annotations
 
 import io
+import json
 import os
 import stat
 from pathlib import Path
 
 import pytest
 from pdfminer.high_level import extract_text
+from typer.testing import CliRunner
 
 from sources.samplesite.files import docx_bytes, image_only_pdf_bytes, ofd_bytes, pdf_bytes
 from tests.conftest import SEEDS
+from tracker.cli import app
 from tracker.model import PolicyDocument
 from tracker.parse import parse_document
 from tracker.parse.attachments import (
@@ -275,3 +278,24 @@ def test_a_forwarded_attachment_named_by_its_number_is_read_inline_like_a_printe
     assert [c.path for c in document.clauses] == ["通知", "序言", "一", "二"]
     assert [ref.doc_number for ref in document.cites] == ["杭政办发〔2025〕12号"]
     assert str(document.expires_on) == "2028-12-31"
+
+
+def test_tracker_parse_reads_a_local_pdf_like_the_text_fixture(tmp_path: Path) -> None:
+    pdf = tmp_path / "seed_000.pdf"
+    pdf.write_bytes(pdf_bytes(seed_lines(), header=HEADER, break_inside=CAP_CLAUSE))
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(image_only_pdf_bytes(pages=2))
+
+    read = CliRunner().invoke(app, ["parse", str(pdf), "--json"])
+    refused = CliRunner().invoke(app, ["parse", str(scan)])
+
+    assert read.exit_code == 0, read.stderr
+    (document,) = json.loads(read.stdout)["documents"]
+    assert (document["doc_number"], document["effective_from"], document["expires_on"]) == (
+        "杭政办函〔2025〕58号",
+        "2026-02-12",
+        "2028-12-31",
+    )
+    assert [c["path"] for c in document["clauses"]] == [c.path for c in text_fixture().clauses]
+    assert (refused.exit_code, refused.stdout) == (2, "")
+    assert refused.stderr == f"error: {scan}: image_only: no text layer on its 2 page(s) (OCR is not done)\n"
