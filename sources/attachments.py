@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from sources.base import Source, absolute_url
-from sources.http import DisallowedError, FetchError, TooLargeError, host_allowed
+from sources.http import BlockedError, DisallowedError, FetchError, TooLargeError, host_allowed
 from tracker.parse.attachments import AttachmentLink, FetchedAttachment, extension_of, format_for
 
 #: Statuses that say the file is not there and will not be: recorded, the page read without it.
@@ -36,6 +36,10 @@ async def fetch_attachments(
             continue
         try:
             answer = await source.fetch(url)
+        except BlockedError:
+            if extension_of(url) in wanted:
+                raise  # an anti-bot page instead of the file: try the page again next run
+            continue  # a labelled link to a page that asks for JavaScript: no attachment
         except DisallowedError:
             fetched.append(FetchedAttachment(url, link.label, reason="not_fetched: disallowed by robots.txt"))
             continue

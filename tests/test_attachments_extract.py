@@ -29,6 +29,7 @@ from tracker.parse.attachments import (
     extensions,
     extract,
     formats,
+    may_link_documents,
 )
 
 HEADER = "杭州市人民政府办公厅文件"
@@ -181,6 +182,12 @@ def test_document_links_are_found_by_extension_query_and_label() -> None:
         ("/attach/get?id=77", "点击下载"),
     ]
     assert only_pdf == ["files/P020251215.pdf", "/attach/get?id=77"]
+
+
+def test_most_pages_are_ruled_out_by_a_byte_test_before_any_html_is_parsed() -> None:
+    assert may_link_documents("<p>附件：<a href='/a/get?id=3'>若干措施</a></p>".encode("gb18030"), extensions())
+    assert may_link_documents(b"<a href='/files/P0201.PDF'>x</a>", extensions())
+    assert not may_link_documents(b"<script>window.document.title='x'</script><a href='/a.docs.html'>", extensions())
 
 
 NOTICE = [

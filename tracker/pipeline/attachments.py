@@ -34,7 +34,7 @@ async def page_attachments(source: Source, parser: ParserPool, url: str, fetched
 
 
 async def page_if_attachments_changed(
-    source: Source, database: DatabaseThread, document_id: int, url: str
+    source: Source, database: DatabaseThread, document_id: int, not_modified: Fetched
 ) -> Fetched | None:
     """For a page that answered 304: the stored page to read again when one of the files it was
     read with changed (a conditional GET answered 200, or the file is gone), else None.
@@ -60,8 +60,10 @@ async def page_if_attachments_changed(
     if page is None:
         return None
     body, content_type = page
-    headers = {"content-type": content_type} if content_type else {}
-    return Fetched(url=url, status=200, headers=headers, content=body)
+    headers = {key.lower(): value for key, value in not_modified.headers.items() if key.lower() in ("etag", "last-modified")}
+    if content_type:
+        headers["content-type"] = content_type
+    return Fetched(url=not_modified.url, status=200, headers=headers, content=body)
 
 
 def _validators_now(engine: sa.Engine, document_id: int) -> list[tuple[str, str | None, str | None]]:

@@ -401,7 +401,7 @@ class SourceCrawl:
     async def _unless_attachments_changed(self, known: Known, url: str, fetched: Fetched) -> Fetched:
         """The 304 as it came, or the stored page to read again when a file it was read with changed."""
         try:
-            again = await page_if_attachments_changed(self.source, self.database, known.document_id, url)
+            again = await page_if_attachments_changed(self.source, self.database, known.document_id, fetched)
         except Exception as exc:  # a bug tripped by one page's files must not stop the rest of the source
             self.result.error(url, one_line(exc))
             return fetched

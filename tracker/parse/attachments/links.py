@@ -2,7 +2,7 @@
 
 A link counts when its target's extension (in the path, or in a `filename=` query value as
 CMS download scripts have it, or at the end of the link text) is a document extension
-asked for, or when it is labelled as an attachment (附件 / 相关附件 / 点击下载 / 下载) and
+asked for, or when it is labelled as an attachment (附件 / 相关附件 / 点击下载) and
 points at no page and no other known file type: such a link is fetched and its
 `Content-Type` decides. Links in navigation, headers and footers are not looked at.
 """
@@ -21,12 +21,12 @@ from tracker.parse.decode import decode_bytes
 
 #: At most this many attachments are read per page (a page linking hundreds is an index).
 MAX_LINKS = 10
-_LABEL_RE = re.compile(r"附件|点击下载|下载")
+_LABEL_RE = re.compile(r"附件|点击下载")
 #: A labelled link to a page is a page, whatever its label says.
 _PAGE_EXTENSIONS = frozenset({"htm", "html", "shtml"})
 _CHROME_TAGS = ("nav", "header", "footer", "script", "style")
-#: Bytes that any page with a document link must contain somewhere (UTF-8 or GBK labels, or an extension).
-_MARKERS = ("附件", "下载")
+#: Labels of which a page with a document link holds at least one (UTF-8 or GBK), unless it shows an extension.
+_MARKERS = ("附件", "点击下载")
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ class AttachmentLink:
 
 def may_link_documents(body: bytes, extensions: frozenset[str]) -> bool:
     """A cheap test on the raw page: could it link a document at all? Most pages cannot."""
-    lowered = body.lower()
-    if any(f".{ext}".encode() in lowered for ext in extensions):
+    pattern = rb"\.(?:" + b"|".join(re.escape(ext.encode()) for ext in sorted(extensions)) + rb")(?![a-z0-9])"
+    if re.search(pattern, body, re.I):
         return True
     return any(marker.encode(codec) in body for marker in _MARKERS for codec in ("utf-8", "gb18030"))
 
