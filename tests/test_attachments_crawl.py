@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from sources.http import HttpPolicy
-from sources.samplesite import SampleSite, SiteServer
+from sources.samplesite import Fault, SampleSite, SiteServer
 from sources.samplesite.files import image_only_pdf_bytes, pdf_bytes
 from sources.samplesite.notices import ATTACHMENT_PATH, NOTICE_PATH
 from sources.samplesite.server import Request, Response
@@ -240,3 +240,25 @@ def test_an_attachment_that_is_a_document_of_its_own_is_stored_as_one_the_page_c
     assert (relation.kind, relation.from_document_id, relation.target_document_id, relation.evidence) == (
         "cites", page_id, opinion_id, "附件：实施意见.pdf"
     )
+
+
+def test_a_file_that_fails_for_now_keeps_its_page_out_until_the_next_run_reads_both(
+    site: SampleSite, engine: sa.Engine
+) -> None:
+    settings = notice_settings(site)
+    site.server("notices").inject(ATTACHMENT_PATH, Fault(status=503, times=None))
+
+    (failed,) = crawl(engine, settings, policy=POLICY)
+    with Session(engine) as session:
+        stored_then = session.exec(select(Document)).all()
+    site.server("notices").clear_faults()
+    (next_run,) = crawl(engine, settings, policy=POLICY)
+
+    assert (failed.outcome, failed.new, failed.errors) == ("partial", 0, 1)
+    assert failed.error_details[0]["reason"] == (
+        f"attachment {site.url('notices', ATTACHMENT_PATH)}: HTTP 503 after {POLICY.retries + 1} attempts"
+    )
+    assert stored_then == []  # never stored without its measure, so no false "clauses removed" later
+    assert (next_run.outcome, next_run.new) == ("ok", 1)
+    with Session(engine) as session:
+        assert "二/（一）" in [c.path for c in session.exec(select(Clause))]
