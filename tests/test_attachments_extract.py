@@ -272,10 +272,11 @@ def test_an_attachment_with_its_own_title_and_number_is_a_document_the_page_cite
     assert [c.path for c in opinion.clauses] == ["序言", "一", "二"]
 
 
-def test_a_forwarded_attachment_named_by_its_number_is_read_inline_like_a_printed_repost() -> None:
+@pytest.mark.parametrize("number", ["（杭政办发〔2025〕12号）", ""], ids=["named-with-number", "named-by-title"])
+def test_a_forwarded_attachment_named_by_the_page_is_read_inline_like_a_printed_repost(number: str) -> None:
     html = (
         "<html><body><h1>关于转发《杭州市人民政府办公厅关于促进类脑智能产业发展的实施意见》的通知</h1><div><p>各区县经信局：</p>"
-        "<p>现将《杭州市人民政府办公厅关于促进类脑智能产业发展的实施意见》（杭政办发〔2025〕12号）转发给你们，请认真贯彻落实。</p>"
+        f"<p>现将《杭州市人民政府办公厅关于促进类脑智能产业发展的实施意见》{number}转发给你们，请认真贯彻落实。</p>"
         "<p>杭州市经济和信息化局</p><p>2025年12月20日</p><p>附件：<a href='a.pdf'>实施意见.pdf</a></p></div></body></html>"
     )
 
@@ -283,7 +284,7 @@ def test_a_forwarded_attachment_named_by_its_number_is_read_inline_like_a_printe
 
     assert document.enclosed_title == "杭州市人民政府办公厅关于促进类脑智能产业发展的实施意见"
     assert [c.path for c in document.clauses] == ["通知", "序言", "一", "二"]
-    assert [ref.doc_number for ref in document.cites] == ["杭政办发〔2025〕12号"]
+    assert [ref.title for ref in document.cites] == ["杭州市人民政府办公厅关于促进类脑智能产业发展的实施意见"]
     assert str(document.expires_on) == "2028-12-31"
 
 

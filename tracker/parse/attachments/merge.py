@@ -71,8 +71,8 @@ def own_documents(
     """(attachments read as part of the page, attachments that are documents of their own).
 
     An attachment is a document of its own when a title line is followed by a line that is
-    only a 文号, and the page does not name that 文号 (a 转发 notice names what it forwards,
-    and then reads it inline). Each comes with the reference the page makes to it."""
+    only a 文号, and the page names neither that 文号 nor `《title》` (a 印发/转发 notice names
+    what it issues or forwards, which is then read inline). Each comes with the reference the page makes to it."""
     compact_page = _compact(page_text)
     merged: list[AttachmentText] = []
     own: list[tuple[AttachmentText, DocRef]] = []
@@ -80,9 +80,9 @@ def own_documents(
         head = attachment.paragraphs[:_HEADER_LINES]
         number_at = next((i for i, line in enumerate(head) if i and standalone_number(line)), None)
         number = standalone_number(head[number_at]) if number_at is not None else None
-        if number is None or _compact(number) in compact_page:
+        title = "".join(head[:number_at or 0])
+        if number is None or _compact(number) in compact_page or f"《{_compact(title)}》" in compact_page:
             merged.append(attachment)
             continue
-        title = "".join(head[:number_at])
         own.append((attachment, DocRef(title, number, f"附件：{attachment.label}")))
     return merged, own
