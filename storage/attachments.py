@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from storage.tables import Attachment, Version
+from storage.tables import Attachment, Document, Version
 from tracker.parse.attachments import PreparedAttachment
 
 
@@ -52,6 +52,18 @@ def attachments_of(session: Session, version_id: int) -> list[Attachment]:
 def attachment_bytes(attachment: Attachment) -> bytes | None:
     """The file as fetched (None when it was not fetched)."""
     return zlib.decompress(attachment.raw) if attachment.raw is not None else None
+
+
+def documents_read_with_files(session: Session, source_id: int) -> set[int]:
+    """The source's documents some version of which was read with a fetched file."""
+    query = (
+        select(Version.document_id)
+        .join(Attachment, col(Attachment.version_id) == col(Version.id))
+        .join(Document, col(Document.id) == col(Version.document_id))
+        .where(Document.source_id == source_id, col(Attachment.raw).is_not(None))
+        .distinct()
+    )
+    return set(session.exec(query))
 
 
 def latest_validators(session: Session, document_id: int) -> list[tuple[str, str | None, str | None]]:

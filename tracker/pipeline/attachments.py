@@ -9,6 +9,7 @@ with changed: the files are asked for with their own validators.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from sources.attachment_option import wanted_extensions
 from sources.attachments import LASTING_STATUSES, fetch_attachments
 from sources.base import Source
 from sources.http import Fetched, FetchError, TooLargeError
-from storage.attachments import latest_page, latest_validators
+from storage.attachments import documents_read_with_files, latest_page, latest_validators
 from tracker.parse.attachments import FetchedAttachment, document_links, may_link_documents
 from tracker.pipeline.workers import DatabaseThread, ParserPool
 
@@ -33,37 +34,60 @@ async def page_attachments(source: Source, parser: ParserPool, url: str, fetched
     return await fetch_attachments(source, url, links, wanted) if links else []
 
 
-async def page_if_attachments_changed(
-    source: Source, database: DatabaseThread, document_id: int, not_modified: Fetched
-) -> Fetched | None:
-    """For a page that answered 304: the stored page to read again when one of the files it was
-    read with changed (a conditional GET answered 200, or the file is gone), else None.
+class FileRecheck:
+    """For pages that answer 304 during one source run: the stored page to read again when a
+    file it was read with changed (a conditional GET with the file's own validators answered
+    200, or the file is gone), else None.
 
-    A failure that may pass (5xx, a timeout) counts as unchanged: the next run asks again.
+    Which of the source's documents were read with files is asked once per run, so a 304 of
+    a page without files costs no query. A failure that may pass (5xx, a timeout) counts as
+    unchanged: the next run asks again.
     """
-    if not wanted_extensions(source.config):
-        return None
-    validators = await database.run(_validators_now, database.engine, document_id)
-    changed = False
-    for file_url, etag, last_modified in validators:
-        try:
-            answer = await source.fetch(file_url, etag=etag, last_modified=last_modified)
-        except FetchError as exc:
-            changed = exc.status in LASTING_STATUSES or isinstance(exc, TooLargeError)
-        else:
-            changed = not answer.not_modified
-        if changed:
-            break
-    if not changed:
-        return None
-    page = await database.run(_page_now, database.engine, document_id)
-    if page is None:
-        return None
-    body, content_type = page
-    headers = {key.lower(): value for key, value in not_modified.headers.items() if key.lower() in ("etag", "last-modified")}
-    if content_type:
-        headers["content-type"] = content_type
-    return Fetched(url=not_modified.url, status=200, headers=headers, content=body)
+
+    def __init__(self, source: Source, database: DatabaseThread, source_id: int) -> None:
+        self.source = source
+        self.database = database
+        self.source_id = source_id
+        self._with_files: set[int] | None = None
+        self._loading = asyncio.Lock()
+
+    async def page_if_changed(self, document_id: int, not_modified: Fetched) -> Fetched | None:
+        if not wanted_extensions(self.source.config) or document_id not in await self._documents_with_files():
+            return None
+        validators = await self.database.run(_validators_now, self.database.engine, document_id)
+        if not await self._any_changed(validators):
+            return None
+        page = await self.database.run(_page_now, self.database.engine, document_id)
+        if page is None:
+            return None
+        body, content_type = page
+        headers = {k.lower(): v for k, v in not_modified.headers.items() if k.lower() in ("etag", "last-modified")}
+        if content_type:
+            headers["content-type"] = content_type
+        return Fetched(url=not_modified.url, status=200, headers=headers, content=body)
+
+    async def _documents_with_files(self) -> set[int]:
+        async with self._loading:
+            if self._with_files is None:
+                self._with_files = await self.database.run(_with_files_now, self.database.engine, self.source_id)
+        return self._with_files
+
+    async def _any_changed(self, validators: list[tuple[str, str | None, str | None]]) -> bool:
+        for file_url, etag, last_modified in validators:
+            try:
+                answer = await self.source.fetch(file_url, etag=etag, last_modified=last_modified)
+            except FetchError as exc:
+                if exc.status in LASTING_STATUSES or isinstance(exc, TooLargeError):
+                    return True
+            else:
+                if not answer.not_modified:
+                    return True
+        return False
+
+
+def _with_files_now(engine: sa.Engine, source_id: int) -> set[int]:
+    with Session(engine) as session:
+        return documents_read_with_files(session, source_id)
 
 
 def _validators_now(engine: sa.Engine, document_id: int) -> list[tuple[str, str | None, str | None]]:

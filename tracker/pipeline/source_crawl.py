@@ -22,7 +22,7 @@ from storage.tables import CheckRun, Document, ListingEntry, Version, utcnow
 from storage.tables import Source as SourceRow
 from tracker.config import Settings, SourceConfig
 from tracker.model import NotADocumentError, PageKind, ParseError
-from tracker.pipeline.attachments import page_attachments, page_if_attachments_changed
+from tracker.pipeline.attachments import FileRecheck, page_attachments
 from tracker.pipeline.workers import BatchWriter, DatabaseThread, ParserPool
 
 _GONE_STATUSES = (404, 410)
@@ -133,6 +133,7 @@ class SourceCrawl:
         self.baseline = False  # decided when the run starts: see `_start_check_now`
         self.full_walk = False  # walk every listing to its end (or max_pages): decided there too
         self._not_modified: list[tuple[Known, Fetched]] = []
+        self.files = FileRecheck(self.source, database, source_id)
 
     def _changed(self) -> None:
         self.result.requests = self.stats.requests
@@ -401,7 +402,7 @@ class SourceCrawl:
     async def _unless_attachments_changed(self, known: Known, url: str, fetched: Fetched) -> Fetched:
         """The 304 as it came, or the stored page to read again when a file it was read with changed."""
         try:
-            again = await page_if_attachments_changed(self.source, self.database, known.document_id, fetched)
+            again = await self.files.page_if_changed(known.document_id, fetched)
         except Exception as exc:  # a bug tripped by one page's files must not stop the rest of the source
             self.result.error(url, one_line(exc))
             return fetched

@@ -25,8 +25,12 @@ _LABEL_RE = re.compile(r"附件|点击下载")
 #: A labelled link to a page is a page, whatever its label says.
 _PAGE_EXTENSIONS = frozenset({"htm", "html", "shtml"})
 _CHROME_TAGS = ("nav", "header", "footer", "script", "style")
-#: Labels of which a page with a document link holds at least one (UTF-8 or GBK), unless it shows an extension.
-_MARKERS = ("附件", "点击下载")
+#: A label inside a link's text or just before a link, in UTF-8 or GBK bytes (a GBK byte is never `<`):
+#: a page that merely mentions 附件 in its text (「详见附件」) is no reason to parse it twice.
+_LABELLED_LINK_RES = tuple(
+    re.compile(rb"(?:" + label + rb")(?:[^\n]{0,80}?</a|[^<>]{0,30}<a\s)", re.I)
+    for label in (b"|".join(word.encode(codec) for word in ("附件", "点击下载")) for codec in ("utf-8", "gb18030"))
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ def may_link_documents(body: bytes, extensions: frozenset[str]) -> bool:
     pattern = rb"\.(?:" + b"|".join(re.escape(ext.encode()) for ext in sorted(extensions)) + rb")(?![a-z0-9])"
     if re.search(pattern, body, re.I):
         return True
-    return any(marker.encode(codec) in body for marker in _MARKERS for codec in ("utf-8", "gb18030"))
+    return any(pattern.search(body) for pattern in _LABELLED_LINK_RES)
 
 
 def attachment_links(html: str, extensions: frozenset[str]) -> list[AttachmentLink]:
