@@ -7,6 +7,9 @@ per second of the median round), then the share of CPU time taken by the clean-u
 table pass that `parse_document` also runs. The generated pages are those `benchmarks/crawl.py`
 serves (`GeneratedSite`), with the content type it sends, so this is the parse share of that
 benchmark; they run a quarter of the rounds. Target: ≥ 80 pages/s on the gov.cn pages.
+Last, PDF attachments: the three seed texts printed as PDFs (`sources.samplesite.files`,
+with running headers and page numbers), read (`tracker.core.parse.attachments.extract`) and then
+parsed; reported in PDF pages per second.
 Other processes on the machine inflate wall-clock figures; CPU figures are steadier.
 """
 
@@ -23,7 +26,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.crawl import GeneratedSite  # noqa: E402
+from sources.samplesite.files import pdf_bytes  # noqa: E402
 from tracker.core.parse import decode_bytes, parse_document  # noqa: E402
+from tracker.core.parse.attachments import extract  # noqa: E402
 from tracker.core.parse.cleanup import cleanup_relations  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
@@ -67,10 +72,29 @@ def _generated(count: int) -> list[Page]:
     return [(site.article(n), "text/html" if n % templates < 3 else "text/html; charset=utf-8") for n in range(count)]
 
 
+def _pdf(rounds: int) -> None:
+    """PDF pages per second: the seeds printed as PDFs, read, then read and parsed."""
+    files: list[Page] = []
+    for path in sorted((FIXTURES / "seeds").glob("00[012]_*.txt")):
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        files.append((pdf_bytes(lines, header="杭州市人民政府办公厅文件"), "application/pdf"))
+    pages = sum(extract(data, content_type=kind).pages for data, kind in files)
+    read = _measure(files, rounds, lambda file: extract(file[0], content_type=file[1]))
+    both = _measure(
+        files, rounds, lambda file: parse_document("\n".join(extract(file[0], content_type=file[1]).paragraphs))
+    )
+    print(f"pdf: {len(files)} files of the seeds, {pages} pages, {rounds} rounds")
+    for label, timing in (("extract", read), ("extract + parse", both)):
+        print(
+            f"  {label:16s} {pages / timing.round_wall:6.1f} PDF pages/s wall, {pages / timing.round_cpu:6.1f} PDF pages/s CPU"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--generated", type=int, default=300, help="generated crawl pages (0: skip)")
+    parser.add_argument("--pdf-rounds", type=int, default=5, help="rounds of the PDF attachments (0: skip)")
     args = parser.parse_args()
     corpora: dict[str, tuple[list[Page], int]] = {
         "govcn": ([(p.read_bytes(), None) for p in sorted((FIXTURES / "govcn").glob("*.html"))], args.rounds),
@@ -91,6 +115,8 @@ def main() -> None:
             f"  of which clean-up table pass: {cleanup.round_cpu / len(pages) * 1000:6.2f} ms/page CPU "
             f"({cleanup.round_cpu / full.round_cpu:.0%} of the CPU time)"
         )
+    if args.pdf_rounds:
+        _pdf(args.pdf_rounds)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator, ClassVar, Mapping
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from sources.attachment_option import check_option as check_attachments_option
 from sources.http import CHALLENGE_ONLY, DOCUMENT_BLOCKS, Fetched, HttpClient, RequestStats, detect_block
 from tracker.core.config import SourceConfig
 from tracker.core.errors import BlockedError
@@ -22,7 +23,7 @@ from tracker.core.registry import SOURCE_KINDS
 
 _DATE_RE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
 REVISIT_CHOICES = ("listed", "changed")
-COMMON_OPTIONS = frozenset({"verified", "revisit", "incremental", "baseline", "extra_pages", "full_walk_hours"})
+COMMON_OPTIONS = frozenset({"verified", "revisit", "incremental", "baseline", "extra_pages", "full_walk_hours", "attachments"})
 DEFAULT_EXTRA_PAGES = 1
 DEFAULT_FULL_WALK_HOURS = 24
 
@@ -116,6 +117,7 @@ class Source(abc.ABC):
         revisit = option(config, "revisit", str, "listed")
         if revisit not in REVISIT_CHOICES:
             raise ValueError(f"revisit must be one of {', '.join(REVISIT_CHOICES)}, got {revisit!r}")
+        check_attachments_option(config)
         cls.validate_options(config)
 
     @classmethod

@@ -35,7 +35,7 @@ import httpx
 from sources.politeness import HostPace, Politeness
 from sources.robots import RobotsRules, robots_url
 from tracker.core.config import DEFAULT_USER_AGENT
-from tracker.core.errors import BlockedError, DecodeError, DisallowedError, FetchError, NotADocumentError
+from tracker.core.errors import BlockedError, DecodeError, DisallowedError, FetchError, NotADocumentError, TooLargeError
 from tracker.core.model import PageKind
 from tracker.core.parse.decode import decode_bytes
 from tracker.core.parse.pagekind import detect_non_document
@@ -349,13 +349,13 @@ class HttpClient:
         async with self._client.stream(method, url, **request) as response:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.policy.max_bytes:
-                raise FetchError(url, f"response of {int(declared)} bytes exceeds the {self.policy.max_bytes}-byte cap")
+                raise TooLargeError(url, f"response of {int(declared)} bytes exceeds the {self.policy.max_bytes}-byte cap")
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > self.policy.max_bytes:
-                    raise FetchError(url, f"response exceeds the {self.policy.max_bytes}-byte cap")
+                    raise TooLargeError(url, f"response exceeds the {self.policy.max_bytes}-byte cap")
                 chunks.append(chunk)
             stats.bytes += size
             return Fetched(url=str(response.url), status=response.status_code, headers=response.headers, content=b"".join(chunks))

@@ -108,6 +108,27 @@ class Clause(SQLModel, table=True):
     text_hash: str
 
 
+class Attachment(SQLModel, table=True):
+    """A file a version's page links (PDF, Word, OFD): its bytes (zlib), and whether its text was read.
+
+    `status` is one of `tracker.core.parse.attachments.STATUSES`; `reason` says why when not `ok`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="version.id", index=True)
+    ordinal: int
+    url: str
+    label: str = ""
+    content_type: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    raw: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    status: str
+    reason: str | None = None
+    pages: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
 class Relation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     from_document_id: int = Field(foreign_key="document.id", index=True)

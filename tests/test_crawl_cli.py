@@ -42,7 +42,7 @@ def test_unknown_source_and_bad_option_are_one_line_errors(db_url: str, tmp_path
 
     assert bad_option.code == 2
     assert bad_option.stderr.strip().splitlines() == [
-        f"error: {config}: source[0] (x): unknown option(s) itme for kind listing (known: baseline, date, extra_pages, full_walk_hours, incremental, item, next_page, revisit, url_pattern, verified)"
+        f"error: {config}: source[0] (x): unknown option(s) itme for kind listing (known: attachments, baseline, date, extra_pages, full_walk_hours, incremental, item, next_page, revisit, url_pattern, verified)"
     ]
     assert unknown.code == 2
     assert unknown.stderr.strip() == f"error: {config}: no source named 'nope'"

@@ -1,4 +1,4 @@
-"""A sample government web for tests and the demo: three real HTTP servers on 127.0.0.1.
+"""A sample government web for tests and the demo: four real HTTP servers on 127.0.0.1.
 
     with SampleSite() as site:
         config_text = site.sources_toml(delay=0.05)   # ready [[source]] tables for tracker.toml
@@ -7,8 +7,9 @@
 
 Sites: `hanweb` (Hangzhou, Hanweb CMS: dataproxy.jsp, jpaas JSON and static column pages,
 GBK articles declared only in `<meta>`, one article behind a 瑞数-style 412 challenge),
-`govcn` (the State Council library: search API + the ten fixture pages) and `listing`
-(Minhang, a plain paginated list). The documents are bundled as package data, so the
+`govcn` (the State Council library: search API + the ten fixture pages), `listing`
+(Minhang, a plain paginated list) and `notices` (a 印发 notice whose measure is only in a
+PDF attachment; its `[[source]]` table is `notice_table()`, apart from `source_tables()`). The documents are bundled as package data, so the
 demo works on a clean clone. Each server counts requests per path and takes faults.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 
 import tomli_w
 
+from sources.samplesite.notices import NOTICE_DIR, NoticeSite
 from sources.samplesite.server import Fault, LoggedRequest, Response, SiteServer
 from sources.samplesite.sites import (
     GOVCN_PAGE_SIZE,
@@ -38,15 +40,16 @@ __all__ = ["Fault", "LoggedRequest", "Response", "SampleSite", "SiteServer"]
 
 
 class SampleSite:
-    """The three sample sites, started together; `server(name)` gives one for counts and faults."""
+    """The four sample sites, started together; `server(name)` gives one for counts and faults."""
 
     def __init__(self) -> None:
         self.hanweb = HanwebSite()
         self.govcn = GovcnSite()
         self.listing = MinhangSite()
+        self.notices = NoticeSite()
         admin = {"next-day": self.next_day, "reset": self.reset}
         self.servers = {
-            site.name: SiteServer(site, admin) for site in (self.hanweb, self.govcn, self.listing)
+            site.name: SiteServer(site, admin) for site in (self.hanweb, self.govcn, self.listing, self.notices)
         }
         self.govcn.base_url = self.servers["govcn"].base_url
 
@@ -73,11 +76,11 @@ class SampleSite:
 
     def next_day(self) -> None:
         """Switch every site to the day after (see `sources.samplesite.sites`)."""
-        self.hanweb.day = self.govcn.day = 2
+        self.hanweb.day = self.govcn.day = self.notices.day = 2
 
     def reset(self) -> None:
         """Back to day one, faults cleared, counters zeroed."""
-        self.hanweb.day = self.govcn.day = 1
+        self.hanweb.day = self.govcn.day = self.notices.day = 1
         for server in self.servers.values():
             server.clear_faults()
             server.reset_counters()
@@ -123,6 +126,18 @@ class SampleSite:
                 "next_page": "a.next",
             },
         ]
+
+    def notice_table(self, *, delay: float = 0.05, prefix: str = "sample") -> dict[str, Any]:
+        """The `[[source]]` table (as a dict) of the notices site, whose measure is in a PDF attachment."""
+        return {
+            "name": f"{prefix}-notices",
+            "kind": "listing",
+            "start_urls": [self.url("notices", f"{NOTICE_DIR}/index.html")],
+            "allowed_hosts": ["127.0.0.1"],
+            "delay": delay,
+            "item": "ul.list li",
+            "date": "span.date",
+        }
 
     def sources_toml(self, *, delay: float = 0.05, prefix: str = "sample") -> str:
         """A ready `[[source]]` list for tracker.toml pointing at this running site."""

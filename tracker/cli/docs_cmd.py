@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from storage.attachments import attachments_of
 from storage.queries import (
     RelationView,
     document_json,
@@ -19,11 +20,12 @@ from storage.queries import (
     relations_to,
     versions_of,
 )
-from storage.tables import Document
+from storage.tables import Attachment, Document
 from tracker.cli.app import app, cell, console, print_json
 from tracker.cli.lifecycle_cmd import AS_OF_HELP, assessments_on, status_json, status_lines, status_option
 from tracker.cli.store_cmd import database_session, document_or_fail, local_time
 from tracker.core.lifecycle import Assessment
+from tracker.core.parse.attachments import OK
 
 
 @app.command()
@@ -78,6 +80,7 @@ def show(
         outgoing = relations_from(session, document.id)
         incoming = relations_to(session, document.id)
         versions = versions_of(session, document.id)
+        files = attachments_of(session, versions[0].id) if versions and versions[0].id is not None else []
         if json_output:
             print_json(
                 {
@@ -91,12 +94,16 @@ def show(
                     ],
                     "provenance": versions[0].doc_metadata.get("provenance", {}) if versions else {},
                     "warnings": versions[0].doc_metadata.get("warnings", []) if versions else [],
+                    "attachments": [_attachment_json(item) for item in files],
                 }
             )
             return
         render_document(document, assessments[document.id], outgoing, incoming)
         if versions:
             render_provenance(versions[0].doc_metadata)
+        for item in files:
+            status = item.status if item.status == OK else f"{item.status}: {item.reason}"
+            console.print(f"attachment {item.url} ({item.content_type or 'unknown type'}) {status}", markup=False)
         if versions:
             console.print(
                 "versions: " + ", ".join(f"v{v.number} {local_time(v.fetched_at)}" for v in versions), markup=False
@@ -104,6 +111,11 @@ def show(
 
 
 _SNIPPET_CHARS = 60
+
+
+def _attachment_json(item: Attachment) -> dict[str, Any]:
+    keys = ("url", "label", "content_type", "status", "reason", "size", "pages", "sha256")
+    return {key: getattr(item, key) for key in keys}
 
 
 def render_provenance(metadata: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""`tracker parse PATH`: parse a local HTML/text/Markdown file and show what was understood."""
+"""`tracker parse PATH`: parse a local HTML/text/Markdown file, or a PDF/Word/OFD file, and show what was understood."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tracker.cli.app import app, console, fail, print_json
 from tracker.core.errors import ParseError
 from tracker.core.model import PolicyDocument
 from tracker.core.parse import parse_document
+from tracker.core.parse.attachments import OK, extension_of, extensions, extract
 
 _OUTLINE_CHARS = 40
 #: The largest file read: the crawler's cap on a fetched page (10 MiB), so that a page the crawler
@@ -23,13 +24,15 @@ MAX_FILE_BYTES = HttpPolicy.max_bytes
 
 @app.command("parse")
 def parse_command(
-    path: Path = typer.Argument(..., help="HTML, text or Markdown file of one policy page."),
+    path: Path = typer.Argument(..., help="HTML, text or Markdown file of one policy page, or a .pdf/.docx/.doc/.wps/.ofd file."),
     url: str | None = typer.Option(None, "--url", help="URL the page came from (recorded on the documents)."),
     as_json: bool = typer.Option(False, "--json", help="Print {\"documents\": [...]} on stdout."),
 ) -> None:
     """Parse a local file; store nothing."""
-    content = _read_page(path)
+    content: bytes | str = _read_page(path)
     content_type = "text/html" if path.suffix.lower() in (".html", ".htm", ".shtml") else None
+    if extension_of(path.name) in extensions():
+        content = _document_file_text(path, content)
     try:
         documents = parse_document(content, url=url, content_type=content_type)
     except ParseError as exc:
@@ -60,6 +63,14 @@ def _read_page(path: Path) -> bytes:
     if len(content) > MAX_FILE_BYTES:
         fail(f"{path} grew beyond the {MAX_FILE_BYTES}-byte cap of a page while being read")
     return content
+
+
+def _document_file_text(path: Path, content: bytes) -> str:
+    """The text of a PDF, Word or OFD file, one paragraph a line; a file without text fails with its reason."""
+    extraction = extract(content, name=path.name)
+    if extraction.status != OK:
+        fail(f"{path}: {extraction.reason}")
+    return "\n".join(extraction.paragraphs)
 
 
 def _refuse_unless_page(path: Path, info: os.stat_result) -> None:

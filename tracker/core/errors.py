@@ -31,6 +31,7 @@ __all__ = [
     "NotRetryable",
     "ParseError",
     "SearchQueryError",
+    "TooLargeError",
     "TrackerError",
     "VersionNotFound",
 ]
@@ -79,6 +80,10 @@ class FetchError(TrackerError):
         self.url = url
         self.reason = reason
         self.status = status
+
+
+class TooLargeError(FetchError):
+    """The body is larger than the size cap: abandoned unread, and the same next time."""
 
 
 class DisallowedError(FetchError):

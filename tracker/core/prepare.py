@@ -12,32 +12,41 @@ import hashlib
 import json
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from tracker.core.grams import grams_of
 from tracker.core.model import PolicyDocument
 from tracker.core.parse import parse_document
+from tracker.core.parse.attachments import AttachmentText, FetchedAttachment, PreparedAttachment, prepare_attachments
 
 RELATION_KINDS = ("repeals", "amends", "confirms", "cites")
 
 
-def parse_page(body: bytes, *, url: str, content_type: str | None = None) -> list[PolicyDocument]:
+def parse_page(
+    body: bytes, *, url: str, content_type: str | None = None, attachments: Sequence[AttachmentText] = ()
+) -> list[PolicyDocument]:
     """The documents of one fetched page, each with its own URL (`<url>`, `<url>#2`, …).
 
     Raises the parser's errors (NotADocumentError, DecodeError, ParseError).
     """
-    documents = parse_document(body, url=url, content_type=content_type)
+    documents = parse_document(body, url=url, content_type=content_type, attachments=attachments)
     return [document.replace(url=url if index == 0 else f"{url}#{index + 1}") for index, document in enumerate(documents)]
 
 
-def prepare_page(body: bytes, *, url: str, content_type: str | None = None) -> list[PreparedDocument]:
+def prepare_page(
+    body: bytes, *, url: str, content_type: str | None = None, attachments: Sequence[FetchedAttachment] = ()
+) -> list[PreparedDocument]:
     """`parse_page`, then the rest of the pure work of saving (hashes, the compressed body).
 
-    Pure and picklable both ways, so the crawler runs it in its parser processes.
+    `attachments` are the page's attachment files as fetched: their text is read with the
+    page, so it is part of each document's clauses and content hash, and each document keeps
+    them (`PreparedDocument.attachments`). Pure and picklable both ways, so the crawler runs
+    it in its parser processes.
     """
-    documents = parse_page(body, url=url, content_type=content_type)
+    prepared, texts = prepare_attachments(attachments, compress_raw)
+    documents = parse_page(body, url=url, content_type=content_type, attachments=texts)
     compressed = compress_raw(body)
-    return [prepare_document(document, body, compressed_raw=compressed) for document in documents]
+    return [prepare_document(document, body, compressed_raw=compressed, attachments=prepared) for document in documents]
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,8 @@ class PreparedDocument:
     the crawler does it in its parser processes and leaves the database thread only the
     writing. `compressed_raw` is the page's body as `compress_raw` made it; a compilation
     page's documents share it. `search_grams` are what the search index stores for the
-    title and each clause (`tracker.core.grams.grams_of`).
+    title and each clause (`tracker.core.grams.grams_of`). `attachments` are the page's files,
+    stored with the version.
     """
 
     document: PolicyDocument
@@ -56,15 +66,23 @@ class PreparedDocument:
     compressed_raw: bytes
     clause_hashes: tuple[str, ...]
     search_grams: tuple[str, ...]
+    attachments: tuple[PreparedAttachment, ...] = ()
 
 
-def prepare_document(doc: PolicyDocument, raw: bytes, *, compressed_raw: bytes | None = None) -> PreparedDocument:
+def prepare_document(
+    doc: PolicyDocument,
+    raw: bytes,
+    *,
+    compressed_raw: bytes | None = None,
+    attachments: tuple[PreparedAttachment, ...] = (),
+) -> PreparedDocument:
     return PreparedDocument(
         document=doc,
         content_hash=content_hash(doc),
         compressed_raw=compress_raw(raw) if compressed_raw is None else compressed_raw,
         clause_hashes=tuple(hashlib.sha256(clause.text.encode("utf-8")).hexdigest() for clause in doc.clauses),
         search_grams=tuple(grams_of(text) for text in (search_title(doc), *(clause.text for clause in doc.clauses))),
+        attachments=attachments,
     )
 
 

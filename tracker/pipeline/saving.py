@@ -21,16 +21,17 @@ from typing import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tracker.pipeline.outbox import enqueue
+from storage.attachments import save_attachments
 from storage.documents import find_by_url, load_version_document, store_version, touch
 from storage.events import record_spec
+from storage.lifecycle import refresh_statuses
 from storage.tables import Document, Event, Version
+from tracker.core.config import SubscriptionConfig, TrackerSettings
 from tracker.core.diff import diff_documents
 from tracker.core.events.documents import added_event, changed_event
 from tracker.core.model import ClauseDiff, PolicyDocument
-from storage.lifecycle import refresh_statuses
-from tracker.core.config import SubscriptionConfig, TrackerSettings
 from tracker.core.prepare import PreparedDocument, prepare_document, prepare_page
+from tracker.pipeline.outbox import enqueue
 
 
 @dataclass
@@ -158,24 +159,25 @@ def save_documents(
     etag: str | None = None,
     last_modified: str | None = None,
 ) -> list[SaveResult]:
-    """The versions, clauses, relations and save events of one page's documents, without `settle`."""
+    """The versions, clauses, relations, attachments and save events of one page's documents, without `settle`."""
     results = []
     for prepared in documents:
         url = prepared.document.url
         if url is None:
             raise ValueError("save_documents needs each document's URL (parse_page sets it)")
-        results.append(
-            save_prepared(
-                session,
-                prepared,
-                url=url,
-                fetched_at=fetched_at,
-                source_id=source_id,
-                etag=etag,
-                last_modified=last_modified,
-                content_type=content_type,
-            )
+        result = save_prepared(
+            session,
+            prepared,
+            url=url,
+            fetched_at=fetched_at,
+            source_id=source_id,
+            etag=etag,
+            last_modified=last_modified,
+            content_type=content_type,
         )
+        if result.version is not None and result.version.id is not None and prepared.attachments:
+            save_attachments(session, result.version.id, prepared.attachments)
+        results.append(result)
     return results
 
 

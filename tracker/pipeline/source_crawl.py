@@ -17,10 +17,11 @@ from storage.events import record_spec
 from storage.tables import utcnow
 from tracker.core.config import Settings, SourceConfig
 from tracker.core.crawl_rules import Walk, first_error, health_after_run, is_removed, run_outcome, unlisted_to_check
+from tracker.core.errors import BlockedError, DisallowedError, FetchError, NotADocumentError, ParseError
 from tracker.core.events.documents import removed_event
 from tracker.core.events.sources import baseline_event, health_event
-from tracker.core.errors import BlockedError, DisallowedError, FetchError, NotADocumentError, ParseError
 from tracker.core.model import PageKind
+from tracker.pipeline.attachments import FileRecheck, page_attachments
 from tracker.pipeline.outbox import enqueue
 from tracker.pipeline.source_run import CrawlProgress, SourceRun
 from tracker.pipeline.workers import BatchWriter, DatabaseThread, ParserPool
@@ -64,6 +65,7 @@ class SourceCrawl:
         self.baseline = False  # decided when the run starts: see `_start_check_now`
         self.full_walk = False  # walk every listing to its end (or max_pages): decided there too
         self._not_modified: list[tuple[Known, Fetched]] = []
+        self.files = FileRecheck(self.source, database, source_id)
 
     def _changed(self) -> None:
         self.result.requests = self.stats.requests
@@ -231,6 +233,8 @@ class SourceCrawl:
         else:
             served = True
             if fetched.not_modified and known is not None:
+                fetched = await self._unless_attachments_changed(known, url, fetched)
+            if fetched.not_modified and known is not None:
                 self._not_modified.append((known, fetched))
                 self.result.documents += 1
                 self.result.unchanged += 1
@@ -240,10 +244,29 @@ class SourceCrawl:
         self._changed()
         return served
 
+    async def _unless_attachments_changed(self, known: Known, url: str, fetched: Fetched) -> Fetched:
+        """The 304 as it came, or the stored page to read again when a file it was read with changed."""
+        try:
+            again = await self.files.page_if_changed(known.document_id, fetched)
+        except Exception as exc:  # a bug tripped by one page's files must not stop the rest of the source
+            self.result.error(url, one_line(exc))
+            return fetched
+        return fetched if again is None else again
+
     async def _store(self, url: str, fetched: Fetched) -> None:
         fetched_at = utcnow()
         try:
-            documents = await self.parser.prepare(fetched.content, url=url, content_type=fetched.content_type)
+            attachments = await page_attachments(self.source, self.parser, url, fetched)
+        except FetchError as exc:  # a passing failure: the page is not stored half-read
+            self.result.error(url, f"attachment {exc.url}: {exc.reason}", blocked=isinstance(exc, BlockedError))
+            return
+        except Exception as exc:  # a bug tripped by one page must not stop the rest of the source
+            self.result.error(url, one_line(exc))
+            return
+        try:
+            documents = await self.parser.prepare(
+                fetched.content, url=url, content_type=fetched.content_type, attachments=attachments
+            )
             results = await self.writer.save(self.source_id, url, fetched, documents, fetched_at, alerts=not self.baseline)
         except NotADocumentError as exc:
             self.result.error(url, exc.reason, blocked=exc.kind in (PageKind.CHALLENGE, PageKind.JS_SHELL))

@@ -17,18 +17,18 @@ import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, TypeVar
+from typing import Any, Callable, ClassVar, Sequence, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from sources.http import Fetched
-from tracker.pipeline.saving import SaveResult
 from tracker import parser_process
 from tracker.core.config import Settings
 from tracker.core.errors import ParseError
+from tracker.core.parse.attachments import FetchedAttachment
 from tracker.core.prepare import PreparedDocument, prepare_page
-from tracker.pipeline.saving import save_documents, settle
+from tracker.pipeline.saving import SaveResult, save_documents, settle
 
 _MAX_BATCH = 50
 _GATHER_SECONDS = 0.1
@@ -68,10 +68,11 @@ class ParserPool:
     def __init__(self, processes: int) -> None:
         self.processes = processes
 
-    async def prepare(self, body: bytes, *, url: str, content_type: str | None) -> list[PreparedDocument]:
-        if self.processes == 0:
-            return prepare_page(body, url=url, content_type=content_type)
-        return await self.run(functools.partial(prepare_page, body, url=url, content_type=content_type))
+    async def prepare(
+        self, body: bytes, *, url: str, content_type: str | None, attachments: Sequence[FetchedAttachment] = ()
+    ) -> list[PreparedDocument]:
+        job = functools.partial(prepare_page, body, url=url, content_type=content_type, attachments=attachments)
+        return job() if self.processes == 0 else await self.run(job)
 
     async def run(self, job: Callable[[], _T]) -> _T:
         """Run a picklable job in the pool; a worker that died is a ParseError for this job."""

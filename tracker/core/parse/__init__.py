@@ -31,11 +31,12 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Sequence
 
 from tracker.core.chinese_script import has_traditional, restorer, to_simplified
 from tracker.core.errors import DecodeError, NotADocumentError, ParseError
 from tracker.core.model import Clause, DocRef, PageKind, PolicyDocument, Provenance
+from tracker.core.parse.attachments.merge import AttachmentText, own_documents, with_attachments
 from tracker.core.parse.blocks import Block, Page
 from tracker.core.parse.chrome import strip_chrome
 from tracker.core.parse.clauses import build_clauses
@@ -81,18 +82,34 @@ _DECREE_ORGAN_RE = re.compile(r"^(?:中华人民共和国)?(?P<organ>[\u4e00-\u9
 
 
 def parse_document(
-    content: bytes | str, *, url: str | None = None, content_type: str | None = None
+    content: bytes | str,
+    *,
+    url: str | None = None,
+    content_type: str | None = None,
+    attachments: Sequence[AttachmentText] = (),
 ) -> list[PolicyDocument]:
-    """Every policy document on a page (usually one; compilation pages hold several)."""
+    """Every policy document on a page (usually one; compilation pages hold several).
+
+    `attachments` are the texts read from the page's attachment files: they are read as
+    part of the page, after its own text, unless one is a document of its own (its own
+    title and 文号), which follows the page's documents (`tracker.core.parse.attachments.merge`)."""
     text = decode_bytes(content, content_type) if isinstance(content, bytes) else content
+    inline, own = own_documents(text, attachments)
     if has_traditional(text):
         simplified = to_simplified(text)
         back = restorer(text, simplified)
-        return [_in_script(doc, back) for doc in _parse_text(simplified, url, content_type)]
-    return _parse_text(text, url, content_type)
+        documents = [_in_script(doc, back) for doc in _parse_text(simplified, url, content_type, inline)]
+    else:
+        documents = _parse_text(text, url, content_type, inline)
+    if own:  # attachments that are documents of their own: after the page's, which cites them
+        documents[0] = documents[0].replace(cites=[*documents[0].cites, *(ref for _, ref in own)])
+        documents += [doc for attachment, _ in own for doc in parse_document("\n".join(attachment.paragraphs), url=url)]
+    return documents
 
 
-def _parse_text(text: str, url: str | None, content_type: str | None) -> list[PolicyDocument]:
+def _parse_text(
+    text: str, url: str | None, content_type: str | None, attachments: Sequence[AttachmentText] = ()
+) -> list[PolicyDocument]:
     if looks_like_html(text, content_type):
         problem = detect_non_document(text)
         if problem:
@@ -102,7 +119,7 @@ def _parse_text(text: str, url: str | None, content_type: str | None) -> list[Po
             raise NotADocumentError(PageKind.NOT_A_POLICY, "the page is a list of links (a listing or index page)")
     else:
         page = text_page(text)
-    page.blocks = strip_chrome(page.blocks, page.fields)
+    page.blocks = with_attachments(strip_chrome(page.blocks, page.fields), list(attachments))
     if sum(len(b.text) for b in page.blocks) < 20:
         raise NotADocumentError(PageKind.EMPTY, "no document text on the page")
     starts = header_starts(page.blocks)
