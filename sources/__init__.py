@@ -5,8 +5,9 @@ A kind is a `Source` subclass with its own `kind = "…"`; the bundled ones live
 """
 
 from sources.base import DocumentRef, ListingPage, Source
-from sources.http import Fetched, HttpClient, HttpPolicy, RequestStats
+from sources.http import HttpClient, HttpPolicy
 from sources.registry import create_source, source_kind
+from sources.responses import Fetched, RequestStats
 from tracker.core.errors import BlockedError, DisallowedError, FetchError
 
 __all__ = [

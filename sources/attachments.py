@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from sources.base import Source, absolute_url
-from sources.http import host_allowed
+from sources.responses import host_allowed
 from tracker.core.errors import BlockedError, DisallowedError, FetchError, TooLargeError
 from tracker.core.parse.attachments import AttachmentLink, FetchedAttachment, extension_of, format_for
 

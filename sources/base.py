@@ -16,7 +16,8 @@ from typing import Any, AsyncIterator, ClassVar, Mapping
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from sources.attachment_option import check_option as check_attachments_option
-from sources.http import CHALLENGE_ONLY, DOCUMENT_BLOCKS, Fetched, HttpClient, RequestStats, detect_block
+from sources.http import HttpClient
+from sources.responses import CHALLENGE_ONLY, DOCUMENT_BLOCKS, Fetched, RequestStats, detect_block
 from tracker.core.config import SourceConfig
 from tracker.core.errors import BlockedError
 from tracker.core.registry import SOURCE_KINDS

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sources.kinds  # noqa: F401  (declares the bundled kinds)
 from sources.base import Source
-from sources.http import HttpClient, RequestStats
+from sources.http import HttpClient
+from sources.responses import RequestStats
 from tracker.core.config import SourceConfig
 from tracker.core.registry import SOURCE_KINDS
 

@@ -15,8 +15,9 @@ from typing import Awaitable, Iterator
 
 import pytest
 
-from sources.http import HttpClient, HttpPolicy, RequestStats, host_allowed
+from sources.http import HttpClient, HttpPolicy
 from sources.politeness import Turns
+from sources.responses import RequestStats, host_allowed
 from sources.samplesite.server import Fault, Request, Response, SiteServer
 from tests.conftest import assert_paced
 from tracker.core.errors import BlockedError, FetchError

@@ -17,7 +17,7 @@ from typing import AsyncIterator
 from urllib.parse import quote, unquote, urlsplit
 
 from sources.base import DocumentRef, ListingPage, Source, option
-from sources.http import Fetched
+from sources.responses import Fetched
 from tracker.core.config import SourceConfig
 from tracker.core.errors import FetchError
 

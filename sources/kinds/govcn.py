@@ -29,7 +29,7 @@ from sources.base import (
     parse_date,
     raise_if_blocked,
 )
-from sources.http import host_allowed
+from sources.responses import host_allowed
 from tracker.core.config import SourceConfig
 from tracker.core.errors import FetchError
 

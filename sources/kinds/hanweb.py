@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from sources.base import DocumentRef, ListingPage, Source, absolute_url, option, parse_date, raise_if_blocked
-from sources.http import host_allowed
+from sources.responses import host_allowed
 from tracker.core.config import SourceConfig
 from tracker.core.errors import FetchError
 

@@ -24,7 +24,7 @@ from sources.base import (
     parse_date,
     raise_if_blocked,
 )
-from sources.http import host_allowed
+from sources.responses import host_allowed
 from tracker.core.config import SourceConfig
 
 _ENTRY_TAGS = ("li", "tr", "dd", "dt", "p", "div")

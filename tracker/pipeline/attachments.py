@@ -18,7 +18,7 @@ from sqlmodel import Session
 from sources.attachment_option import wanted_extensions
 from sources.attachments import LASTING_STATUSES, fetch_attachments
 from sources.base import Source
-from sources.http import Fetched
+from sources.responses import Fetched
 from storage.attachments import documents_read_with_files, latest_page, latest_validators
 from tracker.core.errors import FetchError, TooLargeError
 from tracker.core.parse.attachments import FetchedAttachment, document_links, may_link_documents

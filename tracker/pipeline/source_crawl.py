@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from sources.base import DocumentRef
-from sources.http import Fetched, HttpClient, RequestStats
+from sources.http import HttpClient
 from sources.registry import create_source
+from sources.responses import Fetched, RequestStats
 from storage import crawl_state
 from storage.crawl_state import Known
 from storage.events import record_spec

@@ -22,7 +22,7 @@ from typing import Any, Callable, ClassVar, Sequence, TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from sources.http import Fetched
+from sources.responses import Fetched
 from tracker import parser_process
 from tracker.core.config import Settings
 from tracker.core.errors import ParseError

@@ -1,4 +1,7 @@
-"""What one line of a document is: title-like, a note (`抄送：…`), an attachment label (`附件：`), a 文号 on its own.\n\nLayout, paragraph joining and signature finding all ask these before they read structure.\n"""
+"""What one line of a document is: title-like, a note (`抄送：…`), an attachment label (`附件：`), a 文号 on its own.
+
+Layout, paragraph joining and signature finding all ask these before they read structure.
+"""
 
 from __future__ import annotations
 
