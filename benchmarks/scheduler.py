@@ -28,7 +28,7 @@ import tomli_w  # noqa: E402
 from apscheduler.schedulers.background import BackgroundScheduler  # noqa: E402
 
 from storage.engine import init_database, open_database  # noqa: E402
-from storage.lock import save_daemon_state  # noqa: E402
+from storage.status import save_daemon_state  # noqa: E402
 from storage.tables import CheckRun, Delivery, Event, Source  # noqa: E402
 from tracker.core.config import load_settings  # noqa: E402
 from tracker.daemon import daemon_status, first_run_time, plan_jobs  # noqa: E402

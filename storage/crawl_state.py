@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from storage.documents import touch
 from storage.tables import CheckRun, Document, ListingEntry, Version
 from storage.tables import Source as SourceRow
+from tracker.core.config import SourceConfig
 from tracker.core.crawl_rules import ListedEntry
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "status_counts",
     "touch_not_modified",
     "touch_unfetched",
+    "upsert_sources",
 ]
 
 _ENTRIES = ListingEntry.__table__  # type: ignore[attr-defined]
@@ -242,3 +244,25 @@ def status_counts(session: Session, source_id: int) -> dict[str, int]:
         .group_by(Document.status)
     ).all()
     return {status: count for status, count in rows}
+
+def upsert_sources(session: Session, configs: Sequence[SourceConfig]) -> dict[str, SourceRow]:
+    """Source rows for `configs`, created or updated by name (health columns untouched)."""
+    rows = {}
+    for config in configs:
+        row = session.exec(select(SourceRow).where(SourceRow.name == config.name)).first()
+        if row is None:
+            row = SourceRow(name=config.name, kind=config.kind)
+        row.kind = config.kind
+        row.schedule = config.schedule
+        row.enabled = config.enabled
+        row.config = {
+            "start_urls": list(config.start_urls),
+            "allowed_hosts": list(config.allowed_hosts),
+            "delay": config.delay,
+            "max_pages": config.max_pages,
+            "options": dict(config.options),
+        }
+        session.add(row)
+        rows[config.name] = row
+    session.flush()
+    return rows

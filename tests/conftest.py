@@ -30,8 +30,9 @@ def seed_paths() -> dict[str, Path]:
 import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
+import time  # noqa: E402
 import uuid  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 from typing import Any, NamedTuple  # noqa: E402
 
 import sqlalchemy as sa  # noqa: E402
@@ -185,3 +186,14 @@ class Cli:
 @pytest.fixture
 def cli() -> Cli:
     return Cli()
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 90.0) -> None:
+    """Poll `condition` until it holds: for what another process does in its own time (a
+    daemon's crawl, a server noticing a killed client). The bound is generous because CI
+    is loaded; a passing test returns as soon as the condition holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)

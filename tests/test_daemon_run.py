@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from sources.samplesite import Fault, SampleSite
 from sources.samplesite.sites import DATAPROXY_PATH
 from storage.engine import create_engine, init_database
 from storage.tables import CheckRun
+from tests.conftest import wait_for
 from tests.test_daemon_lock import terminate_lock_holders
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -75,14 +76,6 @@ class DaemonProcess:
             self.process.kill()
             self.process.wait()
 
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = PATIENCE) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

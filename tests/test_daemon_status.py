@@ -10,7 +10,8 @@ import pytest
 from sqlmodel import Session
 
 from storage.engine import create_engine
-from storage.lock import save_daemon_state, scheduler_lock
+from storage.lock import scheduler_lock
+from storage.status import save_daemon_state
 from storage.tables import CheckRun, Delivery, Event, Source
 from tests.conftest import Cli
 

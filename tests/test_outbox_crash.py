@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -21,11 +20,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage.deliveries import list_deliveries
-from tracker.pipeline.outbox import enqueue
 from storage.tables import Delivery
+from tests.conftest import wait_for
 from tests.receivers.events import document, event
 from tests.receivers.platforms import WebhookReceiver
 from tracker.core.config import load_settings
+from tracker.pipeline.outbox import enqueue
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = 6
@@ -42,12 +42,6 @@ def child(db_url: str, config: Path, offset: float) -> subprocess.Popen[str]:
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
 
-
-def wait_for(condition: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 @pytest.mark.slow
@@ -68,7 +62,7 @@ def test_kill_during_dispatch_loses_nothing_and_repeats_at_most_once(
             session.commit()
         hook.hold_after = HELD - 1
         first = child(db_url, config, 0)
-        wait_for(lambda: len(hook.requests) == HELD)
+        wait_for(lambda: len(hook.requests) == HELD, "the held sends to reach the receiver")
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         with Session(engine) as session:

@@ -7,8 +7,8 @@ from typing import Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlmodel import Session, col, select
 
+from storage.status import sources_with_last_run
 from storage.tables import CheckRun, Source
 from tracker.cli.app import app, console, database_engine, err_console, fail, load_cli_settings, print_json
 from tracker.core.config import Settings, SourceConfig
@@ -101,15 +101,9 @@ def sources_command(
 ) -> None:
     """Configured sources with their health: last run, outcome, consecutive failures, last error."""
     settings = load_cli_settings(ctx, require_env=False)
-    with database_engine(ctx) as engine, Session(engine) as session:
-        rows = {row.name: row for row in session.exec(select(Source))}
-        last_checks = {
-            name: session.exec(
-                select(CheckRun).where(CheckRun.source_id == row.id).order_by(col(CheckRun.started_at).desc()).limit(1)
-            ).first()
-            for name, row in rows.items()
-        }
-    entries = [_health(config, rows.get(config.name), last_checks.get(config.name)) for config in settings.sources]
+    with database_engine(ctx) as engine:
+        stored = {row.name: (row, check) for row, check in sources_with_last_run(engine)}
+    entries = [_health(config, *stored.get(config.name, (None, None))) for config in settings.sources]
     if json_output:
         print_json({"sources": entries})
         return

@@ -20,17 +20,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from storage.engine import open_database
-from storage.lock import (
-    AdvisoryLock,
-    FileLock,
-    LockHeld,
-    holder_description,
-    is_sqlite,
-    load_daemon_state,
-    save_daemon_state,
-    scheduler_lock,
-    source_last_runs,
-)
+from storage.lock import AdvisoryLock, FileLock, LockHeld, holder_description, is_sqlite, scheduler_lock
+from storage.status import load_daemon_state, save_daemon_state, source_last_runs
 from tracker.core.config import Settings
 from tracker.core.errors import ConfigError, DatabaseError
 from tracker.daemon.planning import CRAWL_PREFIX, DaemonOptions, JobWork, PlannedJob, first_run_time, plan_jobs

@@ -7,12 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.lock import (
-    delivery_counts,
-    load_daemon_state,
-    lock_holder_alive,
-    sources_with_last_run,
-)
+from storage.lock import lock_holder_alive
+from storage.status import delivery_counts, load_daemon_state, sources_with_last_run
 from tracker.core.config import Settings
 from tracker.daemon.planning import CRAWL_PREFIX, DEFAULT_SOURCE_SCHEDULE, DISPATCH_JOB
 

@@ -13,8 +13,9 @@ The CLI and the scheduler call these entry points and hold no logic of their own
 Every step that records events also creates their Delivery rows in the same transaction.
 """
 
+from storage.crawl_state import upsert_sources
 from tracker.pipeline.alerts import dispatch_due, send_digest
-from tracker.pipeline.crawl import crawl, crawl_async, select_sources, upsert_sources
+from tracker.pipeline.crawl import crawl, crawl_async, select_sources
 from tracker.pipeline.saving import ingest_file, save_documents, settle, store_fetched
 from tracker.pipeline.source_run import CrawlProgress, SourceRun
 from tracker.pipeline.sweep import preview_statuses, sweep_statuses

@@ -21,10 +21,10 @@ import asyncio
 from typing import Sequence
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from sources.http import HttpClient, HttpPolicy
-from storage.tables import Source as SourceRow
+from storage.crawl_state import upsert_sources
 from tracker.core.config import Settings, SourceConfig
 from tracker.pipeline.source_crawl import SourceCrawl
 from tracker.pipeline.source_run import CrawlProgress, SourceRun
@@ -83,26 +83,3 @@ def _source_ids(engine: sa.Engine, configs: Sequence[SourceConfig]) -> dict[str,
         session.commit()
     ids = {name: row.id for name, row in rows.items()}
     return {name: id_ for name, id_ in ids.items() if id_ is not None}
-
-
-def upsert_sources(session: Session, configs: Sequence[SourceConfig]) -> dict[str, SourceRow]:
-    """Source rows for `configs`, created or updated by name (health columns untouched)."""
-    rows = {}
-    for config in configs:
-        row = session.exec(select(SourceRow).where(SourceRow.name == config.name)).first()
-        if row is None:
-            row = SourceRow(name=config.name, kind=config.kind)
-        row.kind = config.kind
-        row.schedule = config.schedule
-        row.enabled = config.enabled
-        row.config = {
-            "start_urls": list(config.start_urls),
-            "allowed_hosts": list(config.allowed_hosts),
-            "delay": config.delay,
-            "max_pages": config.max_pages,
-            "options": dict(config.options),
-        }
-        session.add(row)
-        rows[config.name] = row
-    session.flush()
-    return rows
