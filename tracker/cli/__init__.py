@@ -14,5 +14,8 @@ from tracker.cli import notify_cmd  # noqa: E402,F401
 from tracker.cli import daemon_cmd  # noqa: E402,F401
 
 
+__all__ = ["app", "main"]
+
+
 def main() -> None:
     app()
