@@ -23,6 +23,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 EVENT_KINDS = (
@@ -65,6 +66,7 @@ class TrackerSettings:
     sweep_time: str = "06:00"
     removal_after_runs: int = 3
     parse_workers: int | None = None  # None: one fewer than the CPUs, at most MAX_PARSE_WORKERS
+    base_url: str | None = None  # where `tracker web` is reached: alerts then link its pages
 
     @property
     def tz(self) -> ZoneInfo:
@@ -110,8 +112,19 @@ class SubscriptionConfig:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """`[web]`: where `tracker web` listens and the token it asks for off the loopback interface."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    token: str | None = None
+    unset_env: tuple[str, ...] = ()  # the token's variable when it was not set (loaded with require_env=False)
+
+
+@dataclass(frozen=True)
 class Settings:
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     sources: tuple[SourceConfig, ...] = ()
     subscriptions: tuple[SubscriptionConfig, ...] = ()
     path: Path | None = None
@@ -235,13 +248,17 @@ def _settings(
     validate_subscription: SubscriptionValidator | None,
 ) -> Settings:
     where = reader.where
-    unknown = set(raw) - {"tracker", "source", "subscription"}
+    unknown = set(raw) - {"tracker", "source", "subscription", "web"}
     if unknown:
-        raise ConfigError(f"{where}: unknown section(s) {', '.join(sorted(unknown))} (expected tracker, source, subscription)")
+        raise ConfigError(f"{where}: unknown section(s) {', '.join(sorted(unknown))} (expected tracker, source, subscription, web)")
     tracker_table = raw.get("tracker", {})
     if not isinstance(tracker_table, dict):
         raise ConfigError(f"{where}: tracker: must be written as one [tracker] table")
     tracker = reader.tracker(tracker_table)
+    web_table = raw.get("web", {})
+    if not isinstance(web_table, dict):
+        raise ConfigError(f"{where}: web: must be written as one [web] table")
+    web = reader.web(web_table)
     sources = tuple(reader.source(i, item) for i, item in enumerate(reader.table_list(raw, "source")))
     subscriptions = tuple(
         reader.subscription(i, item, {s.name for s in sources})
@@ -266,7 +283,7 @@ def _settings(
             except ValueError as exc:
                 raise ConfigError(f"{where}: subscription[{i}] ({subscription.name}): {exc}") from exc
     return Settings(
-        tracker=tracker, sources=sources, subscriptions=subscriptions, path=path, env_values=dict(reader.env_values)
+        tracker=tracker, web=web, sources=sources, subscriptions=subscriptions, path=path, env_values=dict(reader.env_values)
     )
 
 
@@ -388,7 +405,7 @@ class _Reader:
         return value
 
     def tracker(self, table: Mapping[str, Any]) -> TrackerSettings:
-        known = {"timezone", "warning_days", "reminder_days", "user_agent", "sweep_time", "removal_after_runs", "parse_workers"}
+        known = {"timezone", "warning_days", "reminder_days", "user_agent", "sweep_time", "removal_after_runs", "parse_workers", "base_url"}
         self.no_unknown(table, "tracker", known)
         timezone = self.string(table, "tracker", "timezone", "Asia/Shanghai", strict=True) or ""
         try:
@@ -411,6 +428,29 @@ class _Reader:
             sweep_time=sweep_time,
             removal_after_runs=self.integer(table, "tracker", "removal_after_runs", 3, 1, MAX_REMOVAL_RUNS),
             parse_workers=self.parse_workers(table),
+            base_url=self.base_url(table),
+        )
+
+    def base_url(self, table: Mapping[str, Any]) -> str | None:
+        """`[tracker] base_url`: an http(s) URL without query, kept without its trailing slash."""
+        value = self.string(table, "tracker", "base_url", strict=True)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise self.error("tracker.base_url", f"must be an http(s) URL such as 'https://policy.example.org', got {value!r}")
+        return value.rstrip("/")
+
+    def web(self, table: Mapping[str, Any]) -> WebSettings:
+        self.no_unknown(table, "web", {"host", "port", "token"})
+        self.unset = []
+        token = self.string(table, "web", "token")
+        unset = tuple(dict.fromkeys(self.unset))
+        return WebSettings(
+            host=self.string(table, "web", "host", "127.0.0.1", strict=True) or "127.0.0.1",
+            port=self.integer(table, "web", "port", 8080, 1, 65535),
+            token=None if unset or not token else token,
+            unset_env=unset,
         )
 
     def parse_workers(self, table: Mapping[str, Any]) -> int | None:

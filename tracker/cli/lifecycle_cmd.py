@@ -19,6 +19,7 @@ from storage.tables import utcnow
 from tracker.cli.app import app, cell, console, database_engine, fail, load_cli_settings, print_json
 from tracker.cli.store_cmd import database_session
 from tracker.config import TrackerSettings
+from tracker.json_shapes import status_json
 from tracker.lifecycle import Assessment
 from tracker.model import Status
 from tracker.pipeline import preview_statuses, sweep_statuses
@@ -61,21 +62,6 @@ def status_option(value: str | None) -> Status | None:
         return Status(value)
     except ValueError:
         fail(f"unknown status {value!r}: use one of {', '.join(s.value for s in Status)}")
-
-
-def status_json(assessment: Assessment, on: dt.date) -> dict[str, object]:
-    """The document JSON's status fields as computed for `on` (they replace the stored ones)."""
-    return {
-        "as_of": on.isoformat(),
-        "status": assessment.status.value,
-        "status_label": assessment.status.label_zh,
-        "status_since": assessment.since.isoformat() if assessment.since else None,
-        "status_reason": assessment.reason,
-        "status_evidence": assessment.evidence,
-        "status_by_document_id": assessment.by_document_id,
-        "status_by": assessment.by_label,
-        "amended": assessment.amended,
-    }
 
 
 def status_lines(assessment: Assessment) -> list[tuple[str, str]]:
