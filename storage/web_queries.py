@@ -131,11 +131,11 @@ def _event_query(spec: EventFilter, *columns: sa.ColumnElement[object] | type[Ev
 
 
 def recent_events(session: Session, spec: EventFilter, *, limit: int = 100, before_id: int | None = None) -> list[Event]:
-    """The newest events matching `spec`, newest first; `before_id` pages further back."""
+    """The latest recorded events matching `spec`, newest first; `before_id` pages further back."""
     query = _event_query(spec, Event)
     if before_id is not None:
         query = query.where(col(Event.id) < before_id)
-    query = query.order_by(col(Event.occurred_at).desc(), col(Event.id).desc()).limit(limit)
+    query = query.order_by(col(Event.id).desc()).limit(limit)
     return list(session.execute(query).scalars())
 
 

@@ -12,6 +12,7 @@ from tracker.cli import lifecycle_cmd  # noqa: E402,F401
 from tracker.cli import crawl_cmd  # noqa: E402,F401
 from tracker.cli import notify_cmd  # noqa: E402,F401
 from tracker.cli import daemon_cmd  # noqa: E402,F401
+from tracker.cli import web_cmd  # noqa: E402,F401
 
 
 def main() -> None:

@@ -1,0 +1,39 @@
+"""Running the app: which addresses need a token, and uvicorn on the chosen host and port."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import sqlalchemy as sa
+import uvicorn
+
+from tracker.config import Settings, WebSettings
+from tracker.web.app import create_app
+from tracker.web.security import LOOPBACK_HOSTS
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_problem(host: str, web: WebSettings) -> str | None:
+    """Why `tracker web` must not listen on `host` with this configuration, or None.
+
+    Off the loopback interface anyone on the network could read, so a token is required;
+    a token written as `${VAR}` whose variable is unset is never silently dropped.
+    """
+    if web.unset_env:
+        return f"web.token: environment variable {web.unset_env[0]} is not set"
+    if not is_loopback(host) and not web.token:
+        return f"listening on {host} needs a token: set [web] token = \"${{TRACKER_WEB_TOKEN}}\" in tracker.toml"
+    return None
+
+
+def serve(engine: sa.Engine, settings: Settings, *, host: str, port: int) -> None:
+    """Serve until interrupted (uvicorn handles SIGINT and SIGTERM)."""
+    uvicorn.run(create_app(engine, settings), host=host, port=port, log_level="warning", access_log=False)
