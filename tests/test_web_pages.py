@@ -8,39 +8,15 @@ sentence that says so, 500万元 → 300万元 in the redline of 杭政办函〔
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from storage.engine import open_database
-from tests.web_support import CHANGED, PLAN, REPEALED, WebServer, document_ids, fill_sample_database, web_server
+from tests.web_support import CHANGED, PLAN, REPEALED, WebServer, served, text_of  # noqa: F401 (served: a fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("web-sqlite"), pytest.mark.timeout(180)]
 
 REPEAL_SENTENCE = "前发《杭州市人民政府关于加快推动杭州未来产业发展的指导意见》（杭政〔2017〕66号）自本行动计划施行之日起同时废止。"
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[tuple[WebServer, dict[str, int]]]:
-    folder = tmp_path_factory.mktemp("web")
-    shutil.copyfile(sqlite_template, folder / "tracker.db")
-    url = f"sqlite:///{folder / 'tracker.db'}"
-    config = fill_sample_database(url, folder)
-    engine = open_database(url)
-    ids = document_ids(engine)
-    engine.dispose()
-    with web_server(url, config) as server:
-        yield server, ids  # type: ignore[misc]
-
-
-def text_of(html: str) -> str:
-    """The page as a reader sees it: tags dropped, entities read, spaces squeezed."""
-    import html as html_module
-
-    return re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
 def test_the_repealed_document_shows_its_status_evidence_and_who_repealed_it(served: tuple[WebServer, dict[str, int]]) -> None:

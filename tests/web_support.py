@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
+import shutil
 import os
 import socket
 import subprocess
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
 import tomli_w
 from sqlmodel import Session, select
@@ -120,10 +123,11 @@ def _wait_listening(process: subprocess.Popen[str], port: int, deadline: float) 
 
 
 @contextmanager
-def web_server(db_url: str, config: Path, env: Mapping[str, str] | None = None) -> Iterator[WebServer]:
+def web_server(db_url: str, config: Path, env: Mapping[str, str] | None = None, host: str | None = None) -> Iterator[WebServer]:
+    """`tracker web` on a free port, stopped afterwards; ready once its port accepts connections."""
     port = free_port()
     process = subprocess.Popen(
-        [TRACKER, "--db", db_url, "--config", str(config), "web", "--port", str(port)],
+        [TRACKER, "--db", db_url, "--config", str(config), "web", "--port", str(port), *(["--host", host] if host else [])],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -135,3 +139,22 @@ def web_server(db_url: str, config: Path, env: Mapping[str, str] | None = None) 
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[tuple[WebServer, dict[str, int]]]:
+    """`tracker web` over a SQLite database filled by `fill_sample_database`, and the ids of its documents."""
+    folder = tmp_path_factory.mktemp("web")
+    shutil.copyfile(sqlite_template, folder / "tracker.db")
+    url = f"sqlite:///{folder / 'tracker.db'}"
+    config = fill_sample_database(url, folder)
+    engine = open_database(url)
+    ids = document_ids(engine)
+    engine.dispose()
+    with web_server(url, config) as server:
+        yield server, ids
+
+
+def text_of(page: str) -> str:
+    """The page as a reader sees it: tags dropped, entities read, spaces squeezed."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page))).strip()
