@@ -109,7 +109,7 @@ class WebServer:
         return httpx.get(self.url(path), timeout=30, **options)
 
 
-def _wait_listening(process: subprocess.Popen[str], port: int, deadline: float) -> None:
+def wait_listening(process: subprocess.Popen[str], port: int, deadline: float) -> None:
     """Poll the port until the server accepts; fail at once if the process exits."""
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -134,7 +134,7 @@ def web_server(db_url: str, config: Path, env: Mapping[str, str] | None = None, 
         env={**os.environ, **(env or {})},
     )
     try:
-        _wait_listening(process, port, time.monotonic() + 60)
+        wait_listening(process, port, time.monotonic() + 60)
         yield WebServer(process, port)
     finally:
         process.terminate()
