@@ -153,12 +153,16 @@ def event_feed_state(session: Session, spec: EventFilter) -> FeedState:
     row = session.execute(
         _event_query(spec, sa.func.max(Event.id), sa.func.max(Event.occurred_at), sa.func.count(Event.id))
     ).one()
-    newest_at = row[1]
-    if isinstance(newest_at, str):  # SQLite returns MAX() of a datetime column as text
-        newest_at = dt.datetime.fromisoformat(newest_at)
-    if newest_at is not None and newest_at.tzinfo is None:
-        newest_at = newest_at.replace(tzinfo=dt.timezone.utc)
-    return FeedState(newest_id=row[0], newest_at=newest_at, count=int(row[2]))
+    return FeedState(newest_id=row[0], newest_at=_aware(row[1]), count=int(row[2]))
+
+
+def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
+    """MAX() of a UTC datetime column: SQLite returns it as naive text, PostgreSQL as an aware datetime."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value
 
 
 @dataclass(frozen=True)
@@ -206,9 +210,11 @@ def dated_documents(session: Session, start: dt.date | None = None, end: dt.date
     return [DatedDocument(*row) for row in session.execute(query)]
 
 
-def document_titles(session: Session, ids: set[int]) -> dict[int, tuple[str, str | None]]:
-    """Title and 文号 of each id: the labels of links to other documents."""
-    if not ids:
-        return {}
-    query = select(Document.id, Document.title, Document.doc_number).where(col(Document.id).in_(ids))
-    return {row[0]: (row[1], row[2]) for row in session.execute(query)}
+def documents_state(session: Session) -> FeedState:
+    """The newest document, the latest time any was saved or seen, and how many there are.
+
+    Every change to a date or a status the calendar shows comes with a save, which moves
+    `last_seen`; so this is the calendar's validator, read without reading the documents.
+    """
+    row = session.execute(sa.select(sa.func.max(Document.id), sa.func.max(Document.last_seen), sa.func.count(Document.id))).one()
+    return FeedState(newest_id=row[0], newest_at=_aware(row[1]), count=int(row[2]))

@@ -7,6 +7,7 @@ there are, or the calendar's text), and `Last-Modified` is the newest event's ti
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from email.utils import format_datetime
@@ -21,7 +22,7 @@ from notifiers.alert import Alert
 from notifiers.loading import load_alerts
 from notifiers.outbox import subscription_matches
 from storage.tables import Event, utcnow
-from storage.web_queries import EventFilter, FeedState, dated_documents, event_feed_state, recent_events
+from storage.web_queries import EventFilter, FeedState, dated_documents, documents_state, event_feed_state, recent_events
 from tracker.config import ConfigError
 from tracker.web.atom import FeedEntry, atom_feed, entry_id
 from tracker.web.context import WebContext
@@ -34,6 +35,7 @@ FEED_ENTRIES = 100
 #: checked per event, as the outbox does): batches of this many events, at most this many batches.
 SCAN_BATCH, SCAN_BATCHES = 500, 20
 ATOM = "application/atom+xml; charset=utf-8"
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def _validators(tag_source: str, state: FeedState) -> dict[str, str]:
@@ -138,16 +140,17 @@ def subscription_feed(request: Request, context: WebContext) -> Response:
 
 
 def calendar_feed(request: Request, context: WebContext) -> Response:
-    """Weakly tagged by the dated documents it lists: DTSTAMP says when it was written, nothing else changes."""
-    with context.session() as session:
-        documents = dated_documents(session)
+    """All known dates as all-day events; DTSTAMP and the validators come from the latest save."""
     base = context.base(request)
-    headers = {"ETag": f'W/"{hashlib.sha256(f"{base}|{documents!r}".encode()).hexdigest()[:32]}"', "Cache-Control": "no-cache"}
-    unchanged = _not_modified(request, headers)
-    if unchanged is not None:
-        return unchanged
+    with context.session() as session:
+        state = documents_state(session)
+        headers = _validators(f"calendar|{base}", state)
+        unchanged = _not_modified(request, headers)
+        if unchanged is not None:
+            return unchanged
+        documents = dated_documents(session)
     host = urlsplit(base).hostname or "policy-tracker"
-    text = calendar_text(documents, host=host, base_url=base, stamp=utcnow())
+    text = calendar_text(documents, host=host, base_url=base, stamp=state.newest_at or EPOCH)
     return Response(text.encode("utf-8"), media_type="text/calendar; charset=utf-8", headers=headers)
 
 

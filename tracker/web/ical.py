@@ -9,6 +9,7 @@ so a subscribed calendar updates its events instead of duplicating them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 
 from storage.web_queries import DatedDocument
@@ -17,25 +18,37 @@ PRODID = "-//policy-tracker//tracker web//ZH"
 _MAX_OCTETS = 75
 
 
+_SPECIAL = re.compile(r"[\\;,\n\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
 def escape_text(value: str) -> str:
     """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newlines escaped, controls dropped."""
-    value = "".join(ch for ch in value if ch >= " " or ch == "\n")
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r", "").replace("\n", "\\n")
+    if _SPECIAL.search(value) is None:
+        return value
+    value = _CONTROL.sub("", value)
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _date(day: dt.date) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 def fold(line: str) -> str:
     """Content lines of at most 75 octets, continued with CRLF + space, never splitting a character."""
-    parts: list[str] = []
-    current, size = "", 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > _MAX_OCTETS - (1 if parts else 0):
-            parts.append(current)
-            current, size = "", 0
-        current += char
-        size += width
-    parts.append(current)
-    return "\r\n ".join(parts)
+    data = line.encode("utf-8")
+    if len(data) <= _MAX_OCTETS:
+        return line
+    parts: list[bytes] = []
+    start, room = 0, _MAX_OCTETS
+    while len(data) - start > room:
+        end = start + room
+        while data[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its character
+            end -= 1
+        parts.append(data[start:end])
+        start, room = end, _MAX_OCTETS - 1  # a continuation line starts with its space
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")
 
 
 def _name(document: DatedDocument) -> str:
@@ -55,25 +68,23 @@ def calendar_events(document: DatedDocument) -> Iterator[tuple[str, dt.date, str
 
 def calendar_text(documents: Iterable[DatedDocument], *, host: str, base_url: str | None, stamp: dt.datetime) -> str:
     """The whole VCALENDAR. `base_url` adds each document page as the event's URL; `stamp` is DTSTAMP."""
-    stamp_text = stamp.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             "X-WR-CALNAME:政策日历 Policy calendar", "X-WR-TIMEZONE:Asia/Shanghai"]
+    stamp_line = f"DTSTAMP:{stamp.astimezone(dt.timezone.utc):%Y%m%dT%H%M%SZ}"
+    chunks = [
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n",
+        fold(f"PRODID:{PRODID}") + "\r\n",
+        "CALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n",
+        fold("X-WR-CALNAME:政策日历 Policy calendar") + "\r\nX-WR-TIMEZONE:Asia/Shanghai\r\n",
+    ]
+    one_day = dt.timedelta(days=1)
     for document in documents:
         page = f"{base_url}/documents/{document.id}" if base_url else None
-        description = escape_text(f"{document.title}\n{page or document.url}")
+        description = fold("DESCRIPTION:" + escape_text(f"{document.title}\n{page or document.url}"))
+        url = fold(f"URL:{page}") + "\r\n" if page else ""
         for kind, day, summary in calendar_events(document):
-            lines += [
-                "BEGIN:VEVENT",
-                f"UID:{kind}-{document.id}@{host}",
-                f"DTSTAMP:{stamp_text}",
-                f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
-                f"DTEND;VALUE=DATE:{(day + dt.timedelta(days=1)).strftime('%Y%m%d')}",
-                f"SUMMARY:{escape_text(summary)}",
-                f"DESCRIPTION:{description}",
-                "TRANSP:TRANSPARENT",
-            ]
-            if page:
-                lines.append(f"URL:{page}")
-            lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+            chunks.append(
+                f"BEGIN:VEVENT\r\n{fold(f'UID:{kind}-{document.id}@{host}')}\r\n{stamp_line}\r\n"
+                f"DTSTART;VALUE=DATE:{_date(day)}\r\nDTEND;VALUE=DATE:{_date(day + one_day)}\r\n"
+                f"{fold('SUMMARY:' + escape_text(summary))}\r\n{description}\r\nTRANSP:TRANSPARENT\r\n{url}END:VEVENT\r\n"
+            )
+    chunks.append("END:VCALENDAR\r\n")
+    return "".join(chunks)

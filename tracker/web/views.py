@@ -26,6 +26,7 @@ from tracker.web.timeline import build_timeline
 #: Statuses whose end of validity is still ahead and worth a countdown.
 COUNTING_DOWN = ("in_force", "expiring", "not_yet_effective")
 EXPIRING_WINDOW_DAYS = 90
+DAY_ITEMS = 8  # per day of the month grid; the rest are counted ("另有 N 份")
 
 
 def status_label(status: str) -> str:
@@ -129,7 +130,16 @@ def calendar_view(session: Session, on: dt.date, month: tuple[int, int], warning
                     {"id": document.id, "kind": kind, "title": name, "doc_number": document.doc_number}
                 )
     weeks = [
-        [{"date": day.isoformat(), "day": day.day, "in_month": day.month == number, "items": by_day.get(day.isoformat(), [])} for day in week]
+        [
+            {
+                "date": day.isoformat(),
+                "day": day.day,
+                "in_month": day.month == number,
+                "items": by_day.get(day.isoformat(), [])[:DAY_ITEMS],
+                "more": max(0, len(by_day.get(day.isoformat(), [])) - DAY_ITEMS),
+            }
+            for day in week
+        ]
         for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, number)
     ]
     ending = expiring_documents(session, on, within_days=EXPIRING_WINDOW_DAYS, warning_days=warning_days)
