@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -41,6 +42,17 @@ def test_a_token_whose_variable_is_unset_is_refused_not_dropped(tmp_path: Path) 
 def test_a_missing_database_is_one_line(tmp_path: Path) -> None:
     done = run_web(tmp_path, {}, "--port", "8099")
     assert done.returncode == 2 and done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
+
+
+def test_a_port_in_use_is_one_line(tmp_path: Path, sqlite_template: Path) -> None:
+    shutil.copyfile(sqlite_template, tmp_path / "none.db")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_web(tmp_path, {}, "--port", str(port))
+    assert done.returncode == 2
+    assert done.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
 
 
 def test_with_a_token_every_url_asks_for_it(tmp_path: Path, sqlite_template: Path) -> None:

@@ -8,7 +8,7 @@ from storage.engine import DatabaseError
 from storage.readonly import open_read_only
 from tracker.cli.app import app, cli_context, console, fail, load_cli_settings
 from tracker.web import serve
-from tracker.web.serve import bind_problem
+from tracker.web.serve import bind_problem, listen
 
 
 def web_urls(host: str, port: int) -> str:
@@ -35,8 +35,14 @@ def web_command(
         engine = open_read_only(cli_context(ctx).db_url)
     except DatabaseError as exc:
         fail(str(exc))
+    try:
+        sock = listen(host, port)
+    except OSError as exc:
+        engine.dispose()
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     console.print(web_urls(host, port) + "\n(read-only; Ctrl-C stops)", markup=False)
     try:
-        serve(engine, settings, host=host, port=port)
+        serve(engine, settings, sock)
     finally:
+        sock.close()
         engine.dispose()

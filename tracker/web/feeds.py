@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
@@ -23,7 +23,7 @@ from notifiers.loading import load_alerts
 from notifiers.outbox import subscription_matches
 from storage.tables import Event, utcnow
 from storage.web_queries import EventFilter, FeedState, dated_documents, documents_state, event_feed_state, recent_events
-from tracker.config import ConfigError
+from tracker.config import ConfigError, SubscriptionConfig
 from tracker.web.atom import FeedEntry, atom_feed, entry_id
 from tracker.web.context import WebContext
 from tracker.web.ical import calendar_text
@@ -91,23 +91,40 @@ def _feed(request: Request, context: WebContext, title: str, events: Sequence[tu
     return Response(body, media_type=ATOM, headers=headers)
 
 
-def events_feed(request: Request, context: WebContext) -> Response:
-    spec = event_filter(request.query_params)
+def _event_feed(
+    request: Request,
+    context: WebContext,
+    spec: EventFilter,
+    tag: str,
+    title: str,
+    select: Callable[[Session], list[tuple[Event, Alert]]],
+) -> Response:
+    """A feed of the events `select` picks among those `spec` matches; 304 when `spec`'s state has not moved."""
     with context.session() as session:
         state = event_feed_state(session, spec)
-        headers = _validators(f"events?{request.url.query}", state)
+        headers = _validators(tag, state)
         unchanged = _not_modified(request, headers)
         if unchanged is not None:
             return unchanged
-        events = recent_events(session, spec, limit=FEED_ENTRIES)
-        alerts = load_alerts(session, events)
-    pairs = [(event, alerts[event.id]) for event in events if event.id is not None]
-    return _feed(request, context, "政策动态 Policy events", pairs, state, headers)
+        pairs = select(session)
+    return _feed(request, context, title, pairs, state, headers)
 
 
-def _subscription_events(session: Session, context: WebContext, name: str, spec: EventFilter) -> list[tuple[Event, Alert]]:
+def _latest_events(session: Session, spec: EventFilter) -> list[tuple[Event, Alert]]:
+    events = recent_events(session, spec, limit=FEED_ENTRIES)
+    alerts = load_alerts(session, events)
+    return [(event, alerts[event.id]) for event in events if event.id is not None]
+
+
+def events_feed(request: Request, context: WebContext) -> Response:
+    spec = event_filter(request.query_params)
+    return _event_feed(
+        request, context, spec, f"events?{request.url.query}", "政策动态 Policy events", lambda session: _latest_events(session, spec)
+    )
+
+
+def _subscription_events(session: Session, subscription: SubscriptionConfig, spec: EventFilter) -> list[tuple[Event, Alert]]:
     """The newest events the subscription would have been sent, as the outbox decides it."""
-    subscription = context.settings.subscription(name)
     matched: list[tuple[Event, Alert]] = []
     before: int | None = None
     for _batch in range(SCAN_BATCHES):
@@ -129,14 +146,10 @@ def subscription_feed(request: Request, context: WebContext) -> Response:
     except ConfigError:
         return problem(context, request, 404, f"no subscription named {name!r} in the configuration")
     spec = EventFilter(kinds=subscription.events, sources=subscription.sources)
-    with context.session() as session:
-        state = event_feed_state(session, spec)
-        headers = _validators(f"subscription|{subscription!r}", state)
-        unchanged = _not_modified(request, headers)
-        if unchanged is not None:
-            return unchanged
-        pairs = _subscription_events(session, context, name, spec)
-    return _feed(request, context, f"政策动态 Policy events: {name}", pairs, state, headers)
+    return _event_feed(
+        request, context, spec, f"subscription|{subscription!r}", f"政策动态 Policy events: {name}",
+        lambda session: _subscription_events(session, subscription, spec),
+    )  # fmt: skip
 
 
 def calendar_feed(request: Request, context: WebContext) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 import sqlalchemy as sa
 import uvicorn
@@ -34,6 +35,20 @@ def bind_problem(host: str, web: WebSettings) -> str | None:
     return None
 
 
-def serve(engine: sa.Engine, settings: Settings, *, host: str, port: int) -> None:
-    """Serve until interrupted (uvicorn handles SIGINT and SIGTERM)."""
-    uvicorn.run(create_app(engine, settings), host=host, port=port, log_level="warning", access_log=False)
+def listen(host: str, port: int) -> socket.socket:
+    """The bound socket, so a port in use is an OSError here, said in one line, not a server log."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def serve(engine: sa.Engine, settings: Settings, sock: socket.socket) -> None:
+    """Serve on `sock` until interrupted (uvicorn handles SIGINT and SIGTERM)."""
+    config = uvicorn.Config(create_app(engine, settings), log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
