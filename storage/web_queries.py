@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -84,7 +85,7 @@ def source_names(session: Session) -> list[str]:
 def sources_with_last_check(session: Session) -> dict[str, tuple[Source, CheckRun | None]]:
     """Every stored source with its latest run, by name."""
     latest = (
-        select(CheckRun.source_id, sa.func.max(CheckRun.id).label("last_id")).group_by(CheckRun.source_id).subquery()
+        select(CheckRun.source_id, sa.func.max(col(CheckRun.id)).label("last_id")).group_by(col(CheckRun.source_id)).subquery()
     )
     query = (
         select(Source, CheckRun)
@@ -106,7 +107,7 @@ class EventFilter:
     keyword: str | None = None
 
 
-def _event_query(spec: EventFilter, *columns: sa.ColumnElement[object] | type[Event]) -> sa.Select[tuple[object, ...]]:
+def _event_query(spec: EventFilter, *columns: Any) -> sa.Select[Any]:
     source_id = sa.func.coalesce(Event.source_id, Document.source_id)
     query = (
         sa.select(*columns)
@@ -151,7 +152,7 @@ class FeedState:
 def event_feed_state(session: Session, spec: EventFilter) -> FeedState:
     """One aggregate query, answered before a feed is rendered (a reader's conditional GET)."""
     row = session.execute(
-        _event_query(spec, sa.func.max(Event.id), sa.func.max(Event.occurred_at), sa.func.count(Event.id))
+        _event_query(spec, sa.func.max(col(Event.id)), sa.func.max(col(Event.occurred_at)), sa.func.count(col(Event.id)))
     ).one()
     return FeedState(newest_id=row[0], newest_at=_aware(row[1]), count=int(row[2]))
 
@@ -182,10 +183,12 @@ class DatedDocument:
 
 def dated_documents(session: Session, start: dt.date | None = None, end: dt.date | None = None) -> list[DatedDocument]:
     """Documents with an effective date, an end of validity or a repeal date (inside [start, end] when given)."""
-    repealed_on = sa.case((col(Document.status) == "repealed", Document.status_since), else_=None)
+    repealed_on: sa.ColumnElement[dt.date | None] = sa.case(
+        (col(Document.status) == "repealed", col(Document.status_since)), else_=None
+    )
 
-    def within(column: sa.ColumnElement[dt.date | None]) -> sa.ColumnElement[bool]:
-        condition = column.is_not(None)
+    def within(column: Any) -> sa.ColumnElement[bool]:
+        condition: sa.ColumnElement[bool] = column.is_not(None)
         if start is not None:
             condition = sa.and_(condition, column >= start)
         if end is not None:
@@ -194,14 +197,14 @@ def dated_documents(session: Session, start: dt.date | None = None, end: dt.date
 
     query = (
         sa.select(
-            Document.id,
-            Document.title,
-            Document.enclosed_title,
-            Document.doc_number,
-            Document.url,
-            Document.status,
-            Document.effective_from,
-            Document.expires_on,
+            col(Document.id),
+            col(Document.title),
+            col(Document.enclosed_title),
+            col(Document.doc_number),
+            col(Document.url),
+            col(Document.status),
+            col(Document.effective_from),
+            col(Document.expires_on),
             repealed_on,
         )
         .where(sa.or_(within(col(Document.effective_from)), within(col(Document.expires_on)), within(repealed_on)))
@@ -216,5 +219,6 @@ def documents_state(session: Session) -> FeedState:
     Every change to a date or a status the calendar shows comes with a save, which moves
     `last_seen`; so this is the calendar's validator, read without reading the documents.
     """
-    row = session.execute(sa.select(sa.func.max(Document.id), sa.func.max(Document.last_seen), sa.func.count(Document.id))).one()
+    aggregates = sa.select(sa.func.max(col(Document.id)), sa.func.max(col(Document.last_seen)), sa.func.count(col(Document.id)))
+    row = session.execute(aggregates).one()
     return FeedState(newest_id=row[0], newest_at=_aware(row[1]), count=int(row[2]))

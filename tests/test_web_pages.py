@@ -37,7 +37,7 @@ def test_the_plan_page_draws_its_timeline_and_links_what_it_repeals(served: tupl
     assert "即将失效" in text and "有效期至 2026-12-31" in text and "施行 2025-01-31" in text
     assert '<svg class="timeline"' in page.text and 'class="seg-expiring"' in page.text
     assert f'href="/documents/{ids[REPEALED]}" class="rel-outgoing-repeals"' in page.text
-    assert "effective_from 2025-01-31" not in text and "← text" in text  # where the effective date came from
+    assert "2025-01-31 ← 正文 text：本行动计划自2025年1月31日起施行" in text  # where the effective date came from
     assert "二/（一）" in text  # the clause outline
 
 

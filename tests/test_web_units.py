@@ -32,6 +32,14 @@ def test_the_timeline_of_the_expiring_plan() -> None:
     assert timeline.segments[2].start == round(100 * ((dt.date(2026, 10, 2) - dt.date(2025, 1, 13)).days) / 717, 2)
 
 
+def test_a_signing_date_before_publication_is_its_own_milestone() -> None:
+    timeline = build_timeline(
+        issued=dt.date(2025, 1, 10), published=dt.date(2025, 1, 13), effective=None, changed=[], expires=None,
+        repealed=None, today=TODAY, warning_days=90,
+    )  # fmt: skip
+    assert timeline is not None and [m.label for m in timeline.milestones] == ["成文 2025-01-10", "发布 2025-01-13"]
+
+
 def test_the_timeline_of_a_repealed_document_ends_in_red_and_none_without_dates() -> None:
     timeline = build_timeline(
         published=None, effective=dt.date(2017, 6, 1), changed=[dt.date(2020, 1, 1)], expires=None,

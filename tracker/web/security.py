@@ -53,7 +53,9 @@ def _cookie(token: str) -> str:
     """The Set-Cookie value that lets a browser keep the token it was given once in a link."""
     cookie: SimpleCookie = SimpleCookie()
     cookie[COOKIE] = token
-    cookie[COOKIE].update({"httponly": True, "samesite": "Strict", "path": "/"})
+    cookie[COOKIE]["httponly"] = True
+    cookie[COOKIE]["samesite"] = "Strict"
+    cookie[COOKIE]["path"] = "/"
     return cookie[COOKIE].OutputString()
 
 

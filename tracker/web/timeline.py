@@ -16,7 +16,7 @@ PENDING, IN_FORCE, EXPIRING, ENDED, REPEALED = "not_yet_effective", "in_force", 
 
 @dataclass(frozen=True)
 class Milestone:
-    kind: str  # published | effective | changed | expires | repealed
+    kind: str  # issued | published | effective | changed | expires | repealed
     label: str
     on: dt.date
     position: float  # percent of the axis, 0–100
@@ -38,11 +38,12 @@ class Timeline:
     today: float
 
 
-_LABELS = {"published": "发布", "effective": "施行", "changed": "修改", "expires": "有效期至", "repealed": "废止"}
+_LABELS = {"issued": "成文", "published": "发布", "effective": "施行", "changed": "修改", "expires": "有效期至", "repealed": "废止"}
 
 
 def build_timeline(
     *,
+    issued: dt.date | None = None,
     published: dt.date | None,
     effective: dt.date | None,
     changed: Sequence[dt.date],
@@ -51,8 +52,11 @@ def build_timeline(
     today: dt.date,
     warning_days: int,
 ) -> Timeline | None:
-    """The drawing's values, or None when the document has no date at all."""
+    """The drawing's values, or None when the document has no date at all. A 成文 date equal to
+    the publication date is drawn once, as 发布."""
     dated = [("published", published), ("effective", effective), ("expires", expires), ("repealed", repealed)]
+    if issued is not None and issued != published:
+        dated.append(("issued", issued))
     dated += [("changed", day) for day in changed]
     known = [(kind, day) for kind, day in dated if day is not None]
     if not known:

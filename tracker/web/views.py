@@ -90,7 +90,8 @@ def document_view(session: Session, document: Document, on: dt.date, warning_day
         session, document, assessment, on, relations_from(session, document.id), relations_to(session, document.id), versions
     )
     timeline = build_timeline(
-        published=document.published_on or document.issued_on,
+        issued=document.issued_on,
+        published=document.published_on,
         effective=document.effective_from,
         changed=[v.fetched_at.date() for v in versions if v.number > 1],
         expires=document.expires_on,
