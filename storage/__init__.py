@@ -12,6 +12,10 @@ The API other packages use (everything else is internal):
   `suggest_documents`, `list_documents`, `versions_of`, `relations_from`, `relations_to`,
   `document_json`.
 - `storage.search`: `search(session, text, *, status=None, limit=20) -> list[SearchHit]`.
+- `storage.web_queries`: the web view's reads — `filtered_documents(session, DocumentFilter)`,
+  `recent_events(session, EventFilter)`, `event_feed_state`, `dated_documents`,
+  `documents_state`, `sources_with_last_check`, `source_names`.
+- `storage.readonly`: `open_read_only(url) -> Engine`, whose connections cannot write.
 
 Transaction contract: storage functions add and flush, they never commit; the caller
 (`tracker.pipeline`) owns the unit of work and commits once.
