@@ -92,6 +92,7 @@ def test_bad_parameters_and_unknown_documents_are_one_line_answers(served: tuple
     assert bad.status_code == 400 and "status: unknown status 'alive'" in text_of(bad.text)
     assert server.get("/documents", params={"from": "2026-13-01"}).status_code == 400
     assert server.get("/documents/999999").status_code == 404
+    assert server.get("/documents/99999999999999999999/redline").status_code == 404
     assert server.get("/api/documents/999999").json() == {"error": "no document 999999"}
     assert "Traceback" not in bad.text
 

@@ -30,6 +30,9 @@ def test_pages_feed_and_calendar_on_postgresql(db_url: str, tmp_path: Path) -> N
         assert "<mark>脑机</mark>" in server.get("/search", params={"q": "脑机"}).text
         feed = feedparser.parse(server.get("/feeds/events.atom", params={"kind": "document_changed"}).content)
         assert not feed.bozo and any(CHANGED in entry.title for entry in feed.entries)
+        assert server.get("/documents", params={"q": "脑\x00机"}).status_code == 400
+        assert server.get("/search", params={"q": "\x00"}).status_code == 400
+        assert server.get("/documents/99999999999999999999").status_code == 404
         calendar = icalendar.Calendar.from_ical(server.get("/calendar.ics").content)
         summaries = {str(event["SUMMARY"]) for event in calendar.walk("VEVENT")}
         assert "杭政〔2017〕66号 已废止" in summaries

@@ -18,7 +18,7 @@ from storage.web_queries import recent_events
 from tracker.json_shapes import event_json, status_json
 from tracker.web.context import JSONResponse, WebContext, web_context
 from tracker.web.pages import month_param, path_document
-from tracker.web.params import BadQuery, document_filter, event_filter, version_pair, whole_number
+from tracker.web.params import BadQuery, document_filter, event_filter, text_param, version_pair, whole_number
 from tracker.web.views import calendar_view, document_view, documents_view, redline_view, sources_view
 
 ENDPOINTS = {
@@ -80,7 +80,7 @@ def diff(request: Request, context: WebContext) -> Response:
 
 
 def search_api(request: Request, context: WebContext) -> Response:
-    text = (request.query_params.get("q") or "").strip()
+    text = text_param(request.query_params, "q") or ""
     limit = whole_number(request.query_params, "limit", 20, 1, 200)
     with context.session() as session:
         try:

@@ -18,7 +18,7 @@ from storage.tables import Document
 from storage.web_queries import recent_events
 from tracker.config import EVENT_KINDS
 from tracker.web.context import WebContext, web_context
-from tracker.web.params import BadQuery, document_filter, event_filter, version_pair
+from tracker.web.params import BadQuery, document_filter, document_id, event_filter, text_param, version_pair
 from tracker.web.views import calendar_view, document_view, documents_view, redline_view, sources_view
 
 Handler = Callable[[Request], Response]
@@ -54,7 +54,8 @@ def documents_page(request: Request, context: WebContext) -> Response:
 
 
 def path_document(session: Session, request: Request) -> Document | None:
-    return session.get(Document, int(request.path_params["id"]))
+    number = document_id(str(request.path_params["id"]))
+    return session.get(Document, number) if number is not None else None
 
 
 def document_page(request: Request, context: WebContext) -> Response:
@@ -80,7 +81,7 @@ def redline_page(request: Request, context: WebContext) -> Response:
 
 
 def search_page(request: Request, context: WebContext) -> Response:
-    text = (request.query_params.get("q") or "").strip()
+    text = text_param(request.query_params, "q") or ""
     hits = []
     message = None
     if text:

@@ -15,6 +15,7 @@ from tracker.model import Status
 
 MAX_PAGE = 10_000
 MAX_TEXT = 200
+MAX_ID = 2**63 - 1
 STATUS_VALUES = tuple(status.value for status in Status)
 
 
@@ -22,15 +23,18 @@ class BadQuery(ValueError):
     """A query parameter the page cannot use; `str()` names it and says what would do."""
 
 
-def _text(params: Mapping[str, str], key: str) -> str | None:
+def text_param(params: Mapping[str, str], key: str) -> str | None:
+    """A free-text parameter, stripped; None when empty. A NUL (which PostgreSQL cannot compare) is refused."""
     value = (params.get(key) or "").strip()
     if len(value) > MAX_TEXT:
         raise BadQuery(f"{key}: at most {MAX_TEXT} characters")
+    if "\x00" in value:
+        raise BadQuery(f"{key}: contains a NUL character")
     return value or None
 
 
 def _date(params: Mapping[str, str], key: str) -> dt.date | None:
-    value = _text(params, key)
+    value = text_param(params, key)
     if value is None:
         return None
     try:
@@ -40,7 +44,7 @@ def _date(params: Mapping[str, str], key: str) -> dt.date | None:
 
 
 def whole_number(params: Mapping[str, str], key: str, default: int, lowest: int, highest: int) -> int:
-    value = _text(params, key)
+    value = text_param(params, key)
     if value is None:
         return default
     if not value.isdigit() or not lowest <= int(value) <= highest:
@@ -49,7 +53,7 @@ def whole_number(params: Mapping[str, str], key: str, default: int, lowest: int,
 
 
 def status_param(params: Mapping[str, str]) -> str | None:
-    status = _text(params, "status")
+    status = text_param(params, "status")
     if status is not None and status not in STATUS_VALUES:
         raise BadQuery(f"status: unknown status {status!r}; use one of {', '.join(STATUS_VALUES)}")
     return status
@@ -62,11 +66,11 @@ def document_filter(params: Mapping[str, str]) -> DocumentFilter:
         raise BadQuery(f"from: {issued_from} is after to: {issued_to}")
     return DocumentFilter(
         status=status_param(params),
-        source=_text(params, "source"),
-        issuer=_text(params, "issuer"),
+        source=text_param(params, "source"),
+        issuer=text_param(params, "issuer"),
         issued_from=issued_from,
         issued_to=issued_to,
-        keyword=_text(params, "q"),
+        keyword=text_param(params, "q"),
         page=whole_number(params, "page", 1, 1, MAX_PAGE),
         per_page=PER_PAGE,
     )
@@ -74,16 +78,22 @@ def document_filter(params: Mapping[str, str]) -> DocumentFilter:
 
 def event_filter(params: Mapping[str, str]) -> EventFilter:
     """`kind`, `source`, `status` and `q` of the events page and feed."""
-    kind = _text(params, "kind")
+    kind = text_param(params, "kind")
     if kind is not None and kind not in EVENT_KINDS:
         raise BadQuery(f"kind: unknown event kind {kind!r}; use one of {', '.join(EVENT_KINDS)}")
-    source = _text(params, "source")
+    source = text_param(params, "source")
     return EventFilter(
         kinds=(kind,) if kind else (),
         sources=(source,) if source else (),
         status=status_param(params),
-        keyword=_text(params, "q"),
+        keyword=text_param(params, "q"),
     )
+
+
+def document_id(value: str) -> int | None:
+    """A document id from the path; None for one no database row can have (beyond 64 bits)."""
+    number = int(value)
+    return number if number <= MAX_ID else None
 
 
 def version_pair(params: Mapping[str, str]) -> tuple[int | None, int | None]:
