@@ -94,13 +94,17 @@ def test_a_hostile_page_is_inert_in_every_page_feed_and_calendar(served: tuple[W
     hostile = ids[HOSTILE_URL]
     pages = [
         server.get(path).text
-        for path in ("/documents", f"/documents/{hostile}", "/events", "/search?q=加急", "/calendar?month=2027-02", "/calendar?month=2026-03")
+        for path in (
+            "/documents", f"/documents/{hostile}", f"/documents/{hostile}/redline", "/events", "/search?q=加急",
+            "/calendar?month=2027-02", "/calendar?month=2026-03",
+        )  # fmt: skip
     ]
     for page in pages:
         assert "<script>" not in page and "<!channel>" not in page and "\x1b" not in page
         assert "<img" not in page and 'href="javascript:' not in page and "onerror=alert" not in page.replace("onerror=alert(2)&gt;", "")
     assert "关于&lt;script&gt;alert(1)&lt;/script&gt;&lt;!channel&gt; [x](http://evil) **加急**的通知" in pages[1]
     assert "&lt;img src=http://evil.example/x.png" in pages[1]  # the clause outline, shown as text
+    assert "<ins>&lt;script&gt;alert(4)&lt;/script&gt;</ins>" in pages[2]  # the redline, shown as text
     feed = server.get("/feeds/events.atom").text
     parsed = feedparser.parse(feed.encode())
     assert not parsed.bozo

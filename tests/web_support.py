@@ -2,7 +2,7 @@
 
 The database holds what a user would have after two days of crawling the sample government
 site (the 500万元 → 300万元 change, the repeal of 杭政〔2017〕66号, the expiring plan) plus one
-page with a hostile title and body, ingested from a file.
+page with a hostile title and body, ingested from a file in two versions.
 """
 
 from __future__ import annotations
@@ -50,12 +50,12 @@ SUBSCRIPTIONS: list[dict[str, Any]] = [
 ]
 
 
-def hostile_page(folder: Path) -> Path:
+def hostile_page(folder: Path, clause: str = HOSTILE_CLAUSE) -> Path:
     """An HTML page whose title and clause, once parsed, hold markup, a terminal escape and a fake link."""
     path = folder / "hostile.html"
     path.write_text(
         f"<html><head><meta charset='utf-8'><title>{html.escape(HOSTILE_TITLE)}</title></head><body>"
-        f"<h1>{html.escape(HOSTILE_TITLE)}</h1><p>各区、县（市）人民政府：</p><p>{html.escape(HOSTILE_CLAUSE)}</p>"
+        f"<h1>{html.escape(HOSTILE_TITLE)}</h1><p>各区、县（市）人民政府：</p><p>{html.escape(clause)}</p>"
         "<p>二、本通知自2026年3月1日起施行，有效期至2027年2月28日。</p><p>杭州市人民政府办公厅</p><p>2026年2月20日</p></body></html>",
         encoding="utf-8",
     )
@@ -74,6 +74,8 @@ def fill_sample_database(db_url: str, folder: Path, web: Mapping[str, Any] | Non
             site.next_day()
             crawl(engine, settings, policy=POLICY)
             ingest_file(engine, hostile_page(folder), url=HOSTILE_URL, fetched_at=dt.datetime.now(dt.timezone.utc))
+            changed = HOSTILE_CLAUSE.replace("申报", "<script>alert(4)</script>申报")  # a second version: a hostile redline
+            ingest_file(engine, hostile_page(folder, changed), url=HOSTILE_URL, fetched_at=dt.datetime.now(dt.timezone.utc))
         finally:
             engine.dispose()
     config = folder / "tracker.toml"
