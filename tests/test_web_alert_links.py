@@ -15,7 +15,7 @@ from tests.receivers.platforms import DingTalkReceiver, SlackReceiver
 from tests.receivers.samples import AT, URL
 from tracker.config import ConfigError, SubscriptionConfig, settings_from_dict
 
-BASE = "https://policy.example.org/tracker"
+BASE = "https://policy.example.org"
 
 
 def changed(document_id: int = 7) -> Alert:
@@ -65,7 +65,7 @@ def test_without_base_url_only_the_government_page_is_linked() -> None:
 
 
 def test_base_url_is_validated() -> None:
-    settings = settings_from_dict({"tracker": {"base_url": "https://policy.example.org/tracker/"}})
-    assert settings.tracker.base_url == "https://policy.example.org/tracker"
+    settings = settings_from_dict({"tracker": {"base_url": "https://policy.example.org/"}})
+    assert settings.tracker.base_url == "https://policy.example.org"
     with pytest.raises(ConfigError, match="tracker.base_url: must be an http"):
         settings_from_dict({"tracker": {"base_url": "policy.example.org"}})
