@@ -21,7 +21,7 @@ demo: $(STAMP)
 # here); a CJK font makes the screenshots readable. Installed once, when missing.
 browser:
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
-	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || apt-get install -y fonts-wqy-microhei
+	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || (apt-get update && apt-get install -y fonts-wqy-microhei)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
