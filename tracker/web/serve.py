@@ -38,7 +38,9 @@ def bind_problem(host: str, web: WebSettings) -> str | None:
 def listen(host: str, port: int) -> socket.socket:
     """The bound socket, so a port in use is an OSError here, said in one line, not a server log."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off only on sockets that say they are
+    # TCP, and with it on every small response waited ~40 ms for the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
