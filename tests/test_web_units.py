@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
 
 import icalendar
 import pytest
@@ -13,6 +14,7 @@ from storage.web_queries import DatedDocument
 from tracker.web.ical import calendar_text, fold
 from tracker.web.params import BadQuery, document_filter, event_filter
 from tracker.web.security import token_matches
+from tracker.web.serve import listen
 from tracker.web.timeline import build_timeline
 
 TODAY = dt.date(2026, 12, 6)
@@ -99,3 +101,13 @@ def test_the_web_engine_cannot_write(db_url: str) -> None:
                 connection.execute(sa.text("INSERT INTO source (name, kind, config, enabled, consecutive_failures) VALUES ('x', 'listing', '{}', true, 0)"))
     finally:
         engine.dispose()
+
+
+def test_the_listening_socket_says_it_is_tcp() -> None:
+    """asyncio disables Nagle only on sockets whose protocol is TCP; with proto 0 every small
+    response waited ~40 ms for the client's delayed ACK."""
+    sock = listen("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
