@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -17,7 +17,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/python -m tracker.demo
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (Playwright's own browser download does not work
+# here); a CJK font makes the screenshots readable. Installed once, when missing.
+browser:
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || (apt-get update && apt-get install -y fonts-wqy-microhei)
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 bench: $(STAMP)

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from notifiers.alert import Alert, ClauseLine
 from notifiers.escape import escape_markdown, escape_slack, printable, safe_url, truncate_bytes
+from notifiers.web_links import web_links
 from tracker.core.events import event_kind
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
@@ -154,7 +155,7 @@ def _escaping(escape: Callable[[str], str]) -> Callable[[Any], str]:
     return finalize
 
 
-def _environment(**options: Any) -> jinja2.Environment:
+def _environment(base_url: str | None = None, **options: Any) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("notifiers", "templates"),
         trim_blocks=True,
@@ -168,24 +169,28 @@ def _environment(**options: Any) -> jinja2.Environment:
     env.filters["redline_text"] = _redline_text
     env.filters["redline"] = _redline
     env.filters["paren"] = _paren
+    env.globals["web_links"] = lambda alert: web_links(alert, base_url)
     return env
 
 
 class Renderer:
     """Renders alerts and digests; one instance is shared by all channels."""
 
-    def __init__(self, tz: dt.tzinfo = DEFAULT_TZ) -> None:
+    def __init__(self, tz: dt.tzinfo = DEFAULT_TZ, base_url: str | None = None) -> None:
         self.tz = tz
-        self._markdown = _environment(finalize=_escaping(escape_markdown))
-        self._slack = _environment(finalize=_escaping(escape_slack))
-        self._text = _environment(finalize=_escaping(printable))
-        self._html = _environment(autoescape=True, finalize=_escaping(printable))
+        self.base_url = base_url  # `[tracker] base_url`: alerts also link the web view's pages
+        self._markdown = _environment(base_url, finalize=_escaping(escape_markdown))
+        self._slack = _environment(base_url, finalize=_escaping(escape_slack))
+        self._text = _environment(base_url, finalize=_escaping(printable))
+        self._html = _environment(base_url, autoescape=True, finalize=_escaping(printable))
 
     def markdown(self, alert: Alert) -> Chunk:
         """Chat markdown: the body, and the document link kept even when the body is cut."""
         body = self._markdown.get_template("alert.md.j2").render(alert=alert, max_changes=MAX_CHAT_CHANGES).strip()
         url = safe_url(alert.url)
-        return Chunk(body, f"\n\n[查看原文 Open document]({url})" if url else "")
+        links = [f"[查看原文 Open document]({url})"] if url else []
+        links += [f"[{label}]({safe_url(link)})" for label, link in web_links(alert, self.base_url)]
+        return Chunk(body, "\n\n" + " · ".join(links) if links else "")
 
     def slack(self, alert: Alert) -> str:
         return self._slack.get_template("alert.slack.j2").render(alert=alert, max_changes=MAX_CHAT_CHANGES).strip()

@@ -19,7 +19,15 @@ from storage.events import list_events, record_event, record_spec
 from storage.lifecycle import SweepResult, expiring_documents, preview_sweep, refresh_statuses, sweep
 from storage.lock import scheduler_lock
 from storage.outbox import OutboxStore, insert_deliveries
-from storage.queries import document_json, find_document, list_documents, relations_from, relations_to, suggest_documents, versions_of
+from storage.queries import (
+    document_json,
+    find_document,
+    list_documents,
+    relations_from,
+    relations_to,
+    suggest_documents,
+    versions_of,
+)
 from storage.search import SearchHit, search
 from storage.status import delivery_counts, load_daemon_state, save_daemon_state, sources_with_last_run
 

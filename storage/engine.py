@@ -83,7 +83,7 @@ def _sqlite_connect_settings(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: sa.Connection) -> None:
+def sqlite_begin(connection: sa.Connection) -> None:
     """Every transaction takes SQLite's write lock when it begins, waiting its turn.
 
     A deferred BEGIN reads first and asks for the write lock at its first write; if another
@@ -114,7 +114,7 @@ def create_engine(url: str) -> sa.Engine:
         raise DatabaseError(f"cannot use database URL {shown_url(url)!r}: {exc}; use {VALID_URLS}") from exc
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect_settings)
-        sa.event.listen(engine, "begin", _sqlite_begin)
+        sa.event.listen(engine, "begin", sqlite_begin)
     return engine
 
 

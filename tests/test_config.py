@@ -36,6 +36,9 @@ from tracker.core.errors import ConfigError
             '[[source]]\nname = "docs"\nkind = "files"\npaths = ["."]\nallowed_hosts = ["http://127.0.0.1"]\n',
             "source[0].allowed_hosts: 'http://127.0.0.1' is not a host name (drop the scheme)",
         ),
+        ("[web]\nport = 0\n", "web.port: must be a whole number from 1 to 65535, got 0"),
+        ('[web]\ntokn = "x"\n', "web: unknown key(s) tokn"),
+        ('[tracker]\nbase_url = "ftp://policy.example.org"\n', "tracker.base_url: must be an http(s) URL"),
     ],
 )
 def test_config_mistakes_stop_every_command_with_one_line(tmp_path: Path, toml: str, message: str, cli: Cli) -> None:

@@ -11,7 +11,11 @@ from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
 
+import feedparser
+import httpx
 import pytest
+
+from tests.web_support import free_port, wait_listening
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -115,3 +119,20 @@ def test_runs_without_the_dev_only_mail_server_and_says_so_in_one_line(tmp_path:
     assert "money: 500万元 → 300万元" in section(done.stdout, "5.")
     assert "weekly-email" not in done.stdout and "smtp://" not in done.stdout
     assert "Point it at real sites:" in done.stdout
+
+
+def test_ends_with_the_web_command_whose_feed_answers(demo: tuple[str, float, Path]) -> None:
+    stdout, _took, output = demo
+    tail = stdout[stdout.rindex("Look at it in a browser") :].splitlines()
+    command = next(line.strip() for line in tail if line.strip().startswith("tracker --db"))
+    assert command == f"tracker --db sqlite:///{output.resolve() / 'tracker.db'} --config {output.resolve() / 'tracker.toml'} web"
+    assert "  # Atom feed: http://127.0.0.1:8080/feeds/events.atom" in tail
+    port = free_port()
+    args = [str(Path(sys.executable).with_name("tracker")), *command.split()[1:], "--port", str(port)]
+    with subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as server:
+        try:
+            wait_listening(server, port, time.monotonic() + 60)
+            feed = feedparser.parse(httpx.get(f"http://127.0.0.1:{port}/feeds/events.atom", timeout=30).content)
+            assert not feed.bozo and any("杭政办函〔2025〕58号" in entry.title for entry in feed.entries)
+        finally:
+            server.terminate()

@@ -7,6 +7,7 @@ command line first so the reader can repeat it: crawl, the documents and their s
 console channel sends them and the weekly e-mail digest, sent for real to a local mail
 server that saves it as an .eml file (aiosmtpd, from the dev extras `make demo` installs;
 with only the runtime dependencies installed the demo says so in one line and skips the e-mail).
+It ends with the `tracker web` command and the feed URL for the database it leaves.
 Everything it writes stays in the output directory; nothing keeps running afterwards.
 """
 
@@ -200,6 +201,7 @@ class Demo:
                     self.show_mail(path)
         self.section("Done. The sample site and mail server are stopped; everything is in " + str(self.output))
         print(next_steps())
+        print(web_steps(self.db_url, self.config))
 
 
 def next_steps() -> str:
@@ -220,6 +222,18 @@ Point it at real sites:
 Subscriptions (DingTalk, Feishu, WeCom, Slack, webhook, e-mail) go in tracker.toml too;
 `tracker notify test NAME` sends a sample alert. Running it for real (PostgreSQL, systemd,
 logs): docs/running.md.
+"""
+
+
+def web_steps(db_url: str, config: Path) -> str:
+    """The last thing the demo says: how to look at its database in a browser, and the feed to subscribe to."""
+    from tracker.cli.web_cmd import web_urls
+
+    urls = "\n".join(f"  # {line}" for line in web_urls("127.0.0.1", 8080).splitlines())
+    return f"""Look at it in a browser (read-only, this machine only; Ctrl-C stops it):
+
+  tracker --db {db_url} --config {config} web
+{urls}
 """
 
 

@@ -159,7 +159,7 @@ def summary_title(outgoing: Outgoing) -> str:
 
 
 @contextmanager
-def open_context(tz: dt.tzinfo, *, timeout: float = 15.0) -> Iterator[ChannelContext]:
-    """A ChannelContext whose HTTP client is closed afterwards; times shown in `tz`."""
+def open_context(tz: dt.tzinfo, *, timeout: float = 15.0, base_url: str | None = None) -> Iterator[ChannelContext]:
+    """A ChannelContext whose HTTP client is closed afterwards; times shown in `tz`, web view links under `base_url`."""
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-        yield ChannelContext(client=client, renderer=Renderer(tz))
+        yield ChannelContext(client=client, renderer=Renderer(tz, base_url))

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from tracker.cli.app import app
-
 # Command modules register themselves on import; keep one import per line.
-from tracker.cli import parse_cmd  # noqa: E402,F401
-from tracker.cli import store_cmd  # noqa: E402,F401
-from tracker.cli import docs_cmd  # noqa: E402,F401
-from tracker.cli import lifecycle_cmd  # noqa: E402,F401
-from tracker.cli import crawl_cmd  # noqa: E402,F401
-from tracker.cli import notify_cmd  # noqa: E402,F401
-from tracker.cli import daemon_cmd  # noqa: E402,F401
-
+from tracker.cli import (
+    crawl_cmd,  # noqa: E402,F401
+    daemon_cmd,  # noqa: E402,F401
+    docs_cmd,  # noqa: E402,F401
+    lifecycle_cmd,  # noqa: E402,F401
+    notify_cmd,  # noqa: E402,F401
+    parse_cmd,  # noqa: E402,F401
+    store_cmd,  # noqa: E402,F401
+    web_cmd,  # noqa: E402,F401
+)
+from tracker.cli.app import app
 
 __all__ = ["app", "main"]
 

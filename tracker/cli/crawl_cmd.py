@@ -9,10 +9,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from storage.status import sources_with_last_run
-from storage.tables import CheckRun, Source
 from tracker.cli.app import app, console, database_engine, err_console, fail, load_cli_settings, print_json
-from tracker.core.config import Settings, SourceConfig
+from tracker.core.config import Settings
 from tracker.core.errors import ConfigError
+from tracker.json_shapes import source_health
 from tracker.pipeline import SourceRun, crawl, select_sources
 
 _FAILED_OUTCOMES = ("failed", "blocked")
@@ -103,7 +103,7 @@ def sources_command(
     settings = load_cli_settings(ctx, require_env=False)
     with database_engine(ctx) as engine:
         stored = {row.name: (row, check) for row, check in sources_with_last_run(engine)}
-    entries = [_health(config, *stored.get(config.name, (None, None))) for config in settings.sources]
+    entries = [source_health(config, *stored.get(config.name, (None, None))) for config in settings.sources]
     if json_output:
         print_json({"sources": entries})
         return
@@ -123,32 +123,3 @@ def sources_command(
             entry["last_error"] or "",
         )
     console.print(table)
-
-
-def _health(config: SourceConfig, row: Source | None, check: CheckRun | None) -> dict[str, Any]:
-    verified = config.options.get("verified")
-    return {
-        "name": config.name,
-        "kind": config.kind,
-        "enabled": config.enabled,
-        "verified": verified if isinstance(verified, bool) else None,
-        "obey_robots": config.obey_robots,
-        "last_run_at": row.last_run_at.isoformat() if row and row.last_run_at else None,
-        "last_success_at": row.last_success_at.isoformat() if row and row.last_success_at else None,
-        "consecutive_failures": row.consecutive_failures if row else 0,
-        "last_error": row.last_error if row else None,
-        "last_check": None
-        if check is None
-        else {
-            "outcome": check.outcome,
-            "started_at": check.started_at.isoformat(),
-            "pages": check.pages,
-            "requests": check.requests,
-            "new": check.new,
-            "changed": check.changed,
-            "unchanged": check.unchanged,
-            "removed": check.removed,
-            "blocked": check.blocked,
-            "errors": check.errors,
-        },
-    }

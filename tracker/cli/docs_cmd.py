@@ -20,12 +20,13 @@ from storage.queries import (
     relations_to,
     versions_of,
 )
-from storage.tables import Attachment, Document
+from storage.tables import Document
 from tracker.cli.app import app, cell, console, print_json
-from tracker.cli.lifecycle_cmd import AS_OF_HELP, assessments_on, status_json, status_lines, status_option
+from tracker.cli.lifecycle_cmd import AS_OF_HELP, assessments_on, status_lines, status_option
 from tracker.cli.store_cmd import database_session, document_or_fail, local_time
 from tracker.core.lifecycle import Assessment
 from tracker.core.parse.attachments import OK
+from tracker.json_shapes import show_json, status_json
 
 
 @app.command()
@@ -82,21 +83,7 @@ def show(
         versions = versions_of(session, document.id)
         files = attachments_of(session, versions[0].id) if versions and versions[0].id is not None else []
         if json_output:
-            print_json(
-                {
-                    **document_json(session, document, clauses=True),
-                    **status_json(assessments[document.id], on),
-                    "relations": [_relation_json(view, "outgoing") for view in outgoing]
-                    + [_relation_json(view, "incoming") for view in incoming],
-                    "versions": [
-                        {"version": v.number, "fetched_at": v.fetched_at.isoformat(), "summary": v.change_summary}
-                        for v in versions
-                    ],
-                    "provenance": versions[0].doc_metadata.get("provenance", {}) if versions else {},
-                    "warnings": versions[0].doc_metadata.get("warnings", []) if versions else [],
-                    "attachments": [_attachment_json(item) for item in files],
-                }
-            )
+            print_json(show_json(session, document, assessments[document.id], on, outgoing, incoming, versions, files))
             return
         render_document(document, assessments[document.id], outgoing, incoming)
         if versions:
@@ -112,10 +99,6 @@ def show(
 
 _SNIPPET_CHARS = 60
 
-
-def _attachment_json(item: Attachment) -> dict[str, Any]:
-    keys = ("url", "label", "content_type", "status", "reason", "size", "pages", "sha256")
-    return {key: getattr(item, key) for key in keys}
 
 
 def render_provenance(metadata: dict[str, Any]) -> None:
@@ -172,19 +155,6 @@ def _relation_target(view: RelationView) -> str:
     if view.other is None:
         return f"{written} (not stored)"
     return f"{written} [{view.other.id}]" + (" (placeholder)" if view.other.is_placeholder else "")
-
-
-def _relation_json(view: RelationView, direction: str) -> dict[str, Any]:
-    relation = view.relation
-    return {
-        "direction": direction,
-        "kind": relation.kind,
-        "target_title": relation.target_title,
-        "target_doc_number": relation.target_doc_number,
-        "evidence": relation.evidence,
-        "document_id": view.other.id if view.other else None,
-        "document_title": view.other.title if view.other else None,
-    }
 
 
 def _date(value: object) -> str:

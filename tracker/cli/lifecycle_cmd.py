@@ -21,6 +21,7 @@ from tracker.cli.store_cmd import database_session
 from tracker.core.config import TrackerSettings
 from tracker.core.lifecycle import Assessment
 from tracker.core.model import Status
+from tracker.json_shapes import status_json
 from tracker.pipeline import preview_statuses, sweep_statuses
 
 AS_OF_HELP = "Date to evaluate statuses on (YYYY-MM-DD; default today in the configured time zone)."
@@ -61,21 +62,6 @@ def status_option(value: str | None) -> Status | None:
         return Status(value)
     except ValueError:
         fail(f"unknown status {value!r}: use one of {', '.join(s.value for s in Status)}")
-
-
-def status_json(assessment: Assessment, on: dt.date) -> dict[str, object]:
-    """The document JSON's status fields as computed for `on` (they replace the stored ones)."""
-    return {
-        "as_of": on.isoformat(),
-        "status": assessment.status.value,
-        "status_label": assessment.status.label_zh,
-        "status_since": assessment.since.isoformat() if assessment.since else None,
-        "status_reason": assessment.reason,
-        "status_evidence": assessment.evidence,
-        "status_by_document_id": assessment.by_document_id,
-        "status_by": assessment.by_label,
-        "amended": assessment.amended,
-    }
 
 
 def status_lines(assessment: Assessment) -> list[tuple[str, str]]:

@@ -31,7 +31,7 @@ def notify_test(ctx: typer.Context, subscription: str = typer.Argument(..., help
         config = settings.subscription(subscription)
     except ConfigError as exc:
         fail(str(exc))
-    with open_context(settings.tracker.tz) as context:
+    with open_context(settings.tracker.tz, base_url=settings.tracker.base_url) as context:
         try:
             send_test(config, context)
         except DeliveryError as exc:

@@ -18,16 +18,17 @@ from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
 
-from tracker.pipeline.history import diff_versions
 from storage.engine import init_database
 from storage.events import list_events
 from storage.queries import find_document, suggest_documents, versions_of
 from storage.search import search
-from storage.tables import Document, Event
+from storage.tables import Document
 from tracker.cli.app import app, cell, cli_context, console, database_engine, fail, load_cli_settings, print_json
 from tracker.core.errors import DatabaseError, ParseError, SearchQueryError, VersionNotFound
 from tracker.core.model import ClauseChange, ClauseDiff
+from tracker.json_shapes import event_json
 from tracker.pipeline import ingest_file
+from tracker.pipeline.history import diff_versions
 
 DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")
 DELETED = "red strike"
@@ -272,7 +273,7 @@ def events(
     with database_session(ctx) as session:
         found = list_events(session, since=cutoff, kind=kind)[-limit:]
         if json_output:
-            print_json([_event_json(event) for event in found])
+            print_json([event_json(event) for event in found])
             return
         table = Table()
         for column in ("id", "when", "kind", "document", "what"):
@@ -287,19 +288,6 @@ def events(
                 cell(payload.get("summary") or payload.get("title") or payload.get("reason") or ""),
             )
         console.print(table)
-
-
-def _event_json(event: Event) -> dict[str, object]:
-    return {
-        "id": event.id,
-        "kind": event.kind,
-        "occurred_at": event.occurred_at.isoformat(),
-        "document_id": event.document_id,
-        "version_id": event.version_id,
-        "source_id": event.source_id,
-        "dedupe_key": event.dedupe_key,
-        "payload": event.payload,
-    }
 
 
 @app.command(name="search")

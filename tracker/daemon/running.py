@@ -20,10 +20,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from storage.engine import open_database
-from storage.lock import AdvisoryLock, FileLock, LockHeld, holder_description, is_sqlite, scheduler_lock
+from storage.lock import AdvisoryLock, FileLock, holder_description, is_sqlite, scheduler_lock
 from storage.status import load_daemon_state, save_daemon_state, source_last_runs
 from tracker.core.config import Settings
-from tracker.core.errors import ConfigError, DatabaseError
+from tracker.core.errors import ConfigError, DatabaseError, LockHeld
 from tracker.daemon.planning import CRAWL_PREFIX, DaemonOptions, JobWork, PlannedJob, first_run_time, plan_jobs
 from tracker.logging import flush_logs, log_context
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from notifiers.channels import ChannelContext, open_context
-from tracker.pipeline.dispatch import DigestResult, Dispatcher, DispatchReport
 from tracker.core.config import Settings
+from tracker.pipeline.dispatch import DigestResult, Dispatcher, DispatchReport
 
 
 def dispatch_due(engine: sa.Engine, settings: Settings, *, context: ChannelContext | None = None) -> DispatchReport:
     """Send the immediate deliveries (and failed digests) that are due now."""
     if context is not None:
         return Dispatcher(engine, settings.subscriptions, context=context).dispatch_due()
-    with open_context(settings.tracker.tz) as opened:
+    with open_context(settings.tracker.tz, base_url=settings.tracker.base_url) as opened:
         return Dispatcher(engine, settings.subscriptions, context=opened).dispatch_due()
 
 
@@ -30,5 +30,5 @@ def send_digest(
     settings.subscription(subscription)
     if context is not None:
         return Dispatcher(engine, settings.subscriptions, context=context).send_digest(subscription, preview=preview)
-    with open_context(settings.tracker.tz) as opened:
+    with open_context(settings.tracker.tz, base_url=settings.tracker.base_url) as opened:
         return Dispatcher(engine, settings.subscriptions, context=opened).send_digest(subscription, preview=preview)

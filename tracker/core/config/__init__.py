@@ -22,6 +22,7 @@ from tracker.core.config.settings import (
     SourceConfig,
     SubscriptionConfig,
     TrackerSettings,
+    WebSettings,
     mask_env_values,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "SourceConfig",
     "SubscriptionConfig",
     "TrackerSettings",
+    "WebSettings",
     "load_settings",
     "mask_env_values",
     "settings_from_dict",

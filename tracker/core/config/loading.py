@@ -102,13 +102,17 @@ def _settings(
     path: Path | None,
 ) -> Settings:
     where = reader.where
-    unknown = set(raw) - {"tracker", "source", "subscription"}
+    unknown = set(raw) - {"tracker", "source", "subscription", "web"}
     if unknown:
-        raise ConfigError(f"{where}: unknown section(s) {', '.join(sorted(unknown))} (expected tracker, source, subscription)")
+        raise ConfigError(f"{where}: unknown section(s) {', '.join(sorted(unknown))} (expected tracker, source, subscription, web)")
     tracker_table = raw.get("tracker", {})
     if not isinstance(tracker_table, dict):
         raise ConfigError(f"{where}: tracker: must be written as one [tracker] table")
     tracker = reader.tracker(tracker_table)
+    web_table = raw.get("web", {})
+    if not isinstance(web_table, dict):
+        raise ConfigError(f"{where}: web: must be written as one [web] table")
+    web = reader.web(web_table)
     sources = tuple(reader.source(i, item) for i, item in enumerate(reader.table_list(raw, "source")))
     subscriptions = tuple(
         reader.subscription(i, item, {s.name for s in sources})
@@ -131,7 +135,7 @@ def _settings(
         except ValueError as exc:
             raise ConfigError(f"{where}: subscription[{i}] ({subscription.name}): {exc}") from exc
     return Settings(
-        tracker=tracker, sources=sources, subscriptions=subscriptions, path=path, env_values=dict(reader.env_values)
+        tracker=tracker, web=web, sources=sources, subscriptions=subscriptions, path=path, env_values=dict(reader.env_values)
     )
 
 

@@ -10,9 +10,17 @@ import ipaddress
 import math
 import re
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tracker.core.config.settings import DEFAULT_USER_AGENT, STATUSES, SourceConfig, SubscriptionConfig, TrackerSettings
+from tracker.core.config.settings import (
+    DEFAULT_USER_AGENT,
+    STATUSES,
+    SourceConfig,
+    SubscriptionConfig,
+    TrackerSettings,
+    WebSettings,
+)
 from tracker.core.errors import ConfigError
 from tracker.core.events import EVENT_KINDS
 from tracker.core.registry import CHANNELS, SOURCE_KINDS
@@ -136,7 +144,7 @@ class TableReader:
         return value
 
     def tracker(self, table: Mapping[str, Any]) -> TrackerSettings:
-        known = {"timezone", "warning_days", "reminder_days", "user_agent", "sweep_time", "removal_after_runs", "parse_workers"}
+        known = {"timezone", "warning_days", "reminder_days", "user_agent", "sweep_time", "removal_after_runs", "parse_workers", "base_url"}
         self.no_unknown(table, "tracker", known)
         timezone = self.string(table, "tracker", "timezone", "Asia/Shanghai", strict=True) or ""
         try:
@@ -159,6 +167,29 @@ class TableReader:
             sweep_time=sweep_time,
             removal_after_runs=self.integer(table, "tracker", "removal_after_runs", 3, 1, MAX_REMOVAL_RUNS),
             parse_workers=self.parse_workers(table),
+            base_url=self.base_url(table),
+        )
+
+    def base_url(self, table: Mapping[str, Any]) -> str | None:
+        """`[tracker] base_url`: an http(s) URL without query, kept without its trailing slash."""
+        value = self.string(table, "tracker", "base_url", strict=True)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise self.error("tracker.base_url", f"must be an http(s) URL such as 'https://policy.example.org', got {value!r}")
+        return value.rstrip("/")
+
+    def web(self, table: Mapping[str, Any]) -> WebSettings:
+        self.no_unknown(table, "web", {"host", "port", "token"})
+        self.unset = []
+        token = self.string(table, "web", "token")
+        unset = tuple(dict.fromkeys(self.unset))
+        return WebSettings(
+            host=self.string(table, "web", "host", "127.0.0.1", strict=True) or "127.0.0.1",
+            port=self.integer(table, "web", "port", 8080, 1, 65535),
+            token=None if unset or not token else token,
+            unset_env=unset,
         )
 
     def parse_workers(self, table: Mapping[str, Any]) -> int | None:

@@ -27,6 +27,7 @@ class TrackerSettings:
     sweep_time: str = "06:00"
     removal_after_runs: int = 3
     parse_workers: int | None = None  # None: one fewer than the CPUs, at most MAX_PARSE_WORKERS
+    base_url: str | None = None  # where `tracker web` is reached: alerts then link its pages
 
     @property
     def tz(self) -> ZoneInfo:
@@ -72,8 +73,19 @@ class SubscriptionConfig:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """`[web]`: where `tracker web` listens and the token it asks for off the loopback interface."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    token: str | None = None
+    unset_env: tuple[str, ...] = ()  # the token's variable when it was not set (loaded with require_env=False)
+
+
+@dataclass(frozen=True)
 class Settings:
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     sources: tuple[SourceConfig, ...] = ()
     subscriptions: tuple[SubscriptionConfig, ...] = ()
     path: Path | None = None
