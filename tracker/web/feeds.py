@@ -19,12 +19,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from notifiers.alert import Alert
-from storage.alert_rows import load_alerts
 from storage.tables import Event, utcnow
 from storage.web_queries import EventFilter, FeedState, dated_documents, documents_state, event_feed_state, recent_events
 from tracker.core.config import SubscriptionConfig
 from tracker.core.errors import ConfigError
-from tracker.pipeline.outbox import subscription_matches
+from tracker.pipeline.outbox import load_alerts, subscription_matches
 from tracker.web.atom import FeedEntry, atom_feed, entry_id
 from tracker.web.context import WebContext
 from tracker.web.ical import calendar_text

@@ -10,13 +10,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from notifiers.alert import KIND_LABELS
-from storage.alert_rows import load_alerts
 from storage.search import search
 from storage.tables import Document
 from storage.web_queries import recent_events
-from tracker.core.config import EVENT_KINDS
 from tracker.core.errors import SearchQueryError, VersionNotFound
+from tracker.core.events import EVENT_KINDS
+from tracker.pipeline.outbox import load_alerts
 from tracker.web.context import WebContext, web_context
 from tracker.web.params import BadQuery, document_filter, document_id, event_filter, text_param, version_pair
 from tracker.web.views import calendar_view, document_view, documents_view, redline_view, sources_view
@@ -101,7 +100,7 @@ def events_page(request: Request, context: WebContext) -> Response:
     rows = [(event, alerts[event.id]) for event in events if event.id is not None]
     feed = "/feeds/events.atom" + (f"?{request.url.query}" if request.url.query else "")
     return context.page(
-        request, "events.html", rows=rows, params=dict(request.query_params), kinds=KIND_LABELS, kind_names=EVENT_KINDS, feed=feed
+        request, "events.html", rows=rows, params=dict(request.query_params), kinds=[EVENT_KINDS.get(name) for name in EVENT_KINDS], feed=feed
     )
 
 

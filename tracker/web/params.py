@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from storage.web_queries import PER_PAGE, DocumentFilter, EventFilter
-from tracker.core.config import EVENT_KINDS
+from tracker.core.events import EVENT_KINDS
 from tracker.core.model import Status
 
 MAX_PAGE = 10_000
@@ -80,7 +80,7 @@ def event_filter(params: Mapping[str, str]) -> EventFilter:
     """`kind`, `source`, `status` and `q` of the events page and feed."""
     kind = text_param(params, "kind")
     if kind is not None and kind not in EVENT_KINDS:
-        raise BadQuery(f"kind: unknown event kind {kind!r}; use one of {', '.join(EVENT_KINDS)}")
+        raise BadQuery(f"kind: unknown event kind {kind!r}; use one of {', '.join(EVENT_KINDS.names())}")
     source = text_param(params, "source")
     return EventFilter(
         kinds=(kind,) if kind else (),
