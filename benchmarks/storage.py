@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sqlite3
 import statistics
 import sys
 import time
@@ -94,8 +95,10 @@ def measure(url: str, label: str) -> None:
     start = time.perf_counter()
     populate(engine, DOCUMENTS)
     if engine.dialect.name == "sqlite":  # the bulk load's WAL is the bulk load's cost, not the ingest's
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        # Outside the engine: its connections open every transaction with BEGIN IMMEDIATE, and a
+        # checkpoint cannot run inside a write transaction ("database table is locked").
+        with sqlite3.connect(engine.url.database or "") as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     print(f"{label}: generated {DOCUMENTS} documents × 3 versions in {time.perf_counter() - start:.1f} s")
     rng = random.Random(3)
     # 文号 as people type them: square brackets and a space before 号
