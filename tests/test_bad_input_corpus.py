@@ -176,7 +176,6 @@ def test_database_url_corpus(tmp_path: Path) -> None:
 
 POLICY = HttpPolicy(timeout=0.5, attempt_deadline=1.0, deadline=1.0, retries=1, backoff=0.01, default_delay=0,
                     max_bytes=256 * 1024, max_retry_after=2)  # fmt: skip
-FETCH_BOUND = 2 * POLICY.deadline + 2 * POLICY.timeout + 3  # two attempts' worth, a redirect, a loaded machine
 
 
 def _gzip_bomb(size: int) -> bytes:
@@ -300,8 +299,8 @@ class RawServer:
             self.server.close()
 
 
-async def _fetch_all(cases: list[Behaviour], robots_cases: list[Behaviour]) -> list[tuple[str, object, float]]:
-    results: list[tuple[str, object, float]] = []
+async def _fetch_all(cases: list[Behaviour], robots_cases: list[Behaviour]) -> list[tuple[str, object]]:
+    results: list[tuple[str, object]] = []
     table = {f"/case/{index}": case for index, case in enumerate(cases)}
     table["/loop"] = Behaviour("loop", (_head("302 Found", "Location: /loop", length=0),))
     server = RawServer(table)
@@ -309,12 +308,11 @@ async def _fetch_all(cases: list[Behaviour], robots_cases: list[Behaviour]) -> l
     async with HttpClient(POLICY) as client:
 
         async def one(name: str, url: str, obey: bool) -> None:
-            started = time.monotonic()
             try:
                 outcome: object = await client.fetch(url, obey_robots=obey, allowed_hosts=("127.0.0.1",))
             except FetchError as exc:
                 outcome = exc
-            results.append((name, outcome, time.monotonic() - started))
+            results.append((name, outcome))
 
         await asyncio.gather(*(one(case.name, f"{base}/case/{index}", False) for index, case in enumerate(cases)))
         robots_servers = []
@@ -344,12 +342,18 @@ def test_hostile_server_corpus() -> None:
     before = rss_kb()
     results = asyncio.run(_fetch_all(cases, robots_cases))
     assert len(results) == len(cases) + len(robots_cases)
-    for name, outcome, took in results:
+    for name, outcome in results:
         assert isinstance(outcome, FetchError) or getattr(outcome, "status", 0) in range(200, 400), (name, outcome)
         if isinstance(outcome, FetchError):
             assert "\n" not in str(outcome), name
-        assert took < FETCH_BOUND, (name, took)
-    outcomes = {name: outcome for name, outcome, _took in results}
+    outcomes = dict(results)
+    # A server that trickles or stays silent longer than the deadline is cut off by the client's
+    # deadline, not waited for. (Said by the reason, not by a stopwatch: on a loaded machine 170
+    # fetches queued on one host take however long the machine makes them.)
+    for case in cases:
+        if case.pause * max(len(case.chunks), 1) > POLICY.deadline + POLICY.timeout:
+            outcome = outcomes[case.name]
+            assert isinstance(outcome, FetchError) and ("deadline" in outcome.reason or "timed out" in outcome.reason), (case.name, outcome)
     assert isinstance(outcomes["gzip bomb"], FetchError) and "cap" in outcomes["gzip bomb"].reason
     assert isinstance(outcomes["silence"], FetchError) and "deadline" in outcomes["silence"].reason
     assert isinstance(outcomes["robots: robots disallow all"], FetchError)
