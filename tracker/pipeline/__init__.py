@@ -8,9 +8,13 @@ The CLI and the scheduler call these entry points and hold no logic of their own
 - `crawl`: `tracker crawl` and the daemon's crawl jobs (`crawl`), which walk each source
   (`source_crawl`) with the parser processes, database thread and batch writer of `workers`;
 - `sweep`: the daily lifecycle sweep (`sweep_statuses`) and its read-only what-if (`preview_statuses`);
-- `alerts`: the outbox's deliveries and digests go out (`dispatch_due`, `send_digest`).
+- `outbox`: events → Delivery rows for the subscriptions that want them (`enqueue`), and the
+  render-ready alerts of stored events (`load_alerts`);
+- `dispatch`, `alerts`: the outbox's deliveries and digests go out (`dispatch_due`, `send_digest`);
+- `history`: the clause diff between two stored versions (`diff_versions`).
 
 Every step that records events also creates their Delivery rows in the same transaction.
+The pipeline opens sessions and commits; every statement it runs is a `storage` function.
 """
 
 from storage.crawl_state import upsert_sources
