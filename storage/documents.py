@@ -137,7 +137,6 @@ def store_version(
         fetched_at=fetched_at,
         content_hash=prepared.content_hash,
         doc_metadata=snapshot(doc),
-        text=doc.text,
         raw=prepared.compressed_raw,
         content_type=content_type,
         etag=etag,
