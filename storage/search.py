@@ -184,7 +184,7 @@ def search(session: Session, text: str, *, status: str | None = None, limit: int
     grams = bigrams(text)
     if len(folded(text)) < 2:
         raise SearchQueryError(f"search term {text!r} needs at least two letters or digits")
-    columns = "e.document_id, e.path, coalesce(c.text, e.text) AS text, d.title, d.doc_number, d.status"
+    columns = "e.document_id, e.path, c.text AS clause_text, e.text AS entry_text, d.title, d.doc_number, d.status"
     params: dict[str, Any] = {"limit": limit}
     status_filter = ""
     if status is not None:
@@ -223,7 +223,7 @@ def search(session: Session, text: str, *, status: str | None = None, limit: int
             status=row.status,
             path=row.path,
             rank=float(row.rank),
-            **_snippet(row.text, text),
+            **_snippet(search_fts.entry_text(row.clause_text, row.entry_text), text),
         )
         for row in rows
     ]

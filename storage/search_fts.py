@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from tracker.core.grams import grams_of
+from tracker.core.packing import unpack_text
 
 _PENDING = "search_fts_pending"  # session.info: {search_entry id: grams} not yet in the index
 _MISSING = (
@@ -32,7 +33,7 @@ _MISSING = (
 _ADD = "INSERT INTO search_fts(rowid, grams) VALUES (?, ?)"
 _FORGET = "INSERT INTO search_fts(search_fts, rowid, grams) VALUES ('delete', ?, ?)"
 _INDEXED_TEXTS = (
-    "SELECT e.id, coalesce(c.text, e.text) FROM search_entry e LEFT JOIN clause c ON c.id = e.clause_id "
+    "SELECT e.id, c.text, e.text FROM search_entry e LEFT JOIN clause c ON c.id = e.clause_id "
     "WHERE e.document_id = ?"
 )
 
@@ -53,7 +54,14 @@ def forget_documents(session: orm.Session, document_ids: Iterable[int]) -> None:
     for document_id in document_ids:
         indexed = connection.exec_driver_sql(_INDEXED_TEXTS, (document_id,)).all()
         if indexed:
-            connection.exec_driver_sql(_FORGET, [(entry_id, grams_of(text)) for entry_id, text in indexed])
+            connection.exec_driver_sql(
+                _FORGET, [(entry_id, grams_of(entry_text(packed, text))) for entry_id, packed, text in indexed]
+            )
+
+
+def entry_text(packed_clause: bytes | None, text: str) -> str:
+    """What an entry stands for: its clause's text (read raw, so still packed), or its own (a title)."""
+    return text if packed_clause is None else unpack_text(packed_clause)
 
 
 def add_pending(session: orm.Session, pending: dict[int, str] | None) -> None:

@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from tracker.core.packing import pack_text, unpack_text
+
 
 class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
     """Stores UTC; returns aware datetimes. Naive input is refused rather than guessed."""
@@ -34,6 +36,19 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc)
+
+
+class PackedText(sa.types.TypeDecorator[str]):
+    """Text kept compressed (`tracker.core.prepare.pack_text`); reads give the text back."""
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> bytes | None:
+        return None if value is None else pack_text(value)
+
+    def process_result_value(self, value: bytes | None, dialect: sa.Dialect) -> str | None:
+        return None if value is None else unpack_text(value)
 
 
 def utcnow() -> dt.datetime:
@@ -103,7 +118,7 @@ class Clause(SQLModel, table=True):
     ordinal: int
     path: str
     heading: str | None = None
-    text: str
+    text: str = Field(sa_type=PackedText)
     text_hash: str
 
 

@@ -114,15 +114,16 @@ def assert_search_index_consistent(engine: sa.Engine) -> None:
     row's tsvector with the row."""
     if engine.dialect.name != "sqlite":
         return
+    from storage.search_fts import entry_text
     from tracker.core.grams import bigrams
 
     with engine.begin() as connection:
         connection.exec_driver_sql("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
         texts = connection.exec_driver_sql(
-            "SELECT e.id, coalesce(c.text, e.text) FROM search_entry e LEFT JOIN clause c ON c.id = e.clause_id"
+            "SELECT e.id, c.text, e.text FROM search_entry e LEFT JOIN clause c ON c.id = e.clause_id"
         ).all()
         sizes = dict(connection.exec_driver_sql("SELECT id, sz FROM search_fts_docsize").all())
-    expected = {entry_id: len(bigrams(text)) for entry_id, text in texts}
+    expected = {entry_id: len(bigrams(entry_text(packed, text))) for entry_id, packed, text in texts}
     assert {entry_id: _varint(size) for entry_id, size in sizes.items()} == expected, "search_fts differs from search_entry"
 
 
