@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-# SQLite: each index and FTS5 shadow table counts against the table it belongs to.
+# SQLite: each index and FTS5 shadow table counts against the table it belongs to. `pgsize`
+# is the pages in use; `payload` the bytes of the rows alone, which do not depend on how
+# full the pages happen to be (the storage budget test measures those).
 _SQLITE_SIZES = (
-    "SELECT coalesce(m.tbl_name, s.name) AS owner, sum(s.pgsize) AS bytes FROM dbstat s "
+    "SELECT coalesce(m.tbl_name, s.name) AS owner, sum(s.{measure}) AS bytes FROM dbstat s "
     "LEFT JOIN sqlite_schema m ON m.name = s.name GROUP BY owner"
 )
 _POSTGRES_SIZES = (
@@ -17,9 +19,13 @@ _POSTGRES_SIZES = (
 )
 
 
-def table_bytes(engine: sa.Engine) -> dict[str, int]:
-    """Bytes in use per table (with its indexes), largest first."""
-    sql = _SQLITE_SIZES if engine.dialect.name == "sqlite" else _POSTGRES_SIZES
+def table_bytes(engine: sa.Engine, *, payload: bool = False) -> dict[str, int]:
+    """Bytes in use per table (with its indexes), largest first; on SQLite, `payload=True`
+    counts the rows' bytes instead of their pages."""
+    if engine.dialect.name == "sqlite":
+        sql = _SQLITE_SIZES.format(measure="payload" if payload else "pgsize")
+    else:
+        sql = _POSTGRES_SIZES
     with engine.connect() as connection:
         rows = connection.exec_driver_sql(sql).all()
     sizes: dict[str, int] = {}
