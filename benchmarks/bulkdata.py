@@ -95,7 +95,6 @@ def populate(engine: sa.Engine, documents: int, versions: int = 3, clauses: int 
                     "fetched_at": now + dt.timedelta(days=30 * v),
                     "content_hash": hashlib.sha256(f"{d}:{v}".encode()).hexdigest(),
                     "doc_metadata": {"title": title, "doc_number": number, "repeals": [], "cites": []},
-                    "text": "\n\n".join(texts),
                     "change_summary": "first version" if v == 1 else "1 modified",
                 }
             )

@@ -21,6 +21,7 @@ Targets: ≥ 100 documents/s first crawl, ≥ 1,000 documents/s unchanged re-cra
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
 import multiprocessing
@@ -30,7 +31,9 @@ import resource
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -181,12 +184,29 @@ def report(label: str, result: SourceRun, seconds: float, cpu: float, parsers: f
     )
 
 
+@contextlib.contextmanager
+def scratch_database(folder: str, postgres: bool) -> Iterator[str]:
+    """A fresh SQLite file in `folder`, or a scratch PostgreSQL database dropped afterwards."""
+    from benchmarks.bulkdata import PG_ADMIN, drop_postgres, scratch_postgres_url
+
+    if not postgres:
+        yield f"sqlite:///{folder}/bench.db"
+        return
+    name = f"tracker_crawl_{uuid.uuid4().hex[:8]}"
+    try:
+        yield scratch_postgres_url(PG_ADMIN, name)
+    finally:
+        drop_postgres(PG_ADMIN, name)
+
+
 def main() -> None:
+    from benchmarks.footprint import describe
     from storage.engine import init_database, open_database
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--profile", action="store_true", help="profile the first crawl (top 25 functions)")
+    parser.add_argument("--postgres", action="store_true", help="crawl into a scratch PostgreSQL database, not SQLite")
     args = parser.parse_args()
     n = args.documents
 
@@ -196,8 +216,7 @@ def main() -> None:
     child.start()
     base_url = port_queue.get(timeout=60)
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{folder}/bench.db"
+        with tempfile.TemporaryDirectory() as folder, scratch_database(folder, args.postgres) as url:
             init_database(url)
             engine = open_database(url)
             profiler = cProfile.Profile() if args.profile else None
@@ -216,15 +235,15 @@ def main() -> None:
             report("unchanged re-crawl, full walk + 304 each", full, *timings, n)
             trusted, *timings = run(engine, base_url, n, incremental=False, revisit="changed")
             report("unchanged re-crawl, full walk, listing-based", trusted, *timings, n)
-            size = Path(folder, "bench.db").stat().st_size
+            stored = describe(engine, n)
             engine.dispose()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         parsers = parser_peak_rss()
         print(
             f"peak RSS: crawler process {peak:.0f} MB, {len(parsers)} parser process(es) "
-            f"{' + '.join(f'{mb:.0f}' for mb in parsers) or '0'} MB, together {peak + sum(parsers):.0f} MB; "
-            f"database {size / 1e6:.0f} MB"
+            f"{' + '.join(f'{mb:.0f}' for mb in parsers) or '0'} MB, together {peak + sum(parsers):.0f} MB"
         )
+        print(f"stored, KB per document by table: {stored}")
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     finally:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zlib
-from typing import Sequence
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -52,7 +51,12 @@ _DOCUMENT_BY_URL = select(Document).where(Document.url == sa.bindparam("url"))
 _CLAUSE_TABLE = ClauseRow.__table__  # type: ignore[attr-defined]
 # Not `sort_by_parameter_order`: on SQLite that makes SQLAlchemy insert row by row; the
 # ordinal that comes back with each id puts them in order instead.
-_INSERT_CLAUSES = sa.insert(_CLAUSE_TABLE).returning(_CLAUSE_TABLE.c.id, _CLAUSE_TABLE.c.ordinal)
+# The texts come packed from the parser processes (`PreparedDocument.packed_clauses`).
+_INSERT_CLAUSES = (
+    sa.insert(_CLAUSE_TABLE)
+    .values(text=sa.bindparam("packed", type_=sa.LargeBinary))
+    .returning(_CLAUSE_TABLE.c.id, _CLAUSE_TABLE.c.ordinal)
+)
 
 
 def latest_version(session: Session, document_id: int) -> Version | None:
@@ -137,7 +141,6 @@ def store_version(
         fetched_at=fetched_at,
         content_hash=prepared.content_hash,
         doc_metadata=snapshot(doc),
-        text=doc.text,
         raw=prepared.compressed_raw,
         content_type=content_type,
         etag=etag,
@@ -146,7 +149,7 @@ def store_version(
     )
     _insert_new(session, version)
     assert version.id is not None
-    clause_ids = _insert_clauses(session, version.id, doc.clauses, prepared.clause_hashes)
+    clause_ids = _insert_clauses(session, version.id, doc.clauses, prepared)
     sync_relations(session, document, doc, first_version=first_version)
     resolve_incoming(session, document)
     index_document(
@@ -189,7 +192,7 @@ def _insert_returning_id(table: sa.Table) -> sa.Insert:
     return sa.insert(table).returning(table.c.id)
 
 
-def _insert_clauses(session: Session, version_id: int, clauses: list[Clause], hashes: Sequence[str]) -> list[int]:
+def _insert_clauses(session: Session, version_id: int, clauses: list[Clause], prepared: PreparedDocument) -> list[int]:
     """One multi-row INSERT; the ids in clause order (the ORM would insert row by row)."""
     if not clauses:
         return []
@@ -199,10 +202,12 @@ def _insert_clauses(session: Session, version_id: int, clauses: list[Clause], ha
             "ordinal": ordinal,
             "path": clause.path,
             "heading": clause.heading,
-            "text": clause.text,
+            "packed": packed,
             "text_hash": text_hash,
         }
-        for ordinal, (clause, text_hash) in enumerate(zip(clauses, hashes, strict=True))
+        for ordinal, (clause, text_hash, packed) in enumerate(
+            zip(clauses, prepared.clause_hashes, prepared.packed_clauses, strict=True)
+        )
     ]
     inserted = session.connection().execute(_INSERT_CLAUSES, rows).all()
     return [clause_id for clause_id, _ordinal in sorted(inserted, key=lambda row: row.ordinal)]

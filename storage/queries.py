@@ -75,7 +75,7 @@ def versions_of(session: Session, document_id: int) -> list[Version]:
         select(Version)
         .where(Version.document_id == document_id)
         .order_by(col(Version.number).desc())
-        .options(sa.orm.defer(Version.raw), sa.orm.defer(Version.text))  # type: ignore[arg-type]
+        .options(sa.orm.defer(Version.raw))  # type: ignore[arg-type]
     )
     return list(session.exec(query))
 
@@ -125,7 +125,7 @@ def document_json(session: Session, document: Document, *, clauses: bool = False
         .where(Version.document_id == document.id)
         .order_by(col(Version.number).desc())
         .limit(1)
-        .options(sa.orm.defer(Version.raw), sa.orm.defer(Version.text))  # type: ignore[arg-type]
+        .options(sa.orm.defer(Version.raw))  # type: ignore[arg-type]
     ).first()
     parsed: dict[str, Any] = {}
     if latest is not None:

@@ -1,15 +1,16 @@
 """Full-text search over the current version's titles and clauses, on SQLite and PostgreSQL.
 
 Chinese has no spaces, so words cannot be tokenised reliably; instead every text is stored
-with its character bigrams (`SearchEntry.grams`, letters and digits only, punctuation
+by its character bigrams (`tracker.core.grams.grams_of`, letters and digits only, punctuation
 dropped) and a query is the phrase of its own bigrams. That finds any term of two
 characters or more through the index — 脑机, 算力券, 首台（套） — on both databases:
 SQLite's FTS5 table `search_fts` ranks with bm25, PostgreSQL's GIN index on the stored
 `grams_tsv` column ranks with ts_rank.
 
-search_entry is only written here (`index_documents`): on SQLite this module also keeps the
-external-content FTS5 table in step, which triggers did before migration 0007 at nearly
-twice the cost per saved document.
+search_entry is only written here (`index_documents`): on SQLite `storage.search_fts` keeps
+the contentless FTS5 table in step, which triggers did before migration 0007 at nearly twice
+the cost per saved document. Since migration 0011 neither index copies the text: the grams
+live only in the index, and a clause's entry reads its text from the clause row.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import orm
 from sqlmodel import Session
 
+from storage import search_fts
 from storage.tables import SearchEntry
 from tracker.core.errors import SearchQueryError
 from tracker.core.grams import bigrams, folded, grams_of
@@ -74,6 +75,9 @@ def entry_rows(
 ) -> list[dict[str, Any]]:
     """The search_entry rows of one document: its title, then (clause_id, path, text) per clause.
 
+    An entry of a stored clause keeps no copy of its text (the clause row has it); `grams`
+    go to the index, not to the row.
+
     `grams` are the texts' `grams_of`, title first, when worked out beforehand (the crawler
     does it in its parser processes); otherwise they are computed here.
     """
@@ -83,7 +87,13 @@ def entry_rows(
     elif len(grams) != len(texts):
         raise ValueError(f"{len(grams)} precomputed grams for {len(texts)} texts")
     return [
-        {"document_id": document_id, "clause_id": clause_id, "path": path, "text": text, "grams": text_grams}
+        {
+            "document_id": document_id,
+            "clause_id": clause_id,
+            "path": path,
+            "text": text if clause_id is None else "",
+            "grams": text_grams,
+        }
         for (clause_id, path, text), text_grams in zip(texts, grams)
     ]
 
@@ -91,26 +101,11 @@ def entry_rows(
 # Prebuilt: building and cache-keying a statement per call costs more than running it.
 _TABLE = SearchEntry.__table__  # type: ignore[attr-defined]  # Core: the ORM bulk path costs more than the rows
 _DELETE_ENTRIES = sa.delete(_TABLE).where(_TABLE.c.document_id == sa.bindparam("document_id"))
-_INSERT_ENTRIES = sa.insert(_TABLE)
 _INSERT_ENTRIES_RETURNING = sa.insert(_TABLE).returning(_TABLE.c.id)
-# search_fts is an external-content FTS5 table: it must be told exactly the (rowid, grams)
-# it indexed to forget them, so they are read back from search_entry before those rows go.
-_FTS_FORGET = (
-    "INSERT INTO search_fts(search_fts, rowid, grams) "
-    "SELECT 'delete', id, grams FROM search_entry WHERE document_id = ?"
-)
-# New entries reach the FTS5 index once per transaction, just before it commits (see
-# `_index_new_entries`). FTS5 keeps added rows in memory until the transaction ends, unless
-# another table is written meanwhile, which makes it write them out as a segment of their
-# own; saving a document writes other tables after its search rows, so adding them as they
-# came made one segment per document, and a crawler's batch of 50 documents 50 of them.
-# The rows are chosen by what the index lacks (FTS5's documented `_docsize` shadow table has
-# one row per indexed rowid), from the lowest id this transaction inserted: rows removed by a
-# rolled-back savepoint are simply not found, and none is ever added twice.
-_LOWEST_NEW_ID = "search_fts_lowest_new_id"
-_FTS_ADD_NEW = (
-    "INSERT INTO search_fts(rowid, grams) SELECT e.id, e.grams FROM search_entry e WHERE e.id >= ? "
-    "AND NOT EXISTS (SELECT 1 FROM search_fts_docsize d WHERE d.id = e.id)"
+# PostgreSQL: the tsvector is made from the grams the crawler worked out, which are not kept.
+_INSERT_ENTRIES_POSTGRES = sa.text(
+    "INSERT INTO search_entry (document_id, clause_id, path, text, grams_tsv) "
+    "VALUES (:document_id, :clause_id, :path, :text, to_tsvector('simple', :grams))"
 )
 
 SearchItem = tuple[int, str, Iterable[tuple[int | None, str, str]], bool]
@@ -140,9 +135,9 @@ def index_documents(
     """`index_document` for each (document_id, title, clauses, replace), in a few statements.
 
     The result is the one of indexing the items one after the other, but a whole batch
-    (a crawler's ~50 documents) costs one multi-row INSERT per table and one executemany
-    per DELETE. On SQLite the FTS5 index is kept in step here (there are no triggers since
-    migration 0007); on PostgreSQL the generated column `grams_tsv` follows by itself.
+    (a crawler's ~50 documents) costs one multi-row INSERT and one executemany per DELETE.
+    On SQLite the FTS5 index is kept in step by `storage.search_fts`; on PostgreSQL each
+    row's tsvector is written with it.
     """
     replaced, rows = _batch(items, grams)
     session.flush()
@@ -150,30 +145,17 @@ def index_documents(
     sqlite = connection.dialect.name == "sqlite"
     if replaced:
         if sqlite:
-            # The index must hold exactly what it is told to forget. The lowest new id stays: a
-            # savepoint rolled back later undoes this indexing along with the rest.
-            _index_new_entries(session, session.info.get(_LOWEST_NEW_ID))
-            connection.exec_driver_sql(_FTS_FORGET, [(document_id,) for document_id in replaced])
+            search_fts.forget_documents(session, replaced)
         connection.execute(_DELETE_ENTRIES, [{"document_id": document_id} for document_id in replaced])
     if not rows:
         return
     if sqlite:
-        lowest = min(connection.execute(_INSERT_ENTRIES_RETURNING, rows).scalars())
-        session.info[_LOWEST_NEW_ID] = min(lowest, session.info.get(_LOWEST_NEW_ID, lowest))
+        # One INSERT gives its rows ascending rowids in the order given, whatever order
+        # RETURNING reports them in.
+        ids = sorted(connection.execute(_INSERT_ENTRIES_RETURNING, rows).scalars())
+        search_fts.remember(session, ids, (row["grams"] for row in rows))
     else:
-        connection.execute(_INSERT_ENTRIES, rows)
-
-
-def _index_new_entries(session: orm.Session, lowest: int | None) -> None:
-    """Add the search entries from id `lowest` on that SQLite's FTS5 index lacks (see `_FTS_ADD_NEW`)."""
-    if lowest is not None:
-        session.connection().exec_driver_sql(_FTS_ADD_NEW, (lowest,))
-
-
-@sa.event.listens_for(orm.Session, "before_commit")
-def _index_before_commit(session: orm.Session) -> None:
-    if not session.in_nested_transaction():
-        _index_new_entries(session, session.info.pop(_LOWEST_NEW_ID, None))
+        connection.execute(_INSERT_ENTRIES_POSTGRES, rows)
 
 
 def _batch(
@@ -202,7 +184,7 @@ def search(session: Session, text: str, *, status: str | None = None, limit: int
     grams = bigrams(text)
     if len(folded(text)) < 2:
         raise SearchQueryError(f"search term {text!r} needs at least two letters or digits")
-    columns = "e.document_id, e.path, e.text, d.title, d.doc_number, d.status"
+    columns = "e.document_id, e.path, c.text AS clause_text, e.text AS entry_text, d.title, d.doc_number, d.status"
     params: dict[str, Any] = {"limit": limit}
     status_filter = ""
     if status is not None:
@@ -212,7 +194,8 @@ def search(session: Session, text: str, *, status: str | None = None, limit: int
         params["query"] = " <-> ".join(grams)
         sql = (
             f"SELECT {columns}, ts_rank(e.grams_tsv, q) AS rank "
-            "FROM search_entry e JOIN document d ON d.id = e.document_id, to_tsquery('simple', :query) q "
+            "FROM search_entry e JOIN document d ON d.id = e.document_id LEFT JOIN clause c ON c.id = e.clause_id, "
+            "to_tsquery('simple', :query) q "
             f"WHERE e.grams_tsv @@ q{status_filter} ORDER BY rank DESC, e.id LIMIT :limit"
         )
     else:
@@ -228,6 +211,7 @@ def search(session: Session, text: str, *, status: str | None = None, limit: int
         sql = (
             f"SELECT {columns}, hits.rank AS rank FROM ({hits}) hits "
             "JOIN search_entry e ON e.id = hits.entry_id JOIN document d ON d.id = e.document_id "
+            "LEFT JOIN clause c ON c.id = e.clause_id "
             f"WHERE 1 = 1{status_filter} ORDER BY rank DESC, e.id LIMIT :limit"
         )
     rows = session.execute(sa.text(sql), params).all()
@@ -239,7 +223,7 @@ def search(session: Session, text: str, *, status: str | None = None, limit: int
             status=row.status,
             path=row.path,
             rank=float(row.rank),
-            **_snippet(row.text, text),
+            **_snippet(search_fts.entry_text(row.clause_text, row.entry_text), text),
         )
         for row in rows
     ]

@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from tracker.core.packing import pack_text, unpack_text
+
 
 class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
     """Stores UTC; returns aware datetimes. Naive input is refused rather than guessed."""
@@ -34,6 +36,19 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc)
+
+
+class PackedText(sa.types.TypeDecorator[str]):
+    """Text kept compressed (`tracker.core.prepare.pack_text`); reads give the text back."""
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> bytes | None:
+        return None if value is None else pack_text(value)
+
+    def process_result_value(self, value: bytes | None, dialect: sa.Dialect) -> str | None:
+        return None if value is None else unpack_text(value)
 
 
 def utcnow() -> dt.datetime:
@@ -90,7 +105,6 @@ class Version(SQLModel, table=True):
     fetched_at: dt.datetime = Field(sa_type=UTCDateTime)
     content_hash: str = Field(index=True)
     doc_metadata: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
-    text: str = ""
     raw: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
     content_type: str | None = None
     etag: str | None = None
@@ -104,7 +118,7 @@ class Clause(SQLModel, table=True):
     ordinal: int
     path: str
     heading: str | None = None
-    text: str
+    text: str = Field(sa_type=PackedText)
     text_hash: str
 
 
@@ -189,10 +203,11 @@ class CheckRun(SQLModel, table=True):
 class SearchEntry(SQLModel, table=True):
     """One searchable text of a document's current version: its title or one clause.
 
-    `grams` holds the text's character bigrams separated by spaces (see `storage.search`):
-    SQLite indexes it with an FTS5 table (`search_fts`), PostgreSQL with a GIN index on the
-    generated column `grams_tsv = to_tsvector('simple', grams)` (created by migration 0004,
-    not mapped here), so two-character Chinese terms are found by the index.
+    The index holds each text's character bigrams (see `storage.search`), not this row: on
+    SQLite the contentless FTS5 table `search_fts` (rowid = id), on PostgreSQL the column
+    `grams_tsv` with its GIN index (written by `storage.search`, not mapped here), so
+    two-character Chinese terms are found by the index. `text` is the title's; a clause's
+    entry leaves it empty and refers to its clause row (`clause_id`) instead of copying it.
     Rows are replaced whenever a new version is saved.
     """
 
@@ -203,7 +218,6 @@ class SearchEntry(SQLModel, table=True):
     clause_id: int | None = Field(default=None, foreign_key="clause.id")
     path: str | None = None
     text: str
-    grams: str
 
 
 class DaemonState(SQLModel, table=True):

@@ -109,11 +109,32 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
 
 
 def assert_search_index_consistent(engine: sa.Engine) -> None:
-    """On SQLite, FTS5 compares its index with search_entry (rank 1) and raises on any
-    difference; PostgreSQL's index is a generated column and cannot drift."""
-    if engine.dialect.name == "sqlite":
-        with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
+    """On SQLite, FTS5 checks its own structure, and its contentless index must hold exactly
+    the search entries, each with as many bigrams as its text has; PostgreSQL writes each
+    row's tsvector with the row."""
+    if engine.dialect.name != "sqlite":
+        return
+    from storage.search_fts import entry_text
+    from tracker.core.grams import bigrams
+
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
+        texts = connection.exec_driver_sql(
+            "SELECT e.id, c.text, e.text FROM search_entry e LEFT JOIN clause c ON c.id = e.clause_id"
+        ).all()
+        sizes = dict(connection.exec_driver_sql("SELECT id, sz FROM search_fts_docsize").all())
+    expected = {entry_id: len(bigrams(entry_text(packed, text))) for entry_id, packed, text in texts}
+    assert {entry_id: _varint(size) for entry_id, size in sizes.items()} == expected, "search_fts differs from search_entry"
+
+
+def _varint(data: bytes) -> int:
+    """The first column's token count in an FTS5 `_docsize` row (SQLite's varint)."""
+    value = 0
+    for byte in data:
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value
+    return value
 
 
 # --- Request pacing without wall-clock luck -------------------------------------------------

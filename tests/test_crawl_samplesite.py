@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from sources.http import HttpPolicy
 from sources.samplesite import Fault, SampleSite
 from sources.samplesite.sites import DATAPROXY_PATH, GOVCN_SEARCH_PATH
+from storage.documents import load_version_document
 from storage.tables import CheckRun, Document, Event, Relation, Source, Version
 from tracker.core.config import Settings, settings_from_dict
 from tracker.core.prepare import PreparedDocument
@@ -70,7 +71,7 @@ def test_first_crawl_stores_every_document_with_gbk_text_intact(
         seed = session.exec(select(Document).where(Document.doc_number == "杭政办函〔2025〕58号")).one()
         version = session.exec(select(Version).where(Version.document_id == seed.id)).one()
         assert seed.url.endswith("/art/2025/12/15/art_1229063387_59083211.html")
-        assert "单个项目最高补助 500 万元" in version.text  # GBK page decoded from its <meta> charset
+        assert "单个项目最高补助 500 万元" in load_version_document(session, version).text  # GBK page decoded from its <meta> charset
         assert seed.title == "杭州市人民政府办公厅印发关于支持类脑智能未来产业创新发展的若干措施的通知"
         checks = session.exec(select(CheckRun)).all()
         assert sorted((c.outcome, c.new) for c in checks) == [("ok", 2), ("ok", 5), ("ok", 10)]
@@ -87,7 +88,7 @@ def test_challenge_page_never_becomes_a_version(site: SampleSite, engine: sa.Eng
     challenged = hanweb.site.challenged_path  # type: ignore[attr-defined]
     assert [entry.status for entry in hanweb.log if entry.path == challenged] == [412, 200]
     with Session(engine) as session:
-        texts = session.exec(select(Version.text)).all()
+        texts = [load_version_document(session, version).text for version in session.exec(select(Version)).all()]
         document = session.exec(select(Document).where(Document.url == site.url("hanweb", challenged))).one()
     assert len(texts) == 5
     assert not any("$_ts" in text for text in texts)
@@ -165,7 +166,7 @@ def test_next_day_gives_exactly_the_expected_events_and_the_repeal(site: SampleS
         assert relation.target_document_id == repealed.id
         edited = session.exec(select(Document).where(Document.doc_number == "杭政办函〔2025〕58号")).one()
         latest = session.exec(select(Version).where(Version.document_id == edited.id, Version.number == 2)).one()
-        assert "单个项目最高补助 300 万元" in latest.text
+        assert "单个项目最高补助 300 万元" in load_version_document(session, latest).text
         gone = session.exec(select(Document).where(Document.url == site.url("govcn", site.govcn.removed_path))).one()
         assert gone.gone_at is not None
 

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 from tracker.core.grams import grams_of
 from tracker.core.model import PolicyDocument
+from tracker.core.packing import pack_text
 from tracker.core.parse import parse_document
 from tracker.core.parse.attachments import AttachmentText, FetchedAttachment, PreparedAttachment, prepare_attachments
 
@@ -57,8 +58,9 @@ class PreparedDocument:
     the crawler does it in its parser processes and leaves the database thread only the
     writing. `compressed_raw` is the page's body as `compress_raw` made it; a compilation
     page's documents share it. `search_grams` are what the search index stores for the
-    title and each clause (`tracker.core.grams.grams_of`). `attachments` are the page's files,
-    stored with the version.
+    title and each clause (`tracker.core.grams.grams_of`); `packed_clauses` each clause's text
+    as the clause table stores it (`pack_text`). `attachments` are the page's files, stored
+    with the version.
     """
 
     document: PolicyDocument
@@ -66,6 +68,7 @@ class PreparedDocument:
     compressed_raw: bytes
     clause_hashes: tuple[str, ...]
     search_grams: tuple[str, ...]
+    packed_clauses: tuple[bytes, ...]
     attachments: tuple[PreparedAttachment, ...] = ()
 
 
@@ -82,6 +85,7 @@ def prepare_document(
         compressed_raw=compress_raw(raw) if compressed_raw is None else compressed_raw,
         clause_hashes=tuple(hashlib.sha256(clause.text.encode("utf-8")).hexdigest() for clause in doc.clauses),
         search_grams=tuple(grams_of(text) for text in (search_title(doc), *(clause.text for clause in doc.clauses))),
+        packed_clauses=tuple(pack_text(clause.text) for clause in doc.clauses),
         attachments=attachments,
     )
 
