@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
@@ -170,3 +171,13 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def print_json(value: Any) -> None:
     """Machine output: UTF-8 JSON on stdout, Chinese left readable."""
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def workers_package() -> ModuleType:
+    """`tracker.workers`, or a one-line error when the job queue's library is not installed
+    (it comes with PostgreSQL support; a SQLite install has no workers)."""
+    try:
+        import tracker.workers
+    except ImportError as exc:
+        fail(f"workers need PostgreSQL support ({exc.name} is missing): pip install 'policy-tracker[postgres]'")
+    return tracker.workers
