@@ -22,12 +22,23 @@ if TYPE_CHECKING:
 
 
 class SpreadSite(GeneratedSite):
-    """`documents` articles in `sources` equal listings; `hosts` (base URLs) set once the servers are bound."""
+    """`documents` articles in `sources` equal listings; `hosts` (base URLs) set once the servers are bound.
 
-    def __init__(self, documents: int, sources: int) -> None:
+    With `hosts_per_source`, source S links only hosts S·k … S·k + k − 1 (mod H), so sources
+    do not share hosts and each crawl is bound by its own hosts' delays.
+    """
+
+    def __init__(self, documents: int, sources: int, hosts_per_source: int | None = None) -> None:
         super().__init__(documents)
         self.sources = sources
+        self.hosts_per_source = hosts_per_source
         self.hosts: list[str] = []
+
+    def host(self, source: int, n: int) -> str:
+        """The base URL article `n` of `source` is linked on."""
+        if self.hosts_per_source is None:
+            return self.hosts[n % len(self.hosts)]
+        return self.hosts[(source * self.hosts_per_source + n % self.hosts_per_source) % len(self.hosts)]
 
     def owned(self, source: int) -> range:
         share = self.documents // self.sources
@@ -45,7 +56,7 @@ class SpreadSite(GeneratedSite):
         owned = self.owned(source)
         first = owned.start + (page - 1) * PAGE_SIZE
         items = "".join(
-            f"<li><a href=\"{self.hosts[n % len(self.hosts)]}/art/{n}.html\">{self.title(n)}</a>"
+            f"<li><a href=\"{self.host(source, n)}/art/{n}.html\">{self.title(n)}</a>"
             f"<span>{self.date(n).isoformat()}</span></li>"
             for n in range(first, min(first + PAGE_SIZE, owned.stop))
         )
@@ -67,12 +78,12 @@ def start_servers(site: SpreadSite, addresses: list[str]) -> list[SiteServer]:
 
 
 def source_tables(site: SpreadSite, addresses: list[str], delay: float) -> list[dict[str, Any]]:
-    """The `[[source]]` tables: source S starts on host S mod H and may visit every host."""
+    """The `[[source]]` tables: each source's listing is on the host of its first article; it may visit every host."""
     return [
         {
             "name": f"spread{source}",
             "kind": "listing",
-            "start_urls": [f"{site.hosts[source % len(site.hosts)]}/list/{source}/index_1.html"],
+            "start_urls": [f"{site.host(source, site.owned(source).start)}/list/{source}/index_1.html"],
             "allowed_hosts": addresses,
             "delay": delay,
             "max_pages": len(site.owned(source)) // PAGE_SIZE + 1,

@@ -32,7 +32,7 @@ from tracker.core.config import Settings, load_settings
 from tracker.core.errors import ConfigError, DatabaseError
 from tracker.core.redact import redact, register_secret
 from tracker.daemon import plan_jobs
-from tracker.logging import redact_unconfigured_logs
+from tracker.logging import configure_logging, redact_unconfigured_logs
 
 DEFAULT_DATABASE_URL = "sqlite:///./tracker.db"
 DEFAULT_CONFIG_PATH = Path("tracker.toml")
@@ -181,3 +181,11 @@ def workers_package() -> ModuleType:
     except ImportError as exc:
         fail(f"workers need PostgreSQL support ({exc.name} is missing): pip install 'policy-tracker[postgres]'")
     return tracker.workers
+
+
+def start_logging(log_format: str, log_level: str) -> None:
+    """Structured logs for a long-running command (`run`, `worker`); a one-line error for a bad format or level."""
+    try:
+        configure_logging(log_format, log_level)
+    except ValueError as exc:
+        fail(str(exc))

@@ -16,12 +16,13 @@ from tracker.cli.app import (
     fail,
     load_validated_settings,
     print_json,
+    start_logging,
     workers_package,
 )
 from tracker.core.config import load_settings
 from tracker.core.errors import ConfigError, DatabaseError, LockHeld
 from tracker.daemon import Daemon, DaemonOptions, JobWork, daemon_status, run_planned_job
-from tracker.logging import LOG_FORMATS, LOG_LEVELS, configure_logging
+from tracker.logging import LOG_FORMATS, LOG_LEVELS
 
 
 @app.command("run")
@@ -40,10 +41,7 @@ def run_command(
 ) -> None:
     """The daemon: scheduled crawls, the daily lifecycle sweep, digests and deliveries. SIGHUP reloads tracker.toml."""
     context = cli_context(ctx)
-    try:
-        configure_logging(log_format, log_level)
-    except ValueError as exc:
-        fail(str(exc))
+    start_logging(log_format, log_level)
     work: JobWork = run_planned_job
     if schedule_only:
         try:

@@ -8,9 +8,9 @@ import logging
 
 import typer
 
-from tracker.cli.app import app, cli_context, fail, load_validated_settings, workers_package
+from tracker.cli.app import app, cli_context, fail, load_validated_settings, start_logging, workers_package
 from tracker.core.errors import ConfigError, DatabaseError
-from tracker.logging import LOG_FORMATS, LOG_LEVELS, configure_logging
+from tracker.logging import LOG_FORMATS, LOG_LEVELS
 
 
 @app.command("worker")
@@ -31,10 +31,7 @@ def worker_command(
 ) -> None:
     """Run queued crawls, sweeps, digests and deliveries (PostgreSQL); start any number, on any machines."""
     context = cli_context(ctx)
-    try:
-        configure_logging(log_format, log_level)
-    except ValueError as exc:
-        fail(str(exc))
+    start_logging(log_format, log_level)
     if log_level != "debug":  # procrastinate logs every job's start and end at info
         logging.getLogger("procrastinate").setLevel(logging.WARNING)
     workers = workers_package()

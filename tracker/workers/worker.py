@@ -31,7 +31,7 @@ from tracker import pipeline
 from tracker.core.config import Settings
 from tracker.daemon import FailedFetchLogger, crawl_facts, run_job
 from tracker.logging import log_context
-from tracker.workers.queue import TASK_NAME, job_app
+from tracker.workers.queue import TASK_NAME, job_app, job_lock
 
 __all__ = ["WorkerOptions", "run_worker"]
 
@@ -72,7 +72,7 @@ async def run_tracker_job(context: procrastinate.JobContext, kind: str, target: 
     runtime: _Runtime = context.additional_context["tracker"]
     settings = runtime.load()
     clock = time.monotonic()
-    fields = {"job": f"{kind}:{target}" if target else kind, "attempt": context.job.attempts if context.job else 0}
+    fields = {"job": job_lock(kind, target), "attempt": context.job.attempts if context.job else 0}
     with log_context(**fields, **({"source" if kind == "crawl" else "subscription": target} if target else {})):
         if kind == "crawl":
             assert target is not None
