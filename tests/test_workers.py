@@ -73,7 +73,7 @@ def test_three_workers_store_once_pace_hosts_and_survive_a_sigkill(postgres_url:
     hook.start()
     config = write_config(tmp_path / "tracker.toml", site, hook)
     base = [TRACKER, "--db", postgres_url, "--config", str(config)]
-    worker = [*base, "worker", "--concurrency", "1", "--stalled-after", "3", "--host-lease", "5", "--log-level", "warning"]
+    worker = [*base, "worker", "--concurrency", "1", "--stalled-after", "6", "--host-lease", "6", "--log-level", "warning"]
     logs = [tmp_path / f"worker{i}.log" for i in range(3)]
     workers = [subprocess.Popen(worker, stdout=log.open("w"), stderr=subprocess.STDOUT) for log in logs]
     scheduler = subprocess.Popen(
