@@ -32,6 +32,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from sources.pacing import SharedPacer
 from sources.politeness import HostPace, Politeness
 from sources.responses import DOCUMENT_BLOCKS, Fetched, RequestStats, detect_block, host_allowed, sets_cookie
 from sources.robots import RobotsRules, robots_url
@@ -66,11 +67,13 @@ class HttpClient:
     """Async, shared by every source of a run. Use as `async with HttpClient(policy) as client`.
 
     Its limits are kept by the process's `Politeness` for the policy's limits, so concurrent
-    crawls of the process (the daemon's jobs) pace each host together.
+    crawls of the process (the daemon's jobs) pace each host together; a `pacer` extends
+    each host's turn and delay to every process sharing it (`tracker worker`).
     """
 
-    def __init__(self, policy: HttpPolicy | None = None) -> None:
+    def __init__(self, policy: HttpPolicy | None = None, *, pacer: SharedPacer | None = None) -> None:
         self.policy = policy or HttpPolicy()
+        self._pacer = pacer
         self._politeness = Politeness.shared(
             per_host_concurrency=self.policy.per_host_concurrency, global_concurrency=self.policy.global_concurrency
         )
@@ -232,6 +235,8 @@ class HttpClient:
                             url, f"HTTP {fetched.status}: asked to retry after {wait:.0f}s", fetched.status
                         )
                     host.defer(wait)
+                    if self._pacer is not None:
+                        await self._pacer.defer(urlsplit(url).netloc.lower(), wait)
             attempt += 1
             stats.retries += 1
             await asyncio.sleep(self._backoff(attempt))
@@ -257,13 +262,18 @@ class HttpClient:
             wait = host.reserve(spacing)
             if wait > 0:
                 await asyncio.sleep(wait)
-            async with self._politeness.in_flight:
+            async with self._shared_turn(url, spacing), self._politeness.in_flight:
                 stats.requests += 1
                 with budget.counting():
                     return await asyncio.wait_for(
                         self._send(url, method, data, params, headers, stats),
                         min(self.policy.attempt_deadline, budget.remaining()),
                     )
+
+    def _shared_turn(self, url: str, spacing: float) -> contextlib.AbstractAsyncContextManager[None]:
+        if self._pacer is None:
+            return contextlib.nullcontext()
+        return self._pacer.turn(urlsplit(url).netloc.lower(), spacing)
 
     async def _send(
         self,

@@ -116,6 +116,8 @@ class OutboxStore:
         A row another dispatcher is sending (`sending`, claim not yet expired) is left alone,
         so a `tracker deliveries retry` beside the daemon cannot send the same message twice.
         A dead claim taken over is marked `unconfirmed`: whether it went out is unknown.
+        On PostgreSQL the rows are locked `FOR UPDATE SKIP LOCKED` first: rows another worker
+        is claiming at this instant are left to it rather than waited for.
         """
         if not ids:
             return 0
@@ -125,9 +127,13 @@ class OutboxStore:
         )
         taken_over = Delivery.state == "sending"
         with Session(self.engine) as session:
+            rows = col(Delivery.id).in_(ids)
+            if session.get_bind().dialect.name == "postgresql":
+                free = session.exec(select(Delivery.id).where(rows, claimable).with_for_update(skip_locked=True))
+                rows = col(Delivery.id).in_(list(free))
             result = session.execute(
                 sa.update(Delivery)
-                .where(col(Delivery.id).in_(ids), claimable)
+                .where(rows, claimable)
                 .values(
                     state="sending",
                     attempts=Delivery.attempts + 1,

@@ -265,3 +265,20 @@ class ListingEntry(SQLModel, table=True):
     unlisted_checked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     first_listed_at: dt.datetime = Field(sa_type=UTCDateTime)
     last_listed_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class HostPaceRow(SQLModel, table=True):
+    """When the next request to a host may start, and who holds its one turn, for every worker.
+
+    Kept in the database so that `tracker worker` processes on several machines pace a host
+    together (`storage.host_pacing`): `held_by` is the token of the worker sending to the
+    host now, until `held_until` (a lease, so a killed worker blocks the host for a bounded
+    time); `next_at` is the earliest start of the next request. Times are the database's.
+    """
+
+    __tablename__ = "host_pace"
+
+    host: str = Field(primary_key=True)
+    next_at: dt.datetime = Field(sa_type=UTCDateTime)
+    held_by: str | None = None
+    held_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

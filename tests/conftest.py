@@ -69,13 +69,18 @@ def pg_database_url() -> Iterator[str]:
         admin.dispose()
 
 
+JOB_QUEUE_TABLES = ("procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers", "procrastinate_workers")
+
+
 def _truncate_all(url: str) -> None:
     from sqlmodel import SQLModel
 
     import storage.tables  # noqa: F401
 
     engine = sa.create_engine(url)
-    names = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+    # procrastinate's job tables too (created by migration 0012): a test's queued jobs are its own
+    tables = [table.name for table in SQLModel.metadata.sorted_tables] + list(JOB_QUEUE_TABLES)
+    names = ", ".join(f'"{name}"' for name in tables)
     with engine.begin() as connection:
         connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     engine.dispose()

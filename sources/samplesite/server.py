@@ -78,9 +78,14 @@ class Site(Protocol):
 
 
 class SiteServer:
-    """One site on its own port; `admin` maps `/__admin/<name>` (POST) to a callback."""
+    """One site on its own port; `admin` maps `/__admin/<name>` (POST) to a callback.
 
-    def __init__(self, site: Site, admin: dict[str, Callable[[], None]] | None = None) -> None:
+    `host` is the loopback address it listens on: tests of pacing across hosts give each
+    server its own (Linux routes all of 127.0.0.0/8 to the loopback interface)."""
+
+    def __init__(
+        self, site: Site, admin: dict[str, Callable[[], None]] | None = None, *, host: str = "127.0.0.1"
+    ) -> None:
         self.site = site
         self.admin = admin or {}
         self.robots_txt: str | None = None
@@ -89,7 +94,7 @@ class SiteServer:
         self._faults: dict[str, Fault] = {}
         self._lock = threading.Lock()
         self._release = threading.Event()
-        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = http.server.ThreadingHTTPServer((host, 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
         self._thread = threading.Thread(

@@ -12,6 +12,7 @@ from tracker.cli import (
     parse_cmd,  # noqa: E402,F401
     store_cmd,  # noqa: E402,F401
     web_cmd,  # noqa: E402,F401
+    worker_cmd,  # noqa: E402,F401
 )
 from tracker.cli.app import app
 

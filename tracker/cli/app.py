@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
@@ -31,7 +32,7 @@ from tracker.core.config import Settings, load_settings
 from tracker.core.errors import ConfigError, DatabaseError
 from tracker.core.redact import redact, register_secret
 from tracker.daemon import plan_jobs
-from tracker.logging import redact_unconfigured_logs
+from tracker.logging import configure_logging, redact_unconfigured_logs
 
 DEFAULT_DATABASE_URL = "sqlite:///./tracker.db"
 DEFAULT_CONFIG_PATH = Path("tracker.toml")
@@ -170,3 +171,21 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def print_json(value: Any) -> None:
     """Machine output: UTF-8 JSON on stdout, Chinese left readable."""
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def workers_package() -> ModuleType:
+    """`tracker.workers`, or a one-line error when the job queue's library is not installed
+    (it comes with PostgreSQL support; a SQLite install has no workers)."""
+    try:
+        import tracker.workers
+    except ImportError as exc:
+        fail(f"workers need PostgreSQL support ({exc.name} is missing): pip install 'policy-tracker[postgres]'")
+    return tracker.workers
+
+
+def start_logging(log_format: str, log_level: str) -> None:
+    """Structured logs for a long-running command (`run`, `worker`); a one-line error for a bad format or level."""
+    try:
+        configure_logging(log_format, log_level)
+    except ValueError as exc:
+        fail(str(exc))

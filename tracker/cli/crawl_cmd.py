@@ -9,7 +9,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from storage.status import sources_with_last_run
-from tracker.cli.app import app, console, database_engine, err_console, fail, load_cli_settings, print_json
+from tracker.cli.app import (
+    app,
+    cli_context,
+    console,
+    database_engine,
+    err_console,
+    fail,
+    load_cli_settings,
+    print_json,
+    workers_package,
+)
 from tracker.core.config import Settings
 from tracker.core.errors import ConfigError
 from tracker.json_shapes import source_health
@@ -31,6 +41,9 @@ def crawl_command(
     ctx: typer.Context,
     sources: list[str] = typer.Argument(None, help="Source names (default: every enabled source)."),
     json_output: bool = typer.Option(False, "--json", help="Print the per-source results as JSON."),
+    enqueue: bool = typer.Option(
+        False, "--enqueue", help="Queue the crawls for `tracker worker` (PostgreSQL) instead of running them here."
+    ),
 ) -> None:
     """Run sources now: fetch what is new or changed, store versions, record events."""
     settings = load_cli_settings(ctx, require_env=False)  # a crawl sends nothing: no channel secrets needed
@@ -43,6 +56,9 @@ def crawl_command(
             fail(f"{settings.path}: source {config.name}: environment variable {config.unset_env[0]} is not set")
     if not configs:
         fail(f"{settings.path}: no enabled [[source]] to crawl")
+    if enqueue:
+        _enqueue(ctx, [c.name for c in configs], json_output)
+        return
     with database_engine(ctx) as engine:
         if json_output:
             runs = crawl(engine, settings, [c.name for c in configs])
@@ -54,6 +70,22 @@ def crawl_command(
         _print_summary(runs)
     if any(run.outcome in _FAILED_OUTCOMES for run in runs):
         raise typer.Exit(1)
+
+
+def _enqueue(ctx: typer.Context, names: list[str], json_output: bool) -> None:
+    """Queue one crawl job per source; a source whose crawl already waits is not queued twice."""
+    workers = workers_package()
+    try:
+        queue = workers.job_app(cli_context(ctx).db_url)
+        with database_engine(ctx), queue.open():
+            queued = {name: workers.defer_job(queue, "crawl", name) for name in names}
+    except ConfigError as exc:
+        fail(str(exc))
+    if json_output:
+        print_json({"queued": [n for n, q in queued.items() if q], "already_queued": [n for n, q in queued.items() if not q]})
+        return
+    for name, fresh in queued.items():
+        console.print(f"{'queued' if fresh else 'already queued'}: {name}", markup=False)
 
 
 def _crawl_with_progress(engine: Any, settings: Settings, names: list[str]) -> list[SourceRun]:

@@ -8,11 +8,21 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from tracker.cli.app import app, cli_context, console, database_engine, fail, load_validated_settings, print_json
+from tracker.cli.app import (
+    app,
+    cli_context,
+    console,
+    database_engine,
+    fail,
+    load_validated_settings,
+    print_json,
+    start_logging,
+    workers_package,
+)
 from tracker.core.config import load_settings
 from tracker.core.errors import ConfigError, DatabaseError, LockHeld
-from tracker.daemon import Daemon, DaemonOptions, daemon_status, run_planned_job
-from tracker.logging import LOG_FORMATS, LOG_LEVELS, configure_logging
+from tracker.daemon import Daemon, DaemonOptions, JobWork, daemon_status, run_planned_job
+from tracker.logging import LOG_FORMATS, LOG_LEVELS
 
 
 @app.command("run")
@@ -25,17 +35,23 @@ def run_command(
         30.0, "--shutdown-timeout", min=0.0, help="Seconds running jobs get to finish after SIGTERM/SIGINT."
     ),
     heartbeat_every: float = typer.Option(10.0, "--heartbeat-every", min=0.1, help="Seconds between heartbeats."),
+    schedule_only: bool = typer.Option(
+        False, "--schedule-only", help="Queue each run for `tracker worker` instead of running it (PostgreSQL)."
+    ),
 ) -> None:
     """The daemon: scheduled crawls, the daily lifecycle sweep, digests and deliveries. SIGHUP reloads tracker.toml."""
     context = cli_context(ctx)
-    try:
-        configure_logging(log_format, log_level)
-    except ValueError as exc:
-        fail(str(exc))
+    start_logging(log_format, log_level)
+    work: JobWork = run_planned_job
+    if schedule_only:
+        try:
+            work = workers_package().JobDeferrer(context.db_url)
+        except ConfigError as exc:
+            fail(str(exc))
     daemon = Daemon(
         db_url=context.db_url,
         config_path=context.config_path,
-        work=run_planned_job,
+        work=work,
         load=load_validated_settings,
         options=DaemonOptions(
             dispatch_every=dispatch_every, heartbeat_every=heartbeat_every, shutdown_timeout=shutdown_timeout

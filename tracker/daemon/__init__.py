@@ -4,7 +4,17 @@ APScheduler 3 fires the planned jobs; one single-instance lock per database keep
 daemons from crawling the same sites.
 """
 
-from tracker.daemon.planning import DaemonOptions, PlannedJob, first_run_time, plan_jobs, run_planned_job
+from tracker.daemon.planning import (
+    DaemonOptions,
+    FailedFetchLogger,
+    JobWork,
+    PlannedJob,
+    crawl_facts,
+    first_run_time,
+    plan_jobs,
+    run_job,
+    run_planned_job,
+)
 from tracker.daemon.running import Daemon
 from tracker.daemon.schedules import Schedule, parse_duration, parse_schedule
 from tracker.daemon.status import daemon_status
@@ -12,12 +22,16 @@ from tracker.daemon.status import daemon_status
 __all__ = [
     "Daemon",
     "DaemonOptions",
+    "FailedFetchLogger",
+    "JobWork",
     "PlannedJob",
     "Schedule",
+    "crawl_facts",
     "daemon_status",
     "first_run_time",
     "parse_duration",
     "parse_schedule",
     "plan_jobs",
+    "run_job",
     "run_planned_job",
 ]

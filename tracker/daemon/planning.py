@@ -106,21 +106,23 @@ configuration) and the daemon's engine.
 
 def run_planned_job(job: PlannedJob, settings: Settings, engine: sa.Engine) -> Mapping[str, Any]:
     """The daemon's JobWork: each kind of job is one pipeline entry point."""
+    return run_job(job.kind, job.target, settings, engine)
+
+
+def run_job(kind: str, target: str | None, settings: Settings, engine: sa.Engine) -> Mapping[str, Any]:
+    """One run of a job of `kind` (crawl, sweep, digest, dispatch) for `target`; facts worth logging."""
     now = dt.datetime.now(dt.timezone.utc)
-    if job.kind == "crawl":
-        assert job.target is not None
-        (run,) = pipeline.crawl(engine, settings, [job.target], progress=_FailedFetchLogger(job.target))
-        return {
-            "outcome": run.outcome,
-            **{name: getattr(run, name) for name in ("pages", "requests", "new", "changed", "unchanged", "removed", "blocked", "errors")},
-        }
-    if job.kind == "sweep":
+    if kind == "crawl":
+        assert target is not None
+        (run,) = pipeline.crawl(engine, settings, [target], progress=FailedFetchLogger(target))
+        return crawl_facts(run)
+    if kind == "sweep":
         on = now.astimezone(settings.tracker.tz).date()
         result = pipeline.sweep_statuses(engine, settings.tracker, on, occurred_at=now, subscriptions=settings.subscriptions)
         return {"as_of": on.isoformat(), "assessed": result.assessed, "updated": result.updated, "events": result.counts()}
-    if job.kind == "digest":
-        assert job.target is not None
-        digest = pipeline.send_digest(engine, settings, job.target)
+    if kind == "digest":
+        assert target is not None
+        digest = pipeline.send_digest(engine, settings, target)
         if digest.error:
             raise DigestError(digest.error)
         return {"alerts": digest.count, "sent": digest.sent}
@@ -128,7 +130,15 @@ def run_planned_job(job: PlannedJob, settings: Settings, engine: sa.Engine) -> M
     return {"sent": report.sent, "retrying": report.retrying, "dead": report.dead, "deferred": report.deferred}
 
 
-class _FailedFetchLogger:
+def crawl_facts(run: pipeline.SourceRun) -> dict[str, Any]:
+    """What a crawl's log line and job result say about it."""
+    return {
+        "outcome": run.outcome,
+        **{name: getattr(run, name) for name in ("pages", "requests", "new", "changed", "unchanged", "removed", "blocked", "errors")},
+    }
+
+
+class FailedFetchLogger:
     """Crawl progress → one log line per URL that failed or was blocked, as it happens."""
 
     def __init__(self, source: str) -> None:

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from sources.http import HttpClient, HttpPolicy
+from sources.pacing import SharedPacer
 from storage.crawl_state import upsert_sources
 from tracker.core.config import Settings, SourceConfig
 from tracker.pipeline.source_crawl import SourceCrawl
@@ -38,13 +39,15 @@ def crawl(
     *,
     policy: HttpPolicy | None = None,
     progress: CrawlProgress | None = None,
+    pacer: SharedPacer | None = None,
 ) -> list[SourceRun]:
     """Run the named sources (all enabled ones when none are named) and return one result each.
 
-    Unknown names raise `ConfigError` before anything runs.
+    Unknown names raise `ConfigError` before anything runs. A `pacer` shares each host's
+    turns and delay with other processes (the workers).
     """
     configs = select_sources(settings, names)
-    return asyncio.run(crawl_async(engine, settings, configs, policy=policy, progress=progress))
+    return asyncio.run(crawl_async(engine, settings, configs, policy=policy, progress=progress, pacer=pacer))
 
 
 def select_sources(settings: Settings, names: Sequence[str]) -> list[SourceConfig]:
@@ -60,6 +63,7 @@ async def crawl_async(
     *,
     policy: HttpPolicy | None = None,
     progress: CrawlProgress | None = None,
+    pacer: SharedPacer | None = None,
 ) -> list[SourceRun]:
     policy = policy or HttpPolicy(user_agent=settings.tracker.user_agent)
     database = DatabaseThread(engine)
@@ -67,7 +71,7 @@ async def crawl_async(
         source_ids = await database.run(_source_ids, engine, configs)
         parser = ParserPool(settings.tracker.parser_processes)
         writer = BatchWriter(database, settings)
-        async with HttpClient(policy) as client:
+        async with HttpClient(policy, pacer=pacer) as client:
             crawls = [
                 SourceCrawl(database, parser, writer, config, source_ids[config.name], client, settings, progress).run()
                 for config in configs

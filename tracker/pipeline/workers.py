@@ -162,21 +162,7 @@ class BatchWriter:
         outcomes: list[list[SaveResult] | Exception] = []
         with Session(self.database.engine, expire_on_commit=False) as session:
             for page in batch:
-                try:
-                    with session.begin_nested():
-                        outcomes.append(
-                            save_documents(
-                                session,
-                                page.documents,
-                                fetched_at=page.fetched_at,
-                                content_type=page.fetched.content_type,
-                                source_id=page.source_id,
-                                etag=page.fetched.etag,
-                                last_modified=page.fetched.last_modified,
-                            )
-                        )
-                except Exception as exc:  # one page's failure is its own; the batch goes on
-                    outcomes.append(exc)
+                outcomes.append(self._save_page(session, page))
             # Statuses and deliveries once for the batch, as of its last fetch: a document and the
             # one repealing it, saved in the same batch, change status once, not twice. Pages of a
             # source's baseline settle apart, with nobody to tell.
@@ -198,3 +184,31 @@ class BatchWriter:
                     )
             session.commit()
         return outcomes
+
+    def _save_page(self, session: Session, page: PageToSave) -> list[SaveResult] | Exception:
+        """One page under its own savepoint; its failure is its own and the batch goes on.
+
+        Two crawls saving at once (workers, or the daemon's jobs on PostgreSQL) may both add
+        the placeholder of a document they both cite: the second insert waits for the first
+        transaction and fails on its unique URL once that commits. The page is then saved
+        once more, and this time finds the placeholder the other crawl committed.
+        """
+        retried = False
+        while True:
+            try:
+                with session.begin_nested():
+                    return save_documents(
+                        session,
+                        page.documents,
+                        fetched_at=page.fetched_at,
+                        content_type=page.fetched.content_type,
+                        source_id=page.source_id,
+                        etag=page.fetched.etag,
+                        last_modified=page.fetched.last_modified,
+                    )
+            except sa.exc.IntegrityError as exc:
+                if retried:
+                    return exc
+                retried = True
+            except Exception as exc:
+                return exc
