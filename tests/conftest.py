@@ -223,3 +223,17 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 90.0) ->
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+@pytest.fixture(autouse=True)
+def fresh_politeness(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no host's pacing or robots.txt remembered.
+
+    The HTTP client keeps both per host for the whole process (`Politeness.shared`), as a
+    daemon should; but the sample sites of two tests in one xdist worker can get the same
+    port, and a later test then inherited the earlier one's robots.txt rules (no request
+    for robots.txt, no Crawl-delay) and its booked start times.
+    """
+    from sources.politeness import Politeness
+
+    monkeypatch.setattr(Politeness, "_shared", {})
