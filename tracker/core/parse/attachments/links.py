@@ -29,8 +29,8 @@ _CHROME_TAGS = ("nav", "header", "footer", "script", "style")
 #: A label inside a link's text or just before a link, in UTF-8 or GBK bytes (a GBK byte is never `<`):
 #: a page that merely mentions 附件 in its text (「详见附件」) is no reason to parse it twice.
 _LABELLED_LINK_RES = tuple(
-    re.compile(rb"(?:" + label + rb")(?:[^\n]{0,80}?</a|[^<>]{0,30}<a\s)", re.I)
-    for label in (b"|".join(word.encode(codec) for word in ("附件", "点击下载")) for codec in ("utf-8", "gb18030"))
+    (label, re.compile(re.escape(label) + rb"(?:[^\n]{0,80}?</a|[^<>]{0,30}<a\s)", re.I))
+    for label in (word.encode(codec) for word in ("附件", "点击下载") for codec in ("utf-8", "gb18030"))
 )
 
 
@@ -47,7 +47,9 @@ def may_link_documents(body: bytes, extensions: frozenset[str]) -> bool:
     pattern = rb"\.(?:" + b"|".join(re.escape(ext.encode()) for ext in sorted(extensions)) + rb")(?![a-z0-9])"
     if re.search(pattern, body, re.I):
         return True
-    return any(pattern.search(body) for pattern in _LABELLED_LINK_RES)
+    # `in` first: a regex opening on a multibyte label is tried at every byte of the page
+    # (3 ms on a 260 KB page), a substring search is not.
+    return any(label in body and pattern.search(body) for label, pattern in _LABELLED_LINK_RES)
 
 
 def attachment_links(html: str, extensions: frozenset[str]) -> list[AttachmentLink]:
