@@ -120,11 +120,12 @@ def main() -> None:
     finally:
         stop.set()
         child.join(timeout=10)
-    parse = cpu_per_document(lambda: [parse_page(b, url=u, content_type=content_type(i)) for i, (b, u) in enumerate(zip(bodies, urls))], n)
+    jobs = list(enumerate(zip(bodies, urls)))
+    parse = cpu_per_document(lambda: [parse_page(b, url=u, content_type=content_type(i)) for i, (b, u) in jobs], n)
     pages: list[list[Any]] = []
-    prepare = cpu_per_document(
-        lambda: pages.extend(prepare_page(b, url=u, content_type=content_type(i)) for i, (b, u) in enumerate(zip(bodies, urls))), n
-    ) - parse
+    prepared = (prepare_page(b, url=u, content_type=content_type(i)) for i, (b, u) in jobs)
+    prepare = cpu_per_document(lambda: pages.extend(prepared), n)
+    prepare -= parse
     hop = cpu_per_document(lambda: [pickle.loads(pickle.dumps(x)) for pair in zip(bodies, pages) for x in pair], n)
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/budget.db"
