@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -42,6 +43,8 @@ YEAR_END = rf"(?:{_AR}{{4}}|{_CN}{{4}})\s*年\s*(?:底|末)"
 _DATE_RE = re.compile(DATE)
 #: Every date form ends in 日 or a digit: a cheap test that rules out most blocks before the regex.
 _DATE_LAST_CHARS = frozenset("日0123456789０１２３４５６７８９")
+#: What `is_date_only` allows after a date (with spaces): `（2024年1月5日）`.
+_CLOSING_PARENS = "（）()"
 _SPACE_OR_PAREN_RE = re.compile(r"[\s（）()]")
 _PARTS_RE = re.compile(r"(\S+?)\s*[年\-－./／]\s*(\S+?)\s*[月\-－./／]\s*(\S+?)\s*日?$")
 _MONTH_PARTS_RE = re.compile(r"(\S+?)\s*年\s*(\S+?)\s*月$")
@@ -118,10 +121,16 @@ def find_dates(text: str) -> list[tuple[int, int, dt.date]]:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
 def is_date_only(text: str) -> bool:
-    """A block that is nothing but a date (a signature date line), parentheses allowed."""
+    """A block that is nothing but a date (a signature date line), parentheses allowed.
+
+    Cached: the layout, paragraph joining and signature passes ask about the same lines."""
+    last = text[-1:]
+    if last not in _DATE_LAST_CHARS and not (last.isspace() or last in _CLOSING_PARENS):
+        return False  # most lines: they end in neither a date nor what may follow one
     tail = text.rstrip()
-    while tail and tail[-1] in "（）()":
+    while tail and tail[-1] in _CLOSING_PARENS:
         tail = tail[:-1].rstrip()
     if not tail or tail[-1] not in _DATE_LAST_CHARS:
         return False
