@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from tracker.core.parse.blocks import Block
 from tracker.core.parse.clauses import match_marker
@@ -17,56 +16,59 @@ _PUNCTUATION_RE = re.compile("[。，,；;]")
 _CLOSED_ENDINGS = tuple("。；;！!？?：:）)」』”\"")
 
 
-@dataclass(slots=True)
 class _Paragraph:
-    """A paragraph being re-assembled from blocks (kept in pieces: joining is linear)."""
+    """A paragraph being re-assembled from blocks (kept as its blocks: joining is linear)."""
 
-    first: Block
-    pieces: list[str]
-    bolds: list[str]
-    length: int
-    open_parens: int
-    has_punctuation: bool
-    ends_signature: bool  # a signature date or a note: the line after it starts something new
+    __slots__ = ("first", "parts", "length", "open_parens")
 
-    @classmethod
-    def start(cls, block: Block) -> _Paragraph:
+    def __init__(self, block: Block) -> None:
         text = block.text
-        paragraph = cls(block, [], [], 0, 0, False, is_date_only(text) or is_note(text))
-        paragraph.add(block)
-        return paragraph
+        self.first = block
+        self.parts = [block]
+        self.length = len(text)
+        self.open_parens = text.count("（") + text.count("(") - text.count("）") - text.count(")")
 
     def add(self, block: Block) -> None:
         text = block.text
-        self.pieces.append(text)
-        self.bolds.extend(block.bolds)
+        self.parts.append(block)
         self.length += len(text)
         self.open_parens += text.count("（") + text.count("(") - text.count("）") - text.count(")")
-        if not self.has_punctuation:
-            self.has_punctuation = _PUNCTUATION_RE.search(text) is not None
+
+    def has_punctuation(self) -> bool:
+        return any(_PUNCTUATION_RE.search(part.text) for part in self.parts)
 
     def block(self) -> Block:
-        if len(self.pieces) == 1:
+        parts = self.parts
+        if len(parts) == 1:
             return self.first
-        return Block("".join(self.pieces), tuple(self.bolds), self.first.heading, self.first.table)
+        bolds = tuple(bold for part in parts for bold in part.bolds)
+        return Block("".join(part.text for part in parts), bolds, self.first.heading, self.first.table)
+
+
+def _ends_signature(text: str) -> bool:
+    """A signature date or a note: the line after it starts something new."""
+    return is_date_only(text) or is_note(text)
 
 
 def _continues(previous: _Paragraph, block: Block) -> bool:
-    """True when `block` is the second half of a paragraph split by a page or line break."""
+    """True when `block` is the second half of a paragraph split by a page or line break.
+
+    The tests are independent: the cheap ones that settle most blocks come first."""
     head, b = previous.first, block.text
     if head.table or block.table or head.heading or block.heading or previous.length < 15:
         return False
-    if len(previous.pieces) == 1 and head.bolds and head.bolds[0] == head.text:  # a bold title or heading
+    if previous.parts[-1].text.endswith(_CLOSED_ENDINGS) and previous.open_parens <= 0:
+        return False
+    single = len(previous.parts) == 1
+    if single and head.bolds and head.bolds[0] == head.text:  # a bold title or heading
         return False
     if previous.length <= 40:
-        whole = previous.block()
+        whole = head if single else previous.block()
         if is_title_like(whole) and (b.startswith(("（", "(")) or TITLE_END_RE.search(whole.text)):
             return False
-    if previous.pieces[-1].endswith(_CLOSED_ENDINGS) and previous.open_parens <= 0:
+    if match_marker(head.text) and (previous.length < 25 or not previous.has_punctuation()):
         return False
-    if match_marker(head.text) and (previous.length < 25 or not previous.has_punctuation):
-        return False
-    if match_marker(b) or ATTACHMENT_RE.match(b) or is_date_only(b) or is_note(b):
+    if match_marker(b) or ATTACHMENT_RE.match(b) or _ends_signature(b):
         return False
     return not (len(b) <= 40 and is_organ_line(b))
 
@@ -76,12 +78,17 @@ def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
 
     A line right after a signature date or a note is the next title, never a continuation.
     """
-    paragraphs: list[_Paragraph] = []
+    joined: list[Block] = []
+    current: _Paragraph | None = None
+    before: Block | None = None  # the paragraph before `current` when it was a single block
     for block in blocks:
-        before = paragraphs[-2] if len(paragraphs) > 1 else None
-        after_signature = before is not None and len(before.pieces) == 1 and before.ends_signature
-        if paragraphs and not after_signature and _continues(paragraphs[-1], block):
-            paragraphs[-1].add(block)
-        else:
-            paragraphs.append(_Paragraph.start(block))
-    return [paragraph.block() for paragraph in paragraphs]
+        if current is not None:
+            if _continues(current, block) and not (before is not None and _ends_signature(before.text)):
+                current.add(block)
+                continue
+            joined.append(current.block())
+            before = current.first if len(current.parts) == 1 else None
+        current = _Paragraph(block)
+    if current is not None:
+        joined.append(current.block())
+    return joined
