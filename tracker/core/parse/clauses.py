@@ -67,6 +67,7 @@ _CLOSING_RE = re.compile(
     r"^本[\u4e00-\u9fff（）()]{1,12}?(?:(?:自|于|从)[^。]{0,40}(?:施行|实施|执行|生效|试行)|有效期|由[^。]{1,60}解释)"
 )
 _SENTENCE_END = "。；;！!？?"
+_SENTENCE_END_RE = re.compile(f"[{_SENTENCE_END}]")
 _LIST_INTRO_RE = re.compile(r"(?:下列|如下|以下|包括|是指|为)[^：:]*[：:]$")
 _LEAD_SENTENCE_RE = re.compile(r"^([^。；;！!？?，,：:]{2,24})[。．]")
 _LETTER_SPACING_RE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
@@ -173,7 +174,7 @@ def _heading(draft: _Draft) -> str | None:
         return _strip_heading(first) if len(first) <= 60 else None
     inner = first.rstrip(_SENTENCE_END + "：:")
     stands_alone = len(draft.lines) > 1 or draft.children
-    if stands_alone and len(first) <= 50 and not any(c in inner for c in _SENTENCE_END):
+    if stands_alone and len(first) <= 50 and not _SENTENCE_END_RE.search(inner):
         if first.endswith(("：", ":")) and (_LIST_INTRO_RE.search(first) or len(first) > 20):
             return None
         return _strip_heading(first) or None
@@ -247,7 +248,7 @@ def build_clauses(segments: list[tuple[str | None, list[Block]]]) -> list[Clause
         if prefix is None and len(drafts) == 1 and not drafts[0].numbered:
             drafts[0].path = "正文"
         for draft in drafts:
-            text = "\n".join(line for line in draft.lines if line)
+            text = "\n".join(filter(None, draft.lines))
             heading = _heading(draft)
             if not text and not heading:
                 continue

@@ -16,33 +16,13 @@ _PUNCTUATION_RE = re.compile("[。，,；;]")
 _CLOSED_ENDINGS = tuple("。；;！!？?：:）)」』”\"")
 
 
-class _Paragraph:
-    """A paragraph being re-assembled from blocks (kept as its blocks: joining is linear)."""
-
-    __slots__ = ("first", "parts", "length", "open_parens")
-
-    def __init__(self, block: Block) -> None:
-        text = block.text
-        self.first = block
-        self.parts = [block]
-        self.length = len(text)
-        self.open_parens = text.count("（") + text.count("(") - text.count("）") - text.count(")")
-
-    def add(self, block: Block) -> None:
-        text = block.text
-        self.parts.append(block)
-        self.length += len(text)
-        self.open_parens += text.count("（") + text.count("(") - text.count("）") - text.count(")")
-
-    def has_punctuation(self) -> bool:
-        return any(_PUNCTUATION_RE.search(part.text) for part in self.parts)
-
-    def block(self) -> Block:
-        parts = self.parts
-        if len(parts) == 1:
-            return self.first
-        bolds = tuple(bold for part in parts for bold in part.bolds)
-        return Block("".join(part.text for part in parts), bolds, self.first.heading, self.first.table)
+def _joined(parts: list[Block]) -> Block:
+    """The paragraph the blocks make: the first block's flags, every block's text and bold runs."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    bolds = tuple(bold for part in parts for bold in part.bolds)
+    return Block("".join(part.text for part in parts), bolds, first.heading, first.table)
 
 
 def _ends_signature(text: str) -> bool:
@@ -50,23 +30,21 @@ def _ends_signature(text: str) -> bool:
     return is_date_only(text) or is_note(text)
 
 
-def _continues(previous: _Paragraph, block: Block) -> bool:
-    """True when `block` is the second half of a paragraph split by a page or line break.
-
-    The tests are independent: the cheap ones that settle most blocks come first."""
-    head, b = previous.first, block.text
-    if head.table or block.table or head.heading or block.heading or previous.length < 15:
+def _continues(parts: list[Block], length: int, block: Block) -> bool:
+    """True when `block` is the second half of the paragraph `parts` (`length` characters),
+    split by a page or line break. The caller has ruled out a closed paragraph (ending in
+    `。` and the like with its brackets closed) and a table or heading on either side."""
+    head, b = parts[0], block.text
+    if length < 15:
         return False
-    if previous.parts[-1].text.endswith(_CLOSED_ENDINGS) and previous.open_parens <= 0:
-        return False
-    single = len(previous.parts) == 1
+    single = len(parts) == 1
     if single and head.bolds and head.bolds[0] == head.text:  # a bold title or heading
         return False
-    if previous.length <= 40:
-        whole = head if single else previous.block()
+    if length <= 40:
+        whole = _joined(parts)
         if is_title_like(whole) and (b.startswith(("（", "(")) or TITLE_END_RE.search(whole.text)):
             return False
-    if match_marker(head.text) and (previous.length < 25 or not previous.has_punctuation()):
+    if match_marker(head.text) and (length < 25 or not any(_PUNCTUATION_RE.search(p.text) for p in parts)):
         return False
     if match_marker(b) or ATTACHMENT_RE.match(b) or _ends_signature(b):
         return False
@@ -77,18 +55,32 @@ def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
     """Re-join paragraphs that a page break (or hard line wrap) cut in two.
 
     A line right after a signature date or a note is the next title, never a continuation.
+    The paragraph being assembled is kept as its blocks, its length and its bracket balance
+    (joining is linear); most blocks end a paragraph of their own, so that is tested first.
     """
     joined: list[Block] = []
-    current: _Paragraph | None = None
-    before: Block | None = None  # the paragraph before `current` when it was a single block
+    parts: list[Block] = []  # the paragraph being assembled
+    length = open_parens = 0  # its characters; brackets opened and not closed in it
+    before: Block | None = None  # the paragraph before it, when that was a single block
     for block in blocks:
-        if current is not None:
-            if _continues(current, block) and not (before is not None and _ends_signature(before.text)):
-                current.add(block)
-                continue
-            joined.append(current.block())
-            before = current.first if len(current.parts) == 1 else None
-        current = _Paragraph(block)
-    if current is not None:
-        joined.append(current.block())
+        text = block.text
+        if (
+            parts
+            and not (parts[-1].text.endswith(_CLOSED_ENDINGS) and open_parens <= 0)
+            and not (block.table or block.heading or parts[0].table or parts[0].heading)
+            and _continues(parts, length, block)
+            and not (before is not None and _ends_signature(before.text))
+        ):
+            parts.append(block)
+            length += len(text)
+            open_parens += text.count("（") + text.count("(") - text.count("）") - text.count(")")
+            continue
+        if parts:
+            joined.append(_joined(parts))
+            before = parts[0] if len(parts) == 1 else None
+        parts = [block]
+        length = len(text)
+        open_parens = text.count("（") + text.count("(") - text.count("）") - text.count(")")
+    if parts:
+        joined.append(_joined(parts))
     return joined
