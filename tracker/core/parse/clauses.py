@@ -68,6 +68,7 @@ _CLOSING_RE = re.compile(
 )
 _SENTENCE_END = "。；;！!？?"
 _SENTENCE_END_RE = re.compile(f"[{_SENTENCE_END}]")
+_SENTENCE_ENDINGS = tuple(_SENTENCE_END)
 _LIST_INTRO_RE = re.compile(r"(?:下列|如下|以下|包括|是指|为)[^：:]*[：:]$")
 _LEAD_SENTENCE_RE = re.compile(r"^([^。；;！!？?，,：:]{2,24})[。．]")
 _LETTER_SPACING_RE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
@@ -186,18 +187,15 @@ def _heading(draft: _Draft) -> str | None:
 
 def _has_body(draft: _Draft) -> bool:
     """More than a bare heading line such as `三、附则` (whose closing text belongs to it)."""
-    return len(draft.lines) > 1 or len(draft.lines[0]) > 20 or draft.lines[0].endswith(tuple(_SENTENCE_END))
+    return len(draft.lines) > 1 or len(draft.lines[0]) > 20 or draft.lines[0].endswith(_SENTENCE_ENDINGS)
 
 
 @dataclass
 class _Builder:
     prefix: str | None
-    stack: list[tuple[str, int, str]] = field(default_factory=list)
+    stack: list[tuple[str, int, str]] = field(default_factory=list)  # (kind, number, path) of each open level
     last: dict[str, int] = field(default_factory=dict)
     drafts: list[_Draft] = field(default_factory=list)
-
-    def _path(self, labels: list[str]) -> str:
-        return "/".join(([self.prefix] if self.prefix else []) + labels)
 
     def accepts(self, marker: Marker) -> bool:
         for kind, number, _ in self.stack:
@@ -210,11 +208,12 @@ class _Builder:
             if kind == marker.kind:
                 del self.stack[i:]
                 break
-        self.stack.append((marker.kind, marker.number, marker.label))
+        parent = self.stack[-1][2] if self.stack else self.prefix
+        path = f"{parent}/{marker.label}" if parent else marker.label
+        self.stack.append((marker.kind, marker.number, path))
         self.last[marker.kind] = marker.number
         if self.drafts and self.drafts[-1].numbered and self.drafts[-1].depth < len(self.stack):
             self.drafts[-1].children = True
-        path = self._path([label for _, _, label in self.stack])
         self.drafts.append(
             _Draft(path, [marker.rest], block.bolds, block.heading, True, marker.kind, len(self.stack))
         )
