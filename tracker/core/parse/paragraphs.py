@@ -13,7 +13,7 @@ from tracker.core.parse.signatures import is_organ_line
 _PUNCTUATION_RE = re.compile("[。，,；;]")
 
 #: A paragraph ending in one of these (with its parentheses closed) is complete.
-_CLOSED_ENDINGS = tuple("。；;！!？?：:）)」』”\"")
+_CLOSED_ENDINGS = frozenset("。；;！!？?：:）)」』”\"")
 
 
 def _joined(parts: list[Block]) -> Block:
@@ -23,6 +23,14 @@ def _joined(parts: list[Block]) -> Block:
     first = parts[0]
     bolds = tuple(bold for part in parts for bold in part.bolds)
     return Block("".join(part.text for part in parts), bolds, first.heading, first.table)
+
+
+def _open_brackets(text: str) -> int:
+    """Brackets `text` opens and does not close (negative: it closes more). Most lines hold
+    none, and testing for each is much cheaper than counting it."""
+    if "（" not in text and "(" not in text and "）" not in text and ")" not in text:
+        return 0
+    return text.count("（") + text.count("(") - text.count("）") - text.count(")")
 
 
 def _ends_signature(text: str) -> bool:
@@ -55,32 +63,37 @@ def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
     """Re-join paragraphs that a page break (or hard line wrap) cut in two.
 
     A line right after a signature date or a note is the next title, never a continuation.
-    The paragraph being assembled is kept as its blocks, its length and its bracket balance
-    (joining is linear); most blocks end a paragraph of their own, so that is tested first.
+    The paragraph being assembled is kept as its blocks and its length (joining is linear).
+    Most paragraphs end closed (`。` with every bracket closed), so that is tested first; its
+    brackets are counted only when its last block ends like that, each block once.
     """
     joined: list[Block] = []
     parts: list[Block] = []  # the paragraph being assembled
-    length = open_parens = 0  # its characters; brackets opened and not closed in it
+    length = 0
+    open_parens = counted = 0  # brackets left open in its first `counted` blocks
     before: Block | None = None  # the paragraph before it, when that was a single block
     for block in blocks:
-        text = block.text
-        if (
-            parts
-            and not (parts[-1].text.endswith(_CLOSED_ENDINGS) and open_parens <= 0)
-            and not (block.table or block.heading or parts[0].table or parts[0].heading)
-            and _continues(parts, length, block)
-            and not (before is not None and _ends_signature(before.text))
-        ):
-            parts.append(block)
-            length += len(text)
-            open_parens += text.count("（") + text.count("(") - text.count("）") - text.count(")")
-            continue
         if parts:
-            joined.append(_joined(parts))
-            before = parts[0] if len(parts) == 1 else None
+            ends_closed = parts[-1].text[-1:] in _CLOSED_ENDINGS
+            if ends_closed:
+                for part in parts[counted:]:
+                    open_parens += _open_brackets(part.text)
+                counted = len(parts)
+            if (
+                not (ends_closed and open_parens <= 0)
+                and not (block.table or block.heading or parts[0].table or parts[0].heading)
+                and _continues(parts, length, block)
+                and not (before is not None and _ends_signature(before.text))
+            ):
+                parts.append(block)
+                length += len(block.text)
+                continue
+            single = len(parts) == 1
+            joined.append(parts[0] if single else _joined(parts))
+            before = parts[0] if single else None
         parts = [block]
-        length = len(text)
-        open_parens = text.count("（") + text.count("(") - text.count("）") - text.count(")")
+        length = len(block.text)
+        open_parens = counted = 0
     if parts:
         joined.append(_joined(parts))
     return joined
