@@ -278,7 +278,9 @@ def _heads_document(text: str) -> bool:
     first = text[:1]  # asked of every line of a page: most start like none of the three
     if first not in _HEAD_LINE_FIRST_CHARS and not first.isspace():
         return False
-    return bool(_ISSUE_NOTE_RE.match(text) or looks_like_note(text) or TITLE_DATE_RE.match(text))
+    if "年" in text and (_ISSUE_NOTE_RE.match(text) or TITLE_DATE_RE.match(text)):  # both hold a year: 2023年
+        return True
+    return looks_like_note(text)
 
 
 def _has_body(blocks: list[Block], start: int) -> bool:
