@@ -14,6 +14,7 @@ the same rules with 修改/修订/删去/…, and so does repealing only part of
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ DOC_NUMBER = (
     rf"|[\u4e00-\u9fff]{{1,18}}+(?:(?<=公告)|(?<=令))\s*(?:19|20){_D}{{2}}\s*年\s*第\s*{_D}{{1,5}}\s*号)"
 )
 DOC_NUMBER_RE = re.compile(DOC_NUMBER)
+#: `normalize_doc_number`, cached: the own-number, merge and known-reference tests ask about the same numbers.
+_number_key = functools.lru_cache(maxsize=1024)(normalize_doc_number)
 _TITLE_RE = re.compile(r"《([^《》]{2,120})》")
 _DOC_TYPE = r"(?:通知|意见|办法|规定|决定|方案|计划|细则|批复|条例|公告|通告|措施|规划|纲要|指引|规则|准则|标准|目录|清单|规程)"
 #: A 文号 in parentheses; a title written without 《》 may stand right before it:
@@ -291,7 +294,7 @@ class References:
 
 def _key(ref: DocRef) -> str:
     if ref.doc_number:
-        return "#" + normalize_doc_number(ref.doc_number)
+        return "#" + _number_key(ref.doc_number)
     return "《" + "".join((ref.title or "").split())
 
 
@@ -317,7 +320,7 @@ def _dedupe(refs: Iterable[DocRef]) -> list[DocRef]:
 def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) -> References:
     """Repeals and citations in the document's paragraphs; `own` = its own titles and number."""
     own_keys = {"".join(o.split()) for o in own if o}
-    own_numbers = {normalize_doc_number(o) for o in own if o and DOC_NUMBER_RE.fullmatch(o.strip())}
+    own_numbers = {_number_key(o) for o in own if o and DOC_NUMBER_RE.fullmatch(o.strip())}
     aliases = {m.group(1) for p in paragraphs if "简称" in p for m in _ALIAS_RE.finditer(p)}
     repeals: list[DocRef] = []
     amends: list[DocRef] = []
@@ -326,7 +329,7 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
 
     def is_own(ref: DocRef) -> bool:
         if ref.doc_number:  # an earlier document of the same title has another number
-            return normalize_doc_number(ref.doc_number) in own_numbers
+            return _number_key(ref.doc_number) in own_numbers
         return bool(ref.title and ("".join(ref.title.split()) in own_keys or ref.title in aliases))
 
     for paragraph in paragraphs:
