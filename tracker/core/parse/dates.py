@@ -86,8 +86,11 @@ def _make_date(year: int | None, month: int | None, day: int | None) -> dt.date 
         return None
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_date(span: str) -> dt.date | None:
-    """One date span in any supported form → date; None when it is not a real date."""
+    """One date span in any supported form → date; None when it is not a real date.
+
+    Cached: a page gives the same few dates in its fields, signature, notes and sentences."""
     match = _PARTS_RE.match("".join(span.split()))
     if not match:
         return None
@@ -304,20 +307,21 @@ def validity_from_text(
 def _validity_sentences(text: str) -> Iterator[tuple[int, str]]:
     """(start, sentence) of each sentence that says 有效期 or 施行/实施/…, in order.
 
-    The words are found in the whole text at once and each one's sentence cut around it:
-    going through every sentence of a long text costs more than the few that qualify."""
+    The next such word is searched for in the text and its sentence cut around it: going
+    through every sentence of a long text costs more than the few that qualify."""
     end = 0
-    for word in _VALIDITY_WORD_RE.finditer(text):
-        if word.start() < end:
-            continue  # in the sentence just given
+    word = _VALIDITY_WORD_RE.search(text)
+    while word is not None:
+        at = word.start()
         start = end  # after the last stop before the word
         for char in _SENTENCE_STOPS:
-            found = text.rfind(char, start, word.start())
+            found = text.rfind(char, start, at)
             if found != -1:
                 start = found + 1
         stop = _SENTENCE_STOP_RE.search(text, word.end())
         end = stop.start() if stop else len(text)
         yield start, text[start:end]
+        word = _VALIDITY_WORD_RE.search(text, end)
 
 
 def _about_another(sentence: str, own_titles: frozenset[str]) -> bool:
