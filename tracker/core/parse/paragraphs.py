@@ -21,16 +21,15 @@ def _joined(parts: list[Block]) -> Block:
     if len(parts) == 1:
         return parts[0]
     first = parts[0]
-    bolds = tuple(bold for part in parts for bold in part.bolds)
-    return Block("".join(part.text for part in parts), bolds, first.heading, first.table)
+    bolds = tuple([bold for part in parts for bold in part.bolds])
+    return Block("".join([part.text for part in parts]), bolds, first.heading, first.table)
 
 
-def _open_brackets(text: str) -> int:
-    """Brackets `text` opens and does not close (negative: it closes more). Most lines hold
-    none, and testing for each is much cheaper than counting it."""
-    if "（" not in text and "(" not in text and "）" not in text and ")" not in text:
-        return 0
-    return text.count("（") + text.count("(") - text.count("）") - text.count(")")
+def _has_punctuation(parts: list[Block]) -> bool:
+    for part in parts:
+        if _PUNCTUATION_RE.search(part.text):
+            return True
+    return False
 
 
 def _ends_signature(text: str) -> bool:
@@ -52,7 +51,7 @@ def _continues(parts: list[Block], length: int, block: Block) -> bool:
         whole = _joined(parts)
         if is_title_like(whole) and (b.startswith(("（", "(")) or TITLE_END_RE.search(whole.text)):
             return False
-    if match_marker(head.text) and (length < 25 or not any(_PUNCTUATION_RE.search(p.text) for p in parts)):
+    if match_marker(head.text) and (length < 25 or not _has_punctuation(parts)):
         return False
     if match_marker(b) or ATTACHMENT_RE.match(b) or _ends_signature(b):
         return False
@@ -77,7 +76,10 @@ def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
             ends_closed = parts[-1].text[-1:] in _CLOSED_ENDINGS
             if ends_closed:
                 for part in parts[counted:]:
-                    open_parens += _open_brackets(part.text)
+                    text = part.text
+                    # testing for each bracket is much cheaper than counting it, and most lines hold none
+                    if "（" in text or "(" in text or "）" in text or ")" in text:
+                        open_parens += text.count("（") + text.count("(") - text.count("）") - text.count(")")
                 counted = len(parts)
             if (
                 not (ends_closed and open_parens <= 0)
