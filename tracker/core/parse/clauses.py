@@ -197,17 +197,19 @@ class _Builder:
     last: dict[str, int] = field(default_factory=dict)
     drafts: list[_Draft] = field(default_factory=list)
 
-    def accepts(self, marker: Marker) -> bool:
-        for kind, number, _ in self.stack:
+    def open(self, marker: Marker, block: Block) -> bool:
+        """Open the clause `marker` numbers, if its number continues the sequence (see the module
+        docstring); False, and nothing changed, when it does not."""
+        stack = self.stack
+        for i, (kind, number, _) in enumerate(stack):
             if kind == marker.kind:
-                return marker.number == number + 1
-        return marker.number == 1 or marker.number == self.last.get(marker.kind, 0) + 1
-
-    def open(self, marker: Marker, block: Block) -> None:
-        for i, (kind, _, _) in enumerate(self.stack):
-            if kind == marker.kind:
-                del self.stack[i:]
+                if marker.number != number + 1:
+                    return False
+                del stack[i:]
                 break
+        else:
+            if marker.number != 1 and marker.number != self.last.get(marker.kind, 0) + 1:
+                return False
         parent = self.stack[-1][2] if self.stack else self.prefix
         path = f"{parent}/{marker.label}" if parent else marker.label
         self.stack.append((marker.kind, marker.number, path))
@@ -217,6 +219,7 @@ class _Builder:
         self.drafts.append(
             _Draft(path, [marker.rest], block.bolds, block.heading, True, marker.kind, len(self.stack))
         )
+        return True
 
     def text(self, block: Block) -> None:
         current = self.drafts[-1] if self.drafts else None
@@ -239,9 +242,7 @@ def build_clauses(segments: list[tuple[str | None, list[Block]]]) -> list[Clause
         builder = _Builder(prefix)
         for block in blocks:
             marker = None if block.table else match_marker(block.text)  # a table's 序号 column numbers rows
-            if marker and builder.accepts(marker):
-                builder.open(marker, block)
-            else:
+            if marker is None or not builder.open(marker, block):
                 builder.text(block)
         drafts = builder.drafts
         if prefix is None and len(drafts) == 1 and not drafts[0].numbered:
@@ -257,5 +258,5 @@ def build_clauses(segments: list[tuple[str | None, list[Block]]]) -> list[Clause
                 path = f"{path}#{seen[path]}"
             else:
                 seen[path] = 1
-            clauses.append(Clause(path=path, text=text, heading=heading))
+            clauses.append(Clause(path, text, heading))
     return clauses
