@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tracker.core.model import Clause
 from tracker.core.parse.blocks import Block
@@ -74,8 +75,11 @@ _LEAD_SENTENCE_RE = re.compile(r"^([^。；;！!？?，,：:]{2,24})[。．]")
 _LETTER_SPACING_RE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
+@functools.lru_cache(maxsize=512)
 def cn_to_int(text: str) -> int | None:
-    """`十二` → 12, `二十一` → 21, `一百零五` → 105; Arabic digits pass through."""
+    """`十二` → 12, `二十一` → 21, `一百零五` → 105; Arabic digits pass through.
+
+    Cached: documents number their clauses with the same few numerals."""
     if text.isascii() and text.isdigit():
         return int(text)
     if text in _CIRCLED:
@@ -113,8 +117,9 @@ def _label(kind: str, raw: str) -> str:
     return _LABELS[kind].format(raw)
 
 
-@dataclass(frozen=True)
-class Marker:
+class Marker(NamedTuple):
+    """The numbering a line starts with (a tuple: made for every numbered line, so made cheaply)."""
+
     kind: str
     number: int
     label: str
