@@ -339,7 +339,7 @@ def _split_attachments(body: list[Block], list_end: int) -> tuple[list[Block], l
     main: list[Block] = []
     attachments: list[tuple[str, list[Block]]] = []
     for index, block in enumerate(body):
-        match = ATTACHMENT_RE.match(block.text)
+        match = ATTACHMENT_RE.match(block.text) if block.text.startswith("附") else None  # the pattern's first character
         if match and len(block.text) <= 80:
             number = "" if index < list_end else match.group("n")
             name = "附件" + number.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
