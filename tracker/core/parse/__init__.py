@@ -203,7 +203,7 @@ def _document(blocks: list[Block], page: Page, url: str | None, *, first: bool) 
             _meta_published(meta),
         ],
     )
-    body_text = "\n".join(b.text for b in layout.wrapper + layout.main)
+    body_text = "\n".join([b.text for b in layout.wrapper + layout.main])
     field_effective = field_date(fields.get("effective_from"))
     note_effective = note.effective_from if note else None
     own_titles = frozenset("".join(t.split()) for t in (title, enclosed_title, enclosed_name(title)) if t)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tracker.core.model import Clause
 from tracker.core.parse.blocks import Block
@@ -67,13 +68,18 @@ _CLOSING_RE = re.compile(
     r"^本[\u4e00-\u9fff（）()]{1,12}?(?:(?:自|于|从)[^。]{0,40}(?:施行|实施|执行|生效|试行)|有效期|由[^。]{1,60}解释)"
 )
 _SENTENCE_END = "。；;！!？?"
+_SENTENCE_END_RE = re.compile(f"[{_SENTENCE_END}]")
+_SENTENCE_ENDINGS = tuple(_SENTENCE_END)
 _LIST_INTRO_RE = re.compile(r"(?:下列|如下|以下|包括|是指|为)[^：:]*[：:]$")
 _LEAD_SENTENCE_RE = re.compile(r"^([^。；;！!？?，,：:]{2,24})[。．]")
 _LETTER_SPACING_RE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
+@functools.lru_cache(maxsize=512)
 def cn_to_int(text: str) -> int | None:
-    """`十二` → 12, `二十一` → 21, `一百零五` → 105; Arabic digits pass through."""
+    """`十二` → 12, `二十一` → 21, `一百零五` → 105; Arabic digits pass through.
+
+    Cached: documents number their clauses with the same few numerals."""
     if text.isascii() and text.isdigit():
         return int(text)
     if text in _CIRCLED:
@@ -111,8 +117,9 @@ def _label(kind: str, raw: str) -> str:
     return _LABELS[kind].format(raw)
 
 
-@dataclass(frozen=True)
-class Marker:
+class Marker(NamedTuple):
+    """The numbering a line starts with (a tuple: made for every numbered line, so made cheaply)."""
+
     kind: str
     number: int
     label: str
@@ -173,7 +180,7 @@ def _heading(draft: _Draft) -> str | None:
         return _strip_heading(first) if len(first) <= 60 else None
     inner = first.rstrip(_SENTENCE_END + "：:")
     stands_alone = len(draft.lines) > 1 or draft.children
-    if stands_alone and len(first) <= 50 and not any(c in inner for c in _SENTENCE_END):
+    if stands_alone and len(first) <= 50 and not _SENTENCE_END_RE.search(inner):
         if first.endswith(("：", ":")) and (_LIST_INTRO_RE.search(first) or len(first) > 20):
             return None
         return _strip_heading(first) or None
@@ -185,38 +192,39 @@ def _heading(draft: _Draft) -> str | None:
 
 def _has_body(draft: _Draft) -> bool:
     """More than a bare heading line such as `三、附则` (whose closing text belongs to it)."""
-    return len(draft.lines) > 1 or len(draft.lines[0]) > 20 or draft.lines[0].endswith(tuple(_SENTENCE_END))
+    return len(draft.lines) > 1 or len(draft.lines[0]) > 20 or draft.lines[0].endswith(_SENTENCE_ENDINGS)
 
 
 @dataclass
 class _Builder:
     prefix: str | None
-    stack: list[tuple[str, int, str]] = field(default_factory=list)
+    stack: list[tuple[str, int, str]] = field(default_factory=list)  # (kind, number, path) of each open level
     last: dict[str, int] = field(default_factory=dict)
     drafts: list[_Draft] = field(default_factory=list)
 
-    def _path(self, labels: list[str]) -> str:
-        return "/".join(([self.prefix] if self.prefix else []) + labels)
-
-    def accepts(self, marker: Marker) -> bool:
-        for kind, number, _ in self.stack:
+    def open(self, marker: Marker, block: Block) -> bool:
+        """Open the clause `marker` numbers, if its number continues the sequence (see the module
+        docstring); False, and nothing changed, when it does not."""
+        stack = self.stack
+        for i, (kind, number, _) in enumerate(stack):
             if kind == marker.kind:
-                return marker.number == number + 1
-        return marker.number == 1 or marker.number == self.last.get(marker.kind, 0) + 1
-
-    def open(self, marker: Marker, block: Block) -> None:
-        for i, (kind, _, _) in enumerate(self.stack):
-            if kind == marker.kind:
-                del self.stack[i:]
+                if marker.number != number + 1:
+                    return False
+                del stack[i:]
                 break
-        self.stack.append((marker.kind, marker.number, marker.label))
+        else:
+            if marker.number != 1 and marker.number != self.last.get(marker.kind, 0) + 1:
+                return False
+        parent = self.stack[-1][2] if self.stack else self.prefix
+        path = f"{parent}/{marker.label}" if parent else marker.label
+        self.stack.append((marker.kind, marker.number, path))
         self.last[marker.kind] = marker.number
         if self.drafts and self.drafts[-1].numbered and self.drafts[-1].depth < len(self.stack):
             self.drafts[-1].children = True
-        path = self._path([label for _, _, label in self.stack])
         self.drafts.append(
             _Draft(path, [marker.rest], block.bolds, block.heading, True, marker.kind, len(self.stack))
         )
+        return True
 
     def text(self, block: Block) -> None:
         current = self.drafts[-1] if self.drafts else None
@@ -239,15 +247,13 @@ def build_clauses(segments: list[tuple[str | None, list[Block]]]) -> list[Clause
         builder = _Builder(prefix)
         for block in blocks:
             marker = None if block.table else match_marker(block.text)  # a table's 序号 column numbers rows
-            if marker and builder.accepts(marker):
-                builder.open(marker, block)
-            else:
+            if marker is None or not builder.open(marker, block):
                 builder.text(block)
         drafts = builder.drafts
         if prefix is None and len(drafts) == 1 and not drafts[0].numbered:
             drafts[0].path = "正文"
         for draft in drafts:
-            text = "\n".join(line for line in draft.lines if line)
+            text = "\n".join(filter(None, draft.lines))
             heading = _heading(draft)
             if not text and not heading:
                 continue
@@ -257,5 +263,5 @@ def build_clauses(segments: list[tuple[str | None, list[Block]]]) -> list[Clause
                 path = f"{path}#{seen[path]}"
             else:
                 seen[path] = 1
-            clauses.append(Clause(path=path, text=text, heading=heading))
+            clauses.append(Clause(path, text, heading))
     return clauses

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 _CN_DIGITS = {
@@ -42,6 +44,8 @@ YEAR_END = rf"(?:{_AR}{{4}}|{_CN}{{4}})\s*年\s*(?:底|末)"
 _DATE_RE = re.compile(DATE)
 #: Every date form ends in 日 or a digit: a cheap test that rules out most blocks before the regex.
 _DATE_LAST_CHARS = frozenset("日0123456789０１２３４５６７８９")
+#: What `is_date_only` allows after a date (with spaces): `（2024年1月5日）`.
+_CLOSING_PARENS = "（）()"
 _SPACE_OR_PAREN_RE = re.compile(r"[\s（）()]")
 _PARTS_RE = re.compile(r"(\S+?)\s*[年\-－./／]\s*(\S+?)\s*[月\-－./／]\s*(\S+?)\s*日?$")
 _MONTH_PARTS_RE = re.compile(r"(\S+?)\s*年\s*(\S+?)\s*月$")
@@ -82,8 +86,11 @@ def _make_date(year: int | None, month: int | None, day: int | None) -> dt.date 
         return None
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_date(span: str) -> dt.date | None:
-    """One date span in any supported form → date; None when it is not a real date."""
+    """One date span in any supported form → date; None when it is not a real date.
+
+    Cached: a page gives the same few dates in its fields, signature, notes and sentences."""
     match = _PARTS_RE.match("".join(span.split()))
     if not match:
         return None
@@ -118,10 +125,16 @@ def find_dates(text: str) -> list[tuple[int, int, dt.date]]:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
 def is_date_only(text: str) -> bool:
-    """A block that is nothing but a date (a signature date line), parentheses allowed."""
+    """A block that is nothing but a date (a signature date line), parentheses allowed.
+
+    Cached: the layout, paragraph joining and signature passes ask about the same lines."""
+    last = text[-1:]
+    if last not in _DATE_LAST_CHARS and not (last.isspace() or last in _CLOSING_PARENS):
+        return False  # most lines: they end in neither a date nor what may follow one
     tail = text.rstrip()
-    while tail and tail[-1] in "（）()":
+    while tail and tail[-1] in _CLOSING_PARENS:
         tail = tail[:-1].rstrip()
     if not tail or tail[-1] not in _DATE_LAST_CHARS:
         return False
@@ -169,11 +182,16 @@ _RELATIVE_RE = re.compile(
 )
 _SELF_RE = re.compile(r"^(?:本|此|该)|(?:本|此)(?:措施|办法|意见|规定|细则|方案|计划|通知|决定|条例|规则|政策|文件|指引|准则|纲要|公告)")
 _LEADING_MARKER_RE = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+条|[（(]?[一二三四五六七八九十\d]{1,3}[）).．、])\s*")
-_SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+")
+#: A sentence ends at one of these (or the text's end).
+_SENTENCE_STOPS = "。；;！!？?\n"
+_SENTENCE_STOP_RE = re.compile(f"[{_SENTENCE_STOPS}]")
 _SUBJECT_TITLE_RE = re.compile(r"^《([^《》]+)》")
 _PUBLISH_EVENTS = {"发布", "公布", "颁布", "公告"}
 _ENDS_OTHER_RE = re.compile(r"废止|停止执行|失效|不再执行")
-_ACT_WORD_RE = re.compile(r"施行|实施|执行|生效|试行|启用")
+#: The words of a sentence that can state when the document takes effect or ends.
+_VALIDITY_WORD_RE = re.compile(r"有效期|施行|实施|执行|生效|试行|启用")
+#: Every phrase read below holds a date (年 or digits), `之日起` or a period (`N年`, `N个月`).
+_STATES_WHEN_RE = re.compile(r"[年0-9０-９]|之日起|个月")
 
 
 @dataclass(frozen=True)
@@ -232,11 +250,10 @@ def validity_from_text(
     effective: list[_Found] = []
     expires: list[_Found] = []
     relative: list[tuple[int, int, int, int, str]] = []  # score, position, years, months, sentence
-    for sentence_match in _SENTENCE_RE.finditer(text):
-        sentence = sentence_match.group(0)
-        if "有效期" not in sentence and not _ACT_WORD_RE.search(sentence):
+    for pos, sentence in _validity_sentences(text):
+        if not _STATES_WHEN_RE.search(sentence):
             continue
-        score, pos = _sentence_score(sentence), sentence_match.start()
+        score = _sentence_score(sentence)
         said = sentence.strip()
         if _about_another(said, own_titles):  # `《某条例》…自2024年3月1日起施行` in a notice about it
             continue
@@ -285,6 +302,26 @@ def validity_from_text(
             end = add_years_minus_one_day(start, years, months)
             return Validity(effective_from, end, _said(text_effective), said, True, _value(text_effective))
     return Validity(effective_from, None, _said(text_effective), None, False, _value(text_effective))
+
+
+def _validity_sentences(text: str) -> Iterator[tuple[int, str]]:
+    """(start, sentence) of each sentence that says 有效期 or 施行/实施/…, in order.
+
+    The next such word is searched for in the text and its sentence cut around it: going
+    through every sentence of a long text costs more than the few that qualify."""
+    end = 0
+    word = _VALIDITY_WORD_RE.search(text)
+    while word is not None:
+        at = word.start()
+        start = end  # after the last stop before the word
+        for char in _SENTENCE_STOPS:
+            found = text.rfind(char, start, at)
+            if found != -1:
+                start = found + 1
+        stop = _SENTENCE_STOP_RE.search(text, word.end())
+        end = stop.start() if stop else len(text)
+        yield start, text[start:end]
+        word = _VALIDITY_WORD_RE.search(text, end)
 
 
 def _about_another(sentence: str, own_titles: frozenset[str]) -> bool:

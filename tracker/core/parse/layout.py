@@ -50,6 +50,8 @@ _PLACE_RE = re.compile(r"^(?:中共|中国共产党)?(?P<place>[\u4e00-\u9fff]{1
 _NATIONAL_PREFIX_RE = re.compile(r"^中华人民共和国")
 #: `（2023年5月6日杭州市人民政府令第350号公布）`, `（2019年3月1日市政府第20次常务会议通过）`
 _ISSUE_NOTE_RE = re.compile(r"^[（(][^（()）]{0,60}?(?:19|20)\d{2}\s*年[^（()）]{0,80}(?:发布|公布|通过|印发)[^（()）]{0,40}[）)]$")
+#: How an issue note, a header note or a title date may start: a bracket, a tag, a date's first digit.
+_HEAD_LINE_FIRST_CHARS = frozenset("（(【[0123456789０１２３４５６７８９〇零○ＯOo一二三四五六七八九")
 _MASTHEAD_RE = re.compile(r"^[\u4e00-\u9fff、\s]{2,40}文件$")
 _MAX_TITLE_LINES = 5
 _SECTION_HEADING_CHARS = 6
@@ -271,7 +273,14 @@ def _names_issuer(title: str) -> bool:
 
 def _heads_document(text: str) -> bool:
     """A line printed right under a document's title: its 文号, its header note, or its date."""
-    return bool(standalone_number(text) or _ISSUE_NOTE_RE.match(text) or looks_like_note(text) or TITLE_DATE_RE.match(text))
+    if standalone_number(text):
+        return True
+    first = text[:1]  # asked of every line of a page: most start like none of the three
+    if first not in _HEAD_LINE_FIRST_CHARS and not first.isspace():
+        return False
+    if "年" in text and (_ISSUE_NOTE_RE.match(text) or TITLE_DATE_RE.match(text)):  # both hold a year: 2023年
+        return True
+    return looks_like_note(text)
 
 
 def _has_body(blocks: list[Block], start: int) -> bool:
@@ -330,7 +339,7 @@ def _split_attachments(body: list[Block], list_end: int) -> tuple[list[Block], l
     main: list[Block] = []
     attachments: list[tuple[str, list[Block]]] = []
     for index, block in enumerate(body):
-        match = ATTACHMENT_RE.match(block.text)
+        match = ATTACHMENT_RE.match(block.text) if block.text.startswith("附") else None  # the pattern's first character
         if match and len(block.text) <= 80:
             number = "" if index < list_end else match.group("n")
             name = "附件" + number.translate(str.maketrans("０１２３４５６７８９", "0123456789"))

@@ -5,6 +5,7 @@ Layout, paragraph joining and signature finding all ask these before they read s
 
 from __future__ import annotations
 
+import functools
 import re
 
 from tracker.core.parse.blocks import Block
@@ -26,10 +27,13 @@ _NUMBER_LABEL_RE = re.compile(r"^(?:文号|发文字号|文件编号|发文号)\
 DECREE_NUMBER_RE = re.compile(r"^[（(]?\s*(?:(?:19|20)\d{2}\s*年\s*)?第\s*[0-9０-９]{1,5}\s*号\s*[）)]?$")
 
 
-_NOTE_RE = re.compile(
+#: A note by how it starts (`（此件公开发布）`, `抄送：…`) …
+_NOTE_HEAD_RE = re.compile(
     r"^[（(]\s*(?:此件|本文|此文|本件)[^）)]{0,12}[）)]$|^[（(]\s*联系(?:人|电话|方式)[^（()）]{0,60}[）)]$"
-    r"|^(?:抄送|抄报|主送|公开方式|公开属性)[：:]|^(?:.{0,30}\s)?" + DATE + r"\s*印发$"
+    r"|^(?:抄送|抄报|主送|公开方式|公开属性)[：:]"
 )
+#: … or by how it ends (`2024年1月5日印发`).
+_NOTE_PRINTED_RE = re.compile(r"^(?:.{0,30}\s)?" + DATE + r"\s*印发$")
 
 
 ATTACHMENT_RE = re.compile(r"^附\s*件\s*(?P<n>[0-9０-９]{0,2})\s*(?:[：:．.、]\s*|\s+|$)(?P<rest>.*)$")
@@ -57,7 +61,7 @@ COLLECTION_RE = re.compile(r"汇编|选编|文件集")  # the heading of a compi
 ORGAN_SPLIT_RE = re.compile(r"[\s、]+")
 
 
-#: Every `_NOTE_RE` match starts with one of these or ends in 印发: a cheap test before the regex.
+#: Every `_NOTE_HEAD_RE` match starts with one of these: a cheap test before the regex.
 _NOTE_STARTS = ("（", "(", "抄送", "抄报", "主送", "公开方式", "公开属性")
 
 
@@ -85,6 +89,11 @@ def is_title_like(block: Block) -> bool:
     return not is_note(text) and not looks_like_note(text)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_note(text: str) -> bool:
-    """`（此件公开发布）`, `抄送：…`, `2024年1月5日印发`: a note, not text of the document."""
-    return (text.startswith(_NOTE_STARTS) or text.endswith(("印发", "印发\n"))) and bool(_NOTE_RE.match(text))
+    """`（此件公开发布）`, `抄送：…`, `2024年1月5日印发`: a note, not text of the document.
+
+    Cached: the layout, paragraph joining and title tests ask about the same lines."""
+    if text.startswith(_NOTE_STARTS) and _NOTE_HEAD_RE.match(text):
+        return True
+    return text.endswith(("印发", "印发\n")) and _NOTE_PRINTED_RE.match(text) is not None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from tracker.core.parse.blocks import Block
 from tracker.core.parse.clauses import match_marker
@@ -14,59 +13,47 @@ from tracker.core.parse.signatures import is_organ_line
 _PUNCTUATION_RE = re.compile("[。，,；;]")
 
 #: A paragraph ending in one of these (with its parentheses closed) is complete.
-_CLOSED_ENDINGS = tuple("。；;！!？?：:）)」』”\"")
+_CLOSED_ENDINGS = frozenset("。；;！!？?：:）)」』”\"")
 
 
-@dataclass(slots=True)
-class _Paragraph:
-    """A paragraph being re-assembled from blocks (kept in pieces: joining is linear)."""
-
-    first: Block
-    pieces: list[str]
-    bolds: list[str]
-    length: int
-    open_parens: int
-    has_punctuation: bool
-    ends_signature: bool  # a signature date or a note: the line after it starts something new
-
-    @classmethod
-    def start(cls, block: Block) -> _Paragraph:
-        text = block.text
-        paragraph = cls(block, [], [], 0, 0, False, is_date_only(text) or is_note(text))
-        paragraph.add(block)
-        return paragraph
-
-    def add(self, block: Block) -> None:
-        text = block.text
-        self.pieces.append(text)
-        self.bolds.extend(block.bolds)
-        self.length += len(text)
-        self.open_parens += text.count("（") + text.count("(") - text.count("）") - text.count(")")
-        if not self.has_punctuation:
-            self.has_punctuation = _PUNCTUATION_RE.search(text) is not None
-
-    def block(self) -> Block:
-        if len(self.pieces) == 1:
-            return self.first
-        return Block("".join(self.pieces), tuple(self.bolds), self.first.heading, self.first.table)
+def _joined(parts: list[Block]) -> Block:
+    """The paragraph the blocks make: the first block's flags, every block's text and bold runs."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    bolds = tuple([bold for part in parts for bold in part.bolds])
+    return Block("".join([part.text for part in parts]), bolds, first.heading, first.table)
 
 
-def _continues(previous: _Paragraph, block: Block) -> bool:
-    """True when `block` is the second half of a paragraph split by a page or line break."""
-    head, b = previous.first, block.text
-    if head.table or block.table or head.heading or block.heading or previous.length < 15:
+def _has_punctuation(parts: list[Block]) -> bool:
+    for part in parts:
+        if _PUNCTUATION_RE.search(part.text):
+            return True
+    return False
+
+
+def _ends_signature(text: str) -> bool:
+    """A signature date or a note: the line after it starts something new."""
+    return is_date_only(text) or is_note(text)
+
+
+def _continues(parts: list[Block], length: int, block: Block) -> bool:
+    """True when `block` is the second half of the paragraph `parts` (`length` characters),
+    split by a page or line break. The caller has ruled out a closed paragraph (ending in
+    `。` and the like with its brackets closed) and a table or heading on either side."""
+    head, b = parts[0], block.text
+    if length < 15:
         return False
-    if len(previous.pieces) == 1 and head.bolds and head.bolds[0] == head.text:  # a bold title or heading
+    single = len(parts) == 1
+    if single and head.bolds and head.bolds[0] == head.text:  # a bold title or heading
         return False
-    if previous.length <= 40:
-        whole = previous.block()
+    if length <= 40:
+        whole = _joined(parts)
         if is_title_like(whole) and (b.startswith(("（", "(")) or TITLE_END_RE.search(whole.text)):
             return False
-    if previous.pieces[-1].endswith(_CLOSED_ENDINGS) and previous.open_parens <= 0:
+    if match_marker(head.text) and (length < 25 or not _has_punctuation(parts)):
         return False
-    if match_marker(head.text) and (previous.length < 25 or not previous.has_punctuation):
-        return False
-    if match_marker(b) or ATTACHMENT_RE.match(b) or is_date_only(b) or is_note(b):
+    if match_marker(b) or ATTACHMENT_RE.match(b) or _ends_signature(b):
         return False
     return not (len(b) <= 40 and is_organ_line(b))
 
@@ -75,13 +62,40 @@ def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
     """Re-join paragraphs that a page break (or hard line wrap) cut in two.
 
     A line right after a signature date or a note is the next title, never a continuation.
+    The paragraph being assembled is kept as its blocks and its length (joining is linear).
+    Most paragraphs end closed (`。` with every bracket closed), so that is tested first; its
+    brackets are counted only when its last block ends like that, each block once.
     """
-    paragraphs: list[_Paragraph] = []
+    joined: list[Block] = []
+    parts: list[Block] = []  # the paragraph being assembled
+    length = 0
+    open_parens = counted = 0  # brackets left open in its first `counted` blocks
+    before: Block | None = None  # the paragraph before it, when that was a single block
     for block in blocks:
-        before = paragraphs[-2] if len(paragraphs) > 1 else None
-        after_signature = before is not None and len(before.pieces) == 1 and before.ends_signature
-        if paragraphs and not after_signature and _continues(paragraphs[-1], block):
-            paragraphs[-1].add(block)
-        else:
-            paragraphs.append(_Paragraph.start(block))
-    return [paragraph.block() for paragraph in paragraphs]
+        if parts:
+            ends_closed = parts[-1].text[-1:] in _CLOSED_ENDINGS
+            if ends_closed:
+                for part in parts[counted:]:
+                    text = part.text
+                    # testing for each bracket is much cheaper than counting it, and most lines hold none
+                    if "（" in text or "(" in text or "）" in text or ")" in text:
+                        open_parens += text.count("（") + text.count("(") - text.count("）") - text.count(")")
+                counted = len(parts)
+            if (
+                not (ends_closed and open_parens <= 0)
+                and not (block.table or block.heading or parts[0].table or parts[0].heading)
+                and _continues(parts, length, block)
+                and not (before is not None and _ends_signature(before.text))
+            ):
+                parts.append(block)
+                length += len(block.text)
+                continue
+            single = len(parts) == 1
+            joined.append(parts[0] if single else _joined(parts))
+            before = parts[0] if single else None
+        parts = [block]
+        length = len(block.text)
+        open_parens = counted = 0
+    if parts:
+        joined.append(_joined(parts))
+    return joined

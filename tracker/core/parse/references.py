@@ -14,6 +14,7 @@ the same rules with 修改/修订/删去/…, and so does repealing only part of
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ DOC_NUMBER = (
     rf"|[\u4e00-\u9fff]{{1,18}}+(?:(?<=公告)|(?<=令))\s*(?:19|20){_D}{{2}}\s*年\s*第\s*{_D}{{1,5}}\s*号)"
 )
 DOC_NUMBER_RE = re.compile(DOC_NUMBER)
+#: `normalize_doc_number`, cached: the own-number, merge and known-reference tests ask about the same numbers.
+_number_key = functools.lru_cache(maxsize=1024)(normalize_doc_number)
 _TITLE_RE = re.compile(r"《([^《》]{2,120})》")
 _DOC_TYPE = r"(?:通知|意见|办法|规定|决定|方案|计划|细则|批复|条例|公告|通告|措施|规划|纲要|指引|规则|准则|标准|目录|清单|规程)"
 #: A 文号 in parentheses; a title written without 《》 may stand right before it:
@@ -75,7 +78,7 @@ _LIST_INTRO_RE = re.compile(
     r"(?:(?:下列|以下|如下).{0,20}(?:废止|失效|停止执行|不再执行)|(?:废止|宣布失效|停止执行|不再执行)(?:下列|以下|如下)).{0,12}[：:]\s*$"
 )
 #: Every `_LIST_INTRO_RE` match holds one of these verbs: paragraphs without any skip the regex.
-_LIST_INTRO_VERBS = ("废止", "失效", "停止执行", "不再执行")
+_LIST_INTRO_VERB_RE = re.compile("废止|失效|停止执行|不再执行")
 _NUMBER_BRACKET_RE = re.compile(r"[〔\[［(（【〖]|令|公告")
 _TRAILING_CLOSE_RE = re.compile(r"[）)]$")
 _LEADING_OPEN_RE = re.compile(r"^[（(]")
@@ -186,14 +189,13 @@ def _mask_titles(sentence: str) -> str:
     return _TITLE_RE.sub(lambda m: "《" + "□" * len(m.group(1)) + "》", sentence)
 
 
-def _acted_on(sentence: str, refs: list[_Found], verb_re: re.Pattern[str], partial: bool | None) -> list[_Found]:
+def _acted_on(masked: str, refs: list[_Found], verb_re: re.Pattern[str], partial: bool | None) -> list[_Found]:
     """The references a lifecycle verb applies to: named in the verb's sub-clause chain
     (or listed right after it), not cited. `partial`: True = only where an article or part is
     named between document and verb (`《A》第三条同时废止`), False = never there, None = either.
     """
     if not refs:
         return []
-    masked = _mask_titles(sentence)
     verbs = [
         v
         for v in verb_re.finditer(masked)
@@ -292,7 +294,7 @@ class References:
 
 def _key(ref: DocRef) -> str:
     if ref.doc_number:
-        return "#" + normalize_doc_number(ref.doc_number)
+        return "#" + _number_key(ref.doc_number)
     return "《" + "".join((ref.title or "").split())
 
 
@@ -318,7 +320,7 @@ def _dedupe(refs: Iterable[DocRef]) -> list[DocRef]:
 def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) -> References:
     """Repeals and citations in the document's paragraphs; `own` = its own titles and number."""
     own_keys = {"".join(o.split()) for o in own if o}
-    own_numbers = {normalize_doc_number(o) for o in own if o and DOC_NUMBER_RE.fullmatch(o.strip())}
+    own_numbers = {_number_key(o) for o in own if o and DOC_NUMBER_RE.fullmatch(o.strip())}
     aliases = {m.group(1) for p in paragraphs if "简称" in p for m in _ALIAS_RE.finditer(p)}
     repeals: list[DocRef] = []
     amends: list[DocRef] = []
@@ -327,17 +329,20 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
 
     def is_own(ref: DocRef) -> bool:
         if ref.doc_number:  # an earlier document of the same title has another number
-            return normalize_doc_number(ref.doc_number) in own_numbers
+            return _number_key(ref.doc_number) in own_numbers
         return bool(ref.title and ("".join(ref.title.split()) in own_keys or ref.title in aliases))
 
     for paragraph in paragraphs:
+        # A document is named by 《title》 or by a 文号 (…号): most paragraphs name none.
+        if "《" not in paragraph and "号" not in paragraph:
+            intro = ("：" in paragraph or ":" in paragraph) and _is_list_intro(paragraph)
+            list_evidence = paragraph.strip() if intro else None
+            continue
         if list_evidence and not _is_list_item(paragraph):
             list_evidence = None
         paragraph_refs = 0
-        # A document is named by 《title》 or by a 文号 (…号): most paragraphs name none.
-        named = "《" in paragraph or "号" in paragraph
-        history_note = named and _HISTORY_NOTE_RE.match(paragraph.strip())
-        for _, sentence in _sentences(paragraph) if named else ():
+        history_note = _HISTORY_NOTE_RE.match(paragraph.strip())
+        for _, sentence in _sentences(paragraph):
             refs = _references(sentence) if "《" in sentence or "号" in sentence else []
             if not refs:
                 continue
@@ -349,9 +354,10 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
                 repealed, amended = refs, []
                 evidence = f"{list_evidence}{evidence}"
             else:
-                repealed = _acted_on(sentence, refs, _VERB_RE, partial=False)
-                amended = _acted_on(sentence, refs, _AMEND_VERB_RE, partial=None) + _acted_on(
-                    sentence, refs, _VERB_RE, partial=True
+                masked = _mask_titles(sentence)
+                repealed = _acted_on(masked, refs, _VERB_RE, partial=False)
+                amended = _acted_on(masked, refs, _AMEND_VERB_RE, partial=None) + _acted_on(
+                    masked, refs, _VERB_RE, partial=True
                 )
             for found in refs:
                 ref = DocRef(found.ref.title, found.ref.doc_number, evidence)
@@ -380,7 +386,7 @@ def _earlier_version(sentence: str, start: int) -> bool:
 
 def _is_list_intro(paragraph: str) -> bool:
     """`下列文件同时废止：` — the paragraphs after it list repealed documents."""
-    if ("：" not in paragraph and ":" not in paragraph) or not any(verb in paragraph for verb in _LIST_INTRO_VERBS):
+    if ("：" not in paragraph and ":" not in paragraph) or not _LIST_INTRO_VERB_RE.search(paragraph):
         return False
     return bool(_LIST_INTRO_RE.search(_mask_titles(paragraph)))
 

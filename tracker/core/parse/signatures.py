@@ -29,6 +29,8 @@ _ORGAN_LINE_RE = re.compile(r"^[\u4e00-\u9fff（）()、·\s]{2,60}$")
 
 #: Every date form ends in 日 or a digit: lines ending otherwise cannot end in a signature date.
 _DATE_LAST_CHARS = frozenset("日0123456789０１２３４５６７８９")
+#: How a line that ends a signature may end: its date, or a bracket around it (or a space).
+_SIGNATURE_LAST_CHARS = _DATE_LAST_CHARS | frozenset("（）()")
 
 
 @dataclass
@@ -87,7 +89,8 @@ def remove_signatures(blocks: list[Block]) -> tuple[list[Block], list[tuple[int,
     kept: list[Block] = []
     signatures: list[tuple[int, Signature]] = []
     for i, block in enumerate(blocks):
-        found = _signature_at(blocks, i)
+        last = block.text[-1:]  # a signature ends in its date, perhaps bracketed: most lines cannot
+        found = _signature_at(blocks, i) if last in _SIGNATURE_LAST_CHARS or last.isspace() else None
         if found:
             first, signature = found
             drop = i - first
