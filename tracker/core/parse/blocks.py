@@ -106,5 +106,11 @@ def is_label(text: str) -> bool:
     return (head if len(text) <= _LABEL_PREFIX else normalize_label(text)) in LABELS
 
 
+def may_start_label(head: str) -> bool:
+    """False when no text that starts with `head` can be a label (`is_label`'s own early exit): its
+    first characters already leave more than a label's length once normalized."""
+    return len(head) < _LABEL_PREFIX or len(normalize_label(head[:_LABEL_PREFIX])) <= _LONGEST_LABEL
+
+
 def is_debris(text: str) -> bool:
     return bool(_DEBRIS_RE.match(text))
