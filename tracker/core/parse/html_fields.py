@@ -105,7 +105,7 @@ def labelled_fields(root: etree._Element, body: etree._Element) -> dict[str, str
     for dt_el in outside:
         if dt_el.tag == "dt":
             dd = dt_el.getnext()
-            if dd is not None and dd is not body and dd.tag == "dd":
+            if dd is not None and dd.tag == "dd":
                 put(clean_space(text_of(dt_el)), text_of(dd))
     for el in outside:
         if el.tag not in _LINE_TAGS or len(el) > 8:
