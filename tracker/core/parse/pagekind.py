@@ -32,7 +32,7 @@ _TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _SCRIPT_RE = re.compile(r"<script\b", re.I)
 
 #: Starts of a page (in characters) whose visible text is measured before the whole page's.
-_VISIBLE_STARTS = (4096, 16384)
+_VISIBLE_STARTS = (6144, 24576)
 #: Below this many visible characters (besides the <title>) a page holds no document.
 _MIN_VISIBLE = 20
 #: A "please enable JavaScript" message on a page with less text than this is the whole page.
