@@ -94,9 +94,11 @@ def _looks_like_notice(text: str) -> bool:
     for first, words in _TRIGGERS_BY_FIRST.items():
         start = text.find(first)
         while start >= 0:
-            word = next((word for word in words if text.startswith(word, start)), None)
-            if word is not None and _triggers(text, word, start):
-                return True
+            for word in words:
+                if text.startswith(word, start):
+                    if _triggers(text, word, start):
+                        return True
+                    break
             start = text.find(first, start + 1)
     return False
 

@@ -73,7 +73,7 @@ def _without_page_furniture(blocks: list[Block], fields: dict[str, str]) -> list
     the top of the body (`发布时间：… 来源：… 浏览次数：…`), keeping the labelled values."""
     kept = []
     for index, block in enumerate(blocks):
-        if _FURNITURE_LINE_RE.match(block.text) or _QR_PROMPT_RE.search(block.text):
+        if _FURNITURE_LINE_RE.match(block.text) or ("扫" in block.text and _QR_PROMPT_RE.search(block.text)):
             continue
         if index < 8 and not kept:  # info lines only lead the body
             dated_source = DATE_SOURCE_RE.match(block.text)
