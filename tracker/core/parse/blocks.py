@@ -80,6 +80,7 @@ _LABEL_PADDING_RE = re.compile(r"[\s\u00a0\u3000：:\[\]【】]+")  # `[发布�
 #: Splits `发布时间：2024-01-05 来源：中国政府网` before each further label.
 LABEL_SPLIT_RE = re.compile(r"(?<=\S)\s+(?=[\u4e00-\u9fff]{2,6}\s*[：:])")
 _LONGEST_LABEL = max(map(len, LABELS))
+_LABEL_FIRSTS = frozenset(label[0] for label in LABELS)
 _LABEL_PREFIX = 64
 
 
@@ -99,11 +100,22 @@ def normalize_label(text: str) -> str:
 
 def is_label(text: str) -> bool:
     """`normalize_label(text) in LABELS`, without normalizing in full a layout cell that holds the whole page:
-    once its first characters leave more than a label's length, it cannot be one."""
+    once its first characters leave more than a label's length, it cannot be one. Most texts (values,
+    paragraphs) are told apart by their first character after any padding, without normalizing."""
+    padding = _LABEL_PADDING_RE.match(text)
+    start = padding.end() if padding else 0
+    if text[start : start + 1] not in _LABEL_FIRSTS:
+        return False
     head = normalize_label(text[:_LABEL_PREFIX])
     if len(head) > _LONGEST_LABEL:
         return False
     return (head if len(text) <= _LABEL_PREFIX else normalize_label(text)) in LABELS
+
+
+def may_start_label(head: str) -> bool:
+    """False when no text that starts with `head` can be a label (`is_label`'s own early exit): its
+    first characters already leave more than a label's length once normalized."""
+    return len(head) < _LABEL_PREFIX or len(normalize_label(head[:_LABEL_PREFIX])) <= _LONGEST_LABEL
 
 
 def is_debris(text: str) -> bool:

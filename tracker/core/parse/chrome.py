@@ -35,7 +35,9 @@ _WIDGET_RE = re.compile(
     r"|^(?:往期推荐|推荐阅读|点击(?:上方)?蓝字关注|点个[“\"]?在看[”\"]?|分享给更多人|阅读原文)"
 )
 #: Furniture recognised anywhere in a short line: QR prompts, and a 目录 entry's dotted leader.
-_ANYWHERE = ("二维码", "扫一扫", "扫码", "......", "…………", "······")
+_ANYWHERE_RE = re.compile("|".join(map(re.escape, ("二维码", "扫一扫", "扫码", "......", "…………", "······"))))
+#: Whole lines of furniture by their start, or a byline's start (group `byline`), in one match.
+_LINE_START_RE = re.compile(f"{_BREADCRUMB_RE.pattern}|{_WIDGET_RE.pattern}|(?P<byline>{_BYLINE_RE.pattern})")
 #: A web timestamp: date and time of day, which no signed document carries.
 _TIMESTAMP_RE = re.compile(rf"^(?P<date>{DATE})\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?$")
 #: A bare date (optionally bracketed) as the first line of a page, above its title.
@@ -60,9 +62,10 @@ def is_chrome(text: str) -> bool:
     line = _BULLET_RE.sub("", text) if text[:1] in _BULLETS else text
     if not line:
         return True
-    if _BREADCRUMB_RE.match(line) or _WIDGET_RE.match(line) or any(mark in line for mark in _ANYWHERE):
+    start = _LINE_START_RE.match(line)  # a byline only when no furniture start matches
+    if (start and start.lastgroup is None) or _ANYWHERE_RE.search(line):
         return True
-    return bool(_BYLINE_RE.match(line)) and _byline_only(line)
+    return bool(start) and _byline_only(line)
 
 
 def _byline_only(line: str) -> bool:

@@ -41,7 +41,12 @@ _VERDICT_HEADERS = ("清理结果", "处理意见", "清理意见", "处理结�
 # Cheap test run on every page before the table pass: a clean-up notice always has a verdict
 # column (清理结果), a verdict list heading (废止的规范性文件…) or a numbered verdict section
 # (二、宣布失效). Each of them holds a trigger word, so only the places of those are looked at.
-_NOTICE_TRIGGER_RE = re.compile("清理结果|处理意见|清理意见|处理结果|废止|失效|继续有效|继续施行|修改|保留")
+# They are found by their first character (a one-character `str.find` is several times faster
+# than a regex scan); no trigger overlaps another, or itself, so each place is one trigger.
+_NOTICE_TRIGGERS = ("清理结果", "处理意见", "清理意见", "处理结果", "废止", "失效", "继续有效", "继续施行", "修改", "保留")
+_TRIGGERS_BY_FIRST = {
+    first: tuple(word for word in _NOTICE_TRIGGERS if word[0] == first) for first in dict.fromkeys(w[0] for w in _NOTICE_TRIGGERS)
+}
 _VERDICT_COLUMNS = frozenset(("清理结果", "处理意见", "清理意见", "处理结果"))
 _VERDICT_LIST_RE = re.compile(r"(?:废止|失效|继续有效|继续施行|修改|保留)的[^。\n<>]{0,10}(?:文件|规章|目录|清单|名单|政策)")
 _SECTION_VERDICTS = frozenset(("废止", "失效", "继续有效", "修改"))  # and 宣布失效, found by its 失效
@@ -84,18 +89,30 @@ def cleanup_relations(html_or_text: str, *, title: str | None = None) -> tuple[l
 def _looks_like_notice(text: str) -> bool:
     """A verdict column word, `<verdict>的…文件`, or `<numeral>、[决定|予以]<verdict>` anywhere in the text.
 
-    One scan for the trigger words (no two of them can overlap, so none is skipped), then
-    anchored tests at each: a search for the whole pattern is several times slower on large pages."""
-    for trigger in _NOTICE_TRIGGER_RE.finditer(text):
-        word, start = trigger.group(), trigger.start()
-        if word in _VERDICT_COLUMNS or _VERDICT_LIST_RE.match(text, start):
+    The trigger words are found first, then anchored tests run at each: a search for the whole
+    pattern is several times slower on large pages."""
+    for first, words in _TRIGGERS_BY_FIRST.items():
+        start = text.find(first)
+        while start >= 0:
+            for word in words:
+                if text.startswith(word, start):
+                    if _triggers(text, word, start):
+                        return True
+                    break
+            start = text.find(first, start + 1)
+    return False
+
+
+def _triggers(text: str, word: str, start: int) -> bool:
+    """The trigger `word` at `start` heads a verdict column, a verdict list or a numbered verdict section."""
+    if word in _VERDICT_COLUMNS or _VERDICT_LIST_RE.match(text, start):
+        return True
+    if word in _SECTION_VERDICTS:
+        starts = [start]
+        if word == "失效" and start >= 2 and text[start - 2 : start] == "宣布":
+            starts.append(start - 2)
+        if any(_numbered_section_before(text, s) for s in starts):
             return True
-        if word in _SECTION_VERDICTS:
-            starts = [start]
-            if word == "失效" and start >= 2 and text[start - 2 : start] == "宣布":
-                starts.append(start - 2)
-            if any(_numbered_section_before(text, s) for s in starts):
-                return True
     return False
 
 

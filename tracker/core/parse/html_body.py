@@ -64,6 +64,21 @@ def text_of(el: etree._Element) -> str:
     return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
+def has_text(el: etree._Element, chars: int) -> bool:
+    """`text_length(el) >= chars`, reading no more of the text than it takes: a body candidate
+    holds the whole page, and serialising all of it costs far more than its first text nodes."""
+    pieces = []
+    length, check_at = 0, 2 * chars
+    for piece in el.itertext():  # the pieces `text_of` joins
+        pieces.append(piece)
+        length += len(piece)
+        if length >= check_at:  # mostly spaces so far: look again at twice the length
+            if len(clean_space("".join(pieces))) >= chars:
+                return True  # a start of the text cleans to a start of the cleaned text
+            check_at = 2 * length
+    return len(clean_space("".join(pieces))) >= chars
+
+
 def drop_element(el: etree._Element) -> None:
     """Remove an element but keep its tail text in place."""
     parent = el.getparent()
@@ -117,13 +132,18 @@ def find_body(root: etree._Element) -> etree._Element:
         if (el_id and el_id in _BODY_IDS) or (el_class and not _BODY_CLASSES.isdisjoint(el_class.split())):
             candidates.append(el)
     for tag, el_id, el_class in _BODY_RULES:
-        sized = [
-            (el, text_length(el))
+        matching = [
+            el
             for el in candidates
             if (tag is None or el.tag == tag)
             and (el_id is None or el.get("id") == el_id)
             and (el_class is None or el_class in (el.get("class") or "").split())
         ]
+        if len(matching) == 1:  # the usual case: only whether it holds text matters, not how much
+            if has_text(matching[0], _MIN_BODY_CHARS):
+                return matching[0]
+            continue
+        sized = [(el, text_length(el)) for el in matching]
         matches = [(el, length) for el, length in sized if length >= _MIN_BODY_CHARS]
         if matches:
             return max(matches, key=lambda match: match[1])[0]

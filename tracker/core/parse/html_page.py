@@ -49,15 +49,18 @@ def html_page(html: str) -> Page:
             hints.append(text)
             break
     title_el = root.find(".//title")
-    if title_el is not None and clean_space(text_of(title_el)):
-        hints.append(clean_space(text_of(title_el)))
+    title = clean_space(text_of(title_el)) if title_el is not None else ""
+    if title:
+        hints.append(title)
     for el in list(root.iter("script", "style", "noscript", "template")):
         drop_element(el)
     body = find_body(root)
     fields = labelled_fields(root, body)
     drop_noise(body)
-    links = [len(clean_space(text_of(a))) for a in body.iter("a")]
-    link_share = sum(links) / (text_length(body) or 1) if len(links) >= _LISTING_MIN_LINKS else 0.0
+    links = list(body.iter("a"))
+    link_share = 0.0
+    if len(links) >= _LISTING_MIN_LINKS:  # their text is only read when they can make a listing
+        link_share = sum(len(clean_space(text_of(a))) for a in links) / (text_length(body) or 1)
     writer = BlockWriter()
     writer.walk(body, bold=False)
     writer.flush()
@@ -70,7 +73,7 @@ def _without_page_furniture(blocks: list[Block], fields: dict[str, str]) -> list
     the top of the body (`发布时间：… 来源：… 浏览次数：…`), keeping the labelled values."""
     kept = []
     for index, block in enumerate(blocks):
-        if _FURNITURE_LINE_RE.match(block.text) or _QR_PROMPT_RE.search(block.text):
+        if _FURNITURE_LINE_RE.match(block.text) or ("扫" in block.text and _QR_PROMPT_RE.search(block.text)):
             continue
         if index < 8 and not kept:  # info lines only lead the body
             dated_source = DATE_SOURCE_RE.match(block.text)
