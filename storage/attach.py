@@ -2,22 +2,64 @@
 
 The ORM's unit of work costs several times a Core INSERT for the rows every save writes
 (documents, versions, events), so `storage.documents` and `storage.events` insert with Core
-and `attach` the object. The ORM forgets the pending objects of a rolled-back savepoint by
-itself, but takes attached ones for rows that were there before; left behind, they hold
-identities that SQLite hands out again, and the next page's rows can no longer be
-attached. So `attach` remembers each object with its transaction, and a rollback of that
-transaction, or of one around it, forgets it.
+and `attach` the object, built by `loaded` the way a query builds the objects it loads;
+clauses and search entries, which need no objects, go in with `insert_rows`.
+
+The ORM forgets the pending objects of a rolled-back savepoint by itself, but takes
+attached ones for rows that were there before; left behind, they hold identities that
+SQLite hands out again, and the next page's rows can no longer be attached. So `attach`
+remembers each object with its transaction, and a rollback of that transaction, or of one
+around it, forgets it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import make_transient_to_detached
 
 _ATTACHED = "storage_attached_rows"
+_Row = TypeVar("_Row")
+_ROWS_PER_INSERT = 500  # ≤ 6 columns: within SQLite's 32766 parameters and PostgreSQL's 65535
+
+
+def loaded(session: orm.Session, model: type[_Row], values: dict[str, Any]) -> _Row:
+    """The persistent object of a row just inserted with `values` (every column, id included).
+
+    Built as a query builds a loaded row, without `__init__`: a SQLModel table's sets every
+    field through pydantic and the ORM's instrumentation (tens of µs a row, more than the
+    INSERT). The object is the same: the same values, each counted as set.
+    """
+    row = orm.class_mapper(model).class_manager.new_instance()
+    row.__dict__.update(values)
+    row.__pydantic_fields_set__.update(values)
+    attach(session, row)
+    return row
+
+
+def insert_rows(
+    connection: sa.Connection, insert: str, row: str, rows: Sequence[Sequence[Any]], suffix: str = ""
+) -> list[sa.Row[Any]]:
+    """Run `insert` ("INSERT INTO t (a, b) VALUES") with `row` ("(?, ?)") once per row, and `suffix`.
+
+    Multi-row VALUES of driver SQL, `_ROWS_PER_INSERT` rows at a time, `?` being each
+    parameter on either database: SQLAlchemy's own multi-row INSERT processes every row's
+    parameters apart, which cost more than the statement. So the values must be what the
+    driver takes as they are (numbers, text, bytes, None).
+    """
+    if connection.dialect.paramstyle != "qmark":
+        row = row.replace("?", "%s")
+    found: list[sa.Row[Any]] = []
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        sql = f"{insert} {', '.join([row] * len(chunk))}{suffix}"
+        result = connection.exec_driver_sql(sql, tuple(value for values in chunk for value in values))
+        if suffix:
+            found += result.all()
+    return found
 
 
 def attach(session: orm.Session, row: Any) -> None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from storage.attach import attach
+from storage.attach import loaded
 from storage.tables import Event, utcnow
 from tracker.core.events import EventSpec
 
@@ -35,7 +35,7 @@ def record_event(
     """The new Event, or None when an event with this dedupe key already exists.
 
     A Core INSERT returning only the id; the Event is then built from the values it was
-    given and attached as if loaded (`storage.attach`). Every saved document records one event, and the ORM's
+    given as if loaded (`storage.attach.loaded`). Every saved document records one event, and the ORM's
     INSERT … RETURNING of the whole row cost four times the statement itself.
     """
     session.flush()
@@ -52,9 +52,7 @@ def record_event(
     event_id = connection.execute(_insert_event(connection.dialect.name), values).scalar()
     if event_id is None:
         return None
-    event = Event(id=event_id, **values)
-    attach(session, event)
-    return event
+    return loaded(session, Event, {"id": event_id, **values})
 
 
 def record_spec(session: Session, spec: EventSpec, occurred_at: dt.datetime | None = None) -> Event | None:
