@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from storage.attach import insert_rows, loaded
+from storage.attach import DriverInsert, insert_rows, loaded
 from storage.relations import claim_placeholder, resolve_incoming, sync_relations
 from storage.search import index_document
 from storage.tables import Clause as ClauseRow
@@ -188,8 +188,7 @@ def _insert(session: Session, model: type[_Stored], values: dict[str, Any]) -> _
     to it become UPDATEs).
     """
     session.flush()  # rows this one may refer to go first
-    table = model.__table__  # type: ignore[attr-defined]
-    row_id = session.connection().execute(_insert_returning_id(table), values).scalar_one()
+    row_id = _insert_returning_id(model.__table__).execute(session.connection(), values).scalar_one()  # type: ignore[attr-defined]
     return loaded(session, model, {"id": row_id, **values})
 
 
@@ -203,8 +202,10 @@ def _document_defaults() -> dict[str, Any]:
 
 
 @functools.cache
-def _insert_returning_id(table: sa.Table) -> sa.Insert:
-    return sa.insert(table).returning(table.c.id)
+def _insert_returning_id(table: sa.Table) -> DriverInsert:
+    """The INSERT of every column but the id, which it returns."""
+    values = {column.name: sa.bindparam(column.name, type_=column.type) for column in table.columns if column.name != "id"}
+    return DriverInsert(lambda _dialect: sa.insert(table).values(values).returning(table.c.id))
 
 
 def _insert_clauses(session: Session, version_id: int, clauses: list[Clause], prepared: PreparedDocument) -> list[int]:

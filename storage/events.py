@@ -9,14 +9,13 @@ Like every storage function this flushes but never commits.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from storage.attach import loaded
+from storage.attach import DriverInsert, loaded
 from storage.tables import Event, utcnow
 from tracker.core.events import EventSpec
 
@@ -48,8 +47,7 @@ def record_event(
         "payload": payload or {},
         "occurred_at": occurred_at or utcnow(),
     }
-    connection = session.connection()
-    event_id = connection.execute(_insert_event(connection.dialect.name), values).scalar()
+    event_id = _INSERT_EVENT.execute(session.connection(), values).scalar()
     if event_id is None:
         return None
     return loaded(session, Event, {"id": event_id, **values})
@@ -69,9 +67,7 @@ def record_spec(session: Session, spec: EventSpec, occurred_at: dt.datetime | No
     )
 
 
-@functools.cache
 def _insert_event(dialect: str) -> sa.Insert:
-    """Built once per dialect: constructing and cache-keying it per call cost more than running it."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Event.__table__  # type: ignore[attr-defined]
     parameters = {name: sa.bindparam(name, type_=table.c[name].type) for name in _EVENT_VALUES}
@@ -79,6 +75,7 @@ def _insert_event(dialect: str) -> sa.Insert:
 
 
 _EVENT_VALUES = ("kind", "dedupe_key", "document_id", "version_id", "source_id", "payload", "occurred_at")
+_INSERT_EVENT = DriverInsert(_insert_event)
 
 
 def list_events(

@@ -199,10 +199,10 @@ def resolve_incoming(session: Session, document: Document) -> None:
     """
     norm = document.doc_number_norm
     titles = [t for t in (document.title, document.enclosed_title) if t]
-    params = {"norm": norm, "titles": titles, "document_id": document.id}
+    params = {"norm": norm, "document_id": document.id, **_title_params(titles)}
     # A Core statement (the ORM's synchronize step costs more than the UPDATE); references
     # already loaded in this session get the new target as their committed value.
-    resolved = session.connection().execute(_resolve_statement(_NumberUse.of(norm)), params).scalars()
+    resolved = session.connection().execute(_resolve_statement(_NumberUse.of(norm), len(titles)), params).scalars()
     for relation_id in resolved:
         relation = session.identity_map.get(session.identity_key(Relation, relation_id))
         if relation is not None:
@@ -210,10 +210,11 @@ def resolve_incoming(session: Session, document: Document) -> None:
 
 
 @functools.cache
-def _resolve_statement(number: _NumberUse) -> sa.Update:
+def _resolve_statement(number: _NumberUse, title_count: int) -> sa.Update:
     norm = sa.bindparam("norm", type_=sa.String)
     document_id = sa.bindparam("document_id", type_=sa.Integer)
-    candidates = [col(Relation.target_title).in_(sa.bindparam("titles", expanding=True, type_=sa.String))]
+    titles = [sa.bindparam(f"title_{index}", type_=sa.String) for index in range(title_count)]
+    candidates = [col(Relation.target_title).in_(titles) if titles else sa.false()]
     if number.match:
         candidates.append(Relation.target_doc_number_norm == norm)
     compatible = sa.func.coalesce(Relation.target_doc_number_norm, norm) == norm if number.check else sa.true()
