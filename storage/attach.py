@@ -4,7 +4,7 @@ The ORM's unit of work costs several times a Core INSERT for the rows every save
 (documents, versions, events), so `storage.documents` and `storage.events` insert with Core
 and `attach` the object, built by `loaded` the way a query builds the objects it loads;
 clauses and search entries, which need no objects, go in with `insert_rows`. The
-single-row INSERTs are `DriverInsert`s.
+single-row INSERTs, and the lookups of a save, are `DriverStatement`s.
 
 The ORM forgets the pending objects of a rolled-back savepoint by itself, but takes
 attached ones for rows that were there before; left behind, they hold identities that
@@ -43,20 +43,22 @@ def loaded(session: orm.Session, model: type[_Row], values: dict[str, Any]) -> _
     return row
 
 
-class DriverInsert:
-    """A single-row INSERT compiled once per dialect and run as driver SQL.
+class DriverStatement:
+    """A statement compiled once per dialect and run as driver SQL.
 
     `Connection.execute` looks its statement up in the compiled cache and builds the
-    parameters anew each time, which costs a third of these INSERTs. Each value still goes
-    through its column type's bind processor (UTC times, dates, JSON) exactly as there;
-    errors are wrapped as SQLAlchemy's, as there. `build` makes the statement for a dialect
-    name; its bound parameters are named like the keys of the values given to `execute`.
+    parameters anew each time, which costs about as much as the small statements of a save.
+    Each value still goes through its type's bind processor (UTC times, dates, JSON)
+    exactly as there, values bound in the statement itself (a LIMIT) are sent as there,
+    and errors are wrapped as SQLAlchemy's. `build` makes the statement for a dialect name;
+    its other bound parameters are named like the keys of the values given to `execute`.
+    Results come back as the driver gives them, so it suits ids, not dates or JSON.
     """
 
-    def __init__(self, build: Callable[[str], sa.Insert]) -> None:
+    def __init__(self, build: Callable[[str], sa.Executable]) -> None:
         self._build = build
         # By dialect object: a JSON column's processor uses its engine's serializer.
-        self._compiled: weakref.WeakKeyDictionary[sa.Dialect, tuple[str, list[tuple[str, Any]]]] = (
+        self._compiled: weakref.WeakKeyDictionary[sa.Dialect, tuple[str, list[tuple[str, Any, Any]]]] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -66,17 +68,29 @@ class DriverInsert:
         if compiled is None:
             compiled = self._compiled[dialect] = self._compile(dialect)
         sql, binds = compiled
-        processed = ((name, values[name] if process is None else process(values[name])) for name, process in binds)
+        processed = []
+        for name, process, bound in binds:
+            value = values[name] if bound is _GIVEN else bound
+            processed.append((name, value if process is None else process(value)))
         if dialect.positional:
             return connection.exec_driver_sql(sql, tuple(value for _name, value in processed))
         return connection.exec_driver_sql(sql, dict(processed))
 
-    def _compile(self, dialect: sa.Dialect) -> tuple[str, list[tuple[str, Any]]]:
+    def _compile(self, dialect: sa.Dialect) -> tuple[str, list[tuple[str, Any, Any]]]:
         compiled = self._build(dialect.name).compile(dialect=dialect)
-        names = compiled.positiontup if dialect.positional else list(compiled.binds)
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            raise ValueError("a statement rendered anew for its values (an expanding IN) cannot be prebuilt")
+        # The names in the SQL, in order when positional (a name used twice is sent twice).
+        names = compiled.positiontup if dialect.positional else list(dict.fromkeys(compiled.bind_names.values()))
         assert names is not None
-        types = {name: compiled.binds[name].type.dialect_impl(dialect) for name in names}
-        return compiled.string, [(name, types[name].bind_processor(dialect)) for name in names]
+        binds = [(name, compiled.binds[name]) for name in names]
+        return compiled.string, [
+            (name, bind.type.dialect_impl(dialect).bind_processor(dialect), _GIVEN if bind.required else bind.value)
+            for name, bind in binds
+        ]
+
+
+_GIVEN = object()  # a parameter whose value `execute` is given
 
 
 def insert_rows(

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from storage.attach import DriverInsert, insert_rows, loaded
+from storage.attach import DriverStatement, insert_rows, loaded
 from storage.relations import claim_placeholder, resolve_incoming, sync_relations
 from storage.search import index_document
 from storage.tables import Clause as ClauseRow
@@ -48,7 +48,8 @@ def version_raw(version: Version) -> bytes | None:
 _LATEST_VERSION = (
     select(Version).where(Version.document_id == sa.bindparam("document_id")).order_by(col(Version.number).desc()).limit(1)
 )
-_DOCUMENT_ID_BY_URL = sa.select(Document.id).where(Document.url == sa.bindparam("url"))
+_DOCUMENT_ID = sa.select(Document.id).where(Document.url == sa.bindparam("url"))
+_DOCUMENT_ID_BY_URL = DriverStatement(lambda _dialect: _DOCUMENT_ID)
 # Multi-row driver SQL (`storage.attach.insert_rows`); the ordinal that comes back with each
 # id puts the ids in clause order. The texts come packed from the parser processes
 # (`PreparedDocument.packed_clauses`), as the column stores them.
@@ -100,11 +101,11 @@ def touch(
 def find_by_url(session: Session, url: str) -> tuple[Document | None, Version | None]:
     """The document stored at `url` (or None) and its latest version (or None).
 
-    Its id is looked up first with a Core statement: on a first crawl there is none, and
-    the ORM's query would cost several times the lookup to say so.
+    Its id is looked up first with driver SQL: on a first crawl there is none, and the
+    ORM's query would cost several times the lookup to say so.
     """
     session.flush()  # as the ORM's query would: a document added and not yet flushed counts
-    document_id = session.connection().execute(_DOCUMENT_ID_BY_URL, {"url": url}).scalar()
+    document_id = _DOCUMENT_ID_BY_URL.execute(session.connection(), {"url": url}).scalar()
     if document_id is None:
         return None, None
     document = session.get(Document, document_id)
@@ -202,10 +203,10 @@ def _document_defaults() -> dict[str, Any]:
 
 
 @functools.cache
-def _insert_returning_id(table: sa.Table) -> DriverInsert:
+def _insert_returning_id(table: sa.Table) -> DriverStatement:
     """The INSERT of every column but the id, which it returns."""
     values = {column.name: sa.bindparam(column.name, type_=column.type) for column in table.columns if column.name != "id"}
-    return DriverInsert(lambda _dialect: sa.insert(table).values(values).returning(table.c.id))
+    return DriverStatement(lambda _dialect: sa.insert(table).values(values).returning(table.c.id))
 
 
 def _insert_clauses(session: Session, version_id: int, clauses: list[Clause], prepared: PreparedDocument) -> list[int]:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from storage.attach import DriverInsert, loaded
+from storage.attach import DriverStatement, loaded
 from storage.tables import Event, utcnow
 from tracker.core.events import EventSpec
 
@@ -75,7 +75,7 @@ def _insert_event(dialect: str) -> sa.Insert:
 
 
 _EVENT_VALUES = ("kind", "dedupe_key", "document_id", "version_id", "source_id", "payload", "occurred_at")
-_INSERT_EVENT = DriverInsert(_insert_event)
+_INSERT_EVENT = DriverStatement(_insert_event)
 
 
 def list_events(
