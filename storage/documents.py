@@ -157,6 +157,7 @@ def store_version(
         "change_summary": change_summary,
     }
     version = _insert(session, Version, values)
+    assert version.id is not None
     clause_ids = _insert_clauses(session, version.id, doc.clauses, prepared)
     sync_relations(session, document, doc, first_version=first_version)
     resolve_incoming(session, document)
@@ -182,14 +183,15 @@ def version_document(session: Session, document_id: int, number: int) -> PolicyD
 
 
 def _insert(session: Session, model: type[_Stored], values: dict[str, Any]) -> _Stored:
-    """INSERT a new row (every column but its id) with one Core statement; its persistent object.
+    """INSERT a new row (every column but its id) as prebuilt driver SQL; its persistent object.
 
     The ORM's unit of work costs several times the INSERT itself for these wide rows; an
     object made persistent this way behaves like one the session flushed (later changes
     to it become UPDATEs).
     """
     session.flush()  # rows this one may refer to go first
-    row_id = _insert_returning_id(model.__table__).execute(session.connection(), values).scalar_one()  # type: ignore[attr-defined]
+    table = model.__table__  # type: ignore[attr-defined]
+    row_id = _insert_returning_id(table).execute(session.connection(), values).scalar_one()
     return loaded(session, model, {"id": row_id, **values})
 
 
@@ -197,9 +199,9 @@ def _insert(session: Session, model: type[_Stored], values: dict[str, Any]) -> _
 def _document_defaults() -> dict[str, Any]:
     """A new Document's columns that the save does not set: as the model makes them."""
     fields = Document.model_fields.items()
-    return {
-        name: field.default for name, field in fields if name != "id" and not field.is_required() and field.default_factory is None
-    }
+    defaults = {name: field.default for name, field in fields if not field.is_required() and field.default_factory is None}
+    del defaults["id"]
+    return defaults
 
 
 @functools.cache

@@ -33,8 +33,8 @@ def record_event(
 ) -> Event | None:
     """The new Event, or None when an event with this dedupe key already exists.
 
-    A Core INSERT returning only the id; the Event is then built from the values it was
-    given as if loaded (`storage.attach.loaded`). Every saved document records one event, and the ORM's
+    An INSERT returning only the id (prebuilt driver SQL, `storage.attach.DriverStatement`);
+    the Event is then built from the values it was given as if loaded (`storage.attach.loaded`). Every saved document records one event, and the ORM's
     INSERT … RETURNING of the whole row cost four times the statement itself.
     """
     session.flush()
@@ -68,6 +68,7 @@ def record_spec(session: Session, spec: EventSpec, occurred_at: dt.datetime | No
 
 
 def _insert_event(dialect: str) -> sa.Insert:
+    """The dialect's INSERT … ON CONFLICT DO NOTHING (`DriverStatement` compiles it once)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Event.__table__  # type: ignore[attr-defined]
     parameters = {name: sa.bindparam(name, type_=table.c[name].type) for name in _EVENT_VALUES}
