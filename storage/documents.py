@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zlib
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from storage.attach import attach
+from storage.attach import DriverStatement, insert_rows, loaded
 from storage.relations import claim_placeholder, resolve_incoming, sync_relations
 from storage.search import index_document
 from storage.tables import Clause as ClauseRow
@@ -47,16 +48,15 @@ def version_raw(version: Version) -> bytes | None:
 _LATEST_VERSION = (
     select(Version).where(Version.document_id == sa.bindparam("document_id")).order_by(col(Version.number).desc()).limit(1)
 )
-_DOCUMENT_BY_URL = select(Document).where(Document.url == sa.bindparam("url"))
-_CLAUSE_TABLE = ClauseRow.__table__  # type: ignore[attr-defined]
-# Not `sort_by_parameter_order`: on SQLite that makes SQLAlchemy insert row by row; the
-# ordinal that comes back with each id puts them in order instead.
-# The texts come packed from the parser processes (`PreparedDocument.packed_clauses`).
-_INSERT_CLAUSES = (
-    sa.insert(_CLAUSE_TABLE)
-    .values(text=sa.bindparam("packed", type_=sa.LargeBinary))
-    .returning(_CLAUSE_TABLE.c.id, _CLAUSE_TABLE.c.ordinal)
-)
+_DOCUMENT_ID = sa.select(Document.id).where(Document.url == sa.bindparam("url"))
+_DOCUMENT_ID_BY_URL = DriverStatement(lambda _dialect: _DOCUMENT_ID)
+# Multi-row driver SQL (`storage.attach.insert_rows`); the ordinal that comes back with each
+# id puts the ids in clause order. The texts come packed from the parser processes
+# (`PreparedDocument.packed_clauses`), as the column stores them.
+_INSERT_CLAUSES = "INSERT INTO clause (version_id, ordinal, path, heading, text, text_hash) VALUES"
+
+
+_Stored = TypeVar("_Stored", Document, Version)
 
 
 def latest_version(session: Session, document_id: int) -> Version | None:
@@ -99,9 +99,17 @@ def touch(
 
 
 def find_by_url(session: Session, url: str) -> tuple[Document | None, Version | None]:
-    """The document stored at `url` (or None) and its latest version (or None)."""
-    document = session.exec(_DOCUMENT_BY_URL, params={"url": url}).first()
-    previous = latest_version(session, document.id) if document is not None and document.id is not None else None
+    """The document stored at `url` (or None) and its latest version (or None).
+
+    Its id is looked up first with driver SQL: on a first crawl there is none, and the
+    ORM's query would cost several times the lookup to say so.
+    """
+    session.flush()  # as the ORM's query would: a document added and not yet flushed counts
+    document_id = _DOCUMENT_ID_BY_URL.execute(session.connection(), {"url": url}).scalar()
+    if document_id is None:
+        return None, None
+    document = session.get(Document, document_id)
+    previous = latest_version(session, document_id) if document is not None else None
     return document, previous
 
 
@@ -125,29 +133,30 @@ def store_version(
     doc = prepared.document
     first_version = number == 1
     if document is None:
-        document = claim_placeholder(session, doc) or Document(url=url, title=doc.title, first_seen=fetched_at)
-        if document.is_placeholder:
+        document = claim_placeholder(session, doc)
+        if document is not None:
             document.first_seen = fetched_at
-    _apply_metadata(document, doc, url=url, source_id=source_id, seen_at=fetched_at)
-    if document.id is None:
-        _insert_new(session, document)
+    if document is None:
+        seen = {"first_seen": fetched_at, "last_seen": fetched_at}
+        document = _insert(session, Document, {**_document_defaults(), **seen, **_metadata(doc, url, source_id)})
     else:
+        _apply_metadata(document, doc, url=url, source_id=source_id, seen_at=fetched_at)
         session.add(document)
         session.flush()
     assert document.id is not None
-    version = Version(
-        document_id=document.id,
-        number=number,
-        fetched_at=fetched_at,
-        content_hash=prepared.content_hash,
-        doc_metadata=snapshot(doc),
-        raw=prepared.compressed_raw,
-        content_type=content_type,
-        etag=etag,
-        last_modified=last_modified,
-        change_summary=change_summary,
-    )
-    _insert_new(session, version)
+    values = {
+        "document_id": document.id,
+        "number": number,
+        "fetched_at": fetched_at,
+        "content_hash": prepared.content_hash,
+        "doc_metadata": snapshot(doc),
+        "raw": prepared.compressed_raw,
+        "content_type": content_type,
+        "etag": etag,
+        "last_modified": last_modified,
+        "change_summary": change_summary,
+    }
+    version = _insert(session, Version, values)
     assert version.id is not None
     clause_ids = _insert_clauses(session, version.id, doc.clauses, prepared)
     sync_relations(session, document, doc, first_version=first_version)
@@ -173,23 +182,33 @@ def version_document(session: Session, document_id: int, number: int) -> PolicyD
     return load_version_document(session, _version(session, document_id, number))
 
 
-def _insert_new(session: Session, row: Document | Version) -> None:
-    """INSERT a new row with one Core statement, then attach the object as persistent.
+def _insert(session: Session, model: type[_Stored], values: dict[str, Any]) -> _Stored:
+    """INSERT a new row (every column but its id) as prebuilt driver SQL; its persistent object.
 
     The ORM's unit of work costs several times the INSERT itself for these wide rows; an
     object made persistent this way behaves like one the session flushed (later changes
     to it become UPDATEs).
     """
-    table = type(row).__table__  # type: ignore[attr-defined]
-    values = {column.name: getattr(row, column.name) for column in table.columns if column.name != "id"}
     session.flush()  # rows this one may refer to go first
-    row.id = session.connection().execute(_insert_returning_id(table), values).scalar_one()
-    attach(session, row)
+    table = model.__table__  # type: ignore[attr-defined]
+    row_id = _insert_returning_id(table).execute(session.connection(), values).scalar_one()
+    return loaded(session, model, {"id": row_id, **values})
 
 
 @functools.cache
-def _insert_returning_id(table: sa.Table) -> sa.Insert:
-    return sa.insert(table).returning(table.c.id)
+def _document_defaults() -> dict[str, Any]:
+    """A new Document's columns that the save does not set: as the model makes them."""
+    fields = Document.model_fields.items()
+    defaults = {name: field.default for name, field in fields if not field.is_required() and field.default_factory is None}
+    del defaults["id"]
+    return defaults
+
+
+@functools.cache
+def _insert_returning_id(table: sa.Table) -> DriverStatement:
+    """The INSERT of every column but the id, which it returns."""
+    values = {column.name: sa.bindparam(column.name, type_=column.type) for column in table.columns if column.name != "id"}
+    return DriverStatement(lambda _dialect: sa.insert(table).values(values).returning(table.c.id))
 
 
 def _insert_clauses(session: Session, version_id: int, clauses: list[Clause], prepared: PreparedDocument) -> list[int]:
@@ -197,19 +216,12 @@ def _insert_clauses(session: Session, version_id: int, clauses: list[Clause], pr
     if not clauses:
         return []
     rows = [
-        {
-            "version_id": version_id,
-            "ordinal": ordinal,
-            "path": clause.path,
-            "heading": clause.heading,
-            "packed": packed,
-            "text_hash": text_hash,
-        }
+        (version_id, ordinal, clause.path, clause.heading, packed, text_hash)
         for ordinal, (clause, text_hash, packed) in enumerate(
             zip(clauses, prepared.clause_hashes, prepared.packed_clauses, strict=True)
         )
     ]
-    inserted = session.connection().execute(_INSERT_CLAUSES, rows).all()
+    inserted = insert_rows(session.connection(), _INSERT_CLAUSES, "(?, ?, ?, ?, ?, ?)", rows, " RETURNING id, ordinal")
     return [clause_id for clause_id, _ordinal in sorted(inserted, key=lambda row: row.ordinal)]
 
 
@@ -227,26 +239,35 @@ _TEXT_FIELDS = (
 _DATE_FIELDS = ("issued_on", "published_on", "effective_from", "expires_on")
 
 
+def _metadata(doc: PolicyDocument, url: str, source_id: int | None) -> dict[str, Any]:
+    """The Document columns a saved version sets (a source only when known)."""
+    values = {
+        "url": url,
+        "is_placeholder": False,
+        "title": doc.title,
+        "doc_number": doc.doc_number,
+        "doc_number_norm": doc.doc_number_normalized,
+        "enclosed_title": doc.enclosed_title,
+        "issuer": doc.issuer,
+        "issued_on": doc.issued_on,
+        "published_on": doc.published_on,
+        "effective_from": doc.effective_from,
+        "expires_on": doc.expires_on,
+        "validity": doc.validity,
+        "missing_runs": 0,
+        "gone_at": None,
+    }
+    if source_id is not None:
+        values["source_id"] = source_id
+    return values
+
+
 def _apply_metadata(
     document: Document, doc: PolicyDocument, *, url: str, source_id: int | None, seen_at: dt.datetime
 ) -> None:
-    document.url = url
-    document.is_placeholder = False
-    if source_id is not None:
-        document.source_id = source_id
-    document.title = doc.title
-    document.doc_number = doc.doc_number
-    document.doc_number_norm = doc.doc_number_normalized
-    document.enclosed_title = doc.enclosed_title
-    document.issuer = doc.issuer
-    document.issued_on = doc.issued_on
-    document.published_on = doc.published_on
-    document.effective_from = doc.effective_from
-    document.expires_on = doc.expires_on
-    document.validity = doc.validity
-    document.last_seen = max(document.last_seen, seen_at) if document.id is not None else seen_at
-    document.missing_runs = 0
-    document.gone_at = None
+    for name, value in _metadata(doc, url, source_id).items():
+        setattr(document, name, value)
+    document.last_seen = max(document.last_seen, seen_at)
 
 
 def _version(session: Session, document_id: int, number: int) -> Version:

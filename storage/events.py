@@ -9,14 +9,13 @@ Like every storage function this flushes but never commits.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from storage.attach import attach
+from storage.attach import DriverStatement, loaded
 from storage.tables import Event, utcnow
 from tracker.core.events import EventSpec
 
@@ -34,8 +33,8 @@ def record_event(
 ) -> Event | None:
     """The new Event, or None when an event with this dedupe key already exists.
 
-    A Core INSERT returning only the id; the Event is then built from the values it was
-    given and attached as if loaded (`storage.attach`). Every saved document records one event, and the ORM's
+    An INSERT returning only the id (prebuilt driver SQL, `storage.attach.DriverStatement`);
+    the Event is then built from the values it was given as if loaded (`storage.attach.loaded`). Every saved document records one event, and the ORM's
     INSERT … RETURNING of the whole row cost four times the statement itself.
     """
     session.flush()
@@ -48,13 +47,10 @@ def record_event(
         "payload": payload or {},
         "occurred_at": occurred_at or utcnow(),
     }
-    connection = session.connection()
-    event_id = connection.execute(_insert_event(connection.dialect.name), values).scalar()
+    event_id = _INSERT_EVENT.execute(session.connection(), values).scalar()
     if event_id is None:
         return None
-    event = Event(id=event_id, **values)
-    attach(session, event)
-    return event
+    return loaded(session, Event, {"id": event_id, **values})
 
 
 def record_spec(session: Session, spec: EventSpec, occurred_at: dt.datetime | None = None) -> Event | None:
@@ -71,9 +67,8 @@ def record_spec(session: Session, spec: EventSpec, occurred_at: dt.datetime | No
     )
 
 
-@functools.cache
 def _insert_event(dialect: str) -> sa.Insert:
-    """Built once per dialect: constructing and cache-keying it per call cost more than running it."""
+    """The dialect's INSERT … ON CONFLICT DO NOTHING (`DriverStatement` compiles it once)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Event.__table__  # type: ignore[attr-defined]
     parameters = {name: sa.bindparam(name, type_=table.c[name].type) for name in _EVENT_VALUES}
@@ -81,6 +76,7 @@ def _insert_event(dialect: str) -> sa.Insert:
 
 
 _EVENT_VALUES = ("kind", "dedupe_key", "document_id", "version_id", "source_id", "payload", "occurred_at")
+_INSERT_EVENT = DriverStatement(_insert_event)
 
 
 def list_events(

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from storage.attach import DriverStatement, insert_rows
 from storage.tables import Document, Relation
 from tracker.core.model import DocRef, PolicyDocument
 from tracker.core.prepare import RELATION_KINDS
@@ -41,7 +42,7 @@ def claim_placeholder(session: Session, doc: PolicyDocument) -> Document | None:
     if norm is None and not titles:
         return None
     query = _placeholder_query(_NumberUse.of(norm), len(titles))
-    placeholder_id = session.connection().execute(query, {"norm": norm, **_title_params(titles)}).scalar()
+    placeholder_id = query.execute(session.connection(), {"norm": norm, **_title_params(titles)}).scalar()
     return session.get(Document, placeholder_id) if placeholder_id is not None else None
 
 
@@ -52,29 +53,31 @@ def _find_target(session: Session, ref: DocRef, exclude_id: int) -> int | None:
         return None
     query = _target_query(_NumberUse.of(norm), len(titles))
     params = {"norm": norm, "exclude_id": exclude_id, **_title_params(titles)}
-    return session.connection().execute(query, params).scalar()
+    return query.execute(session.connection(), params).scalar()
 
 
-# The lookups run as Core statements on the session's connection: the ORM's query machinery
-# (and the SQL re-rendered per call for an expanding IN) cost several times the query itself.
-# A document has at most two titles (title, enclosed title), so each count gets its own
-# statement with plain parameters.
+# The lookups run as driver SQL prebuilt from Core statements (`storage.attach.DriverStatement`)
+# on the session's connection: the ORM's query machinery (and the SQL re-rendered per call for
+# an expanding IN) cost several times the query itself. A document has at most two titles
+# (title, enclosed title), so each count gets its own statement with plain parameters.
 def _title_params(titles: Sequence[str]) -> dict[str, str]:
     return {f"title_{index}": title for index, title in enumerate(titles)}
 
 
 @functools.cache
-def _placeholder_query(number: _NumberUse, title_count: int) -> sa.Select[tuple[int]]:
+def _placeholder_query(number: _NumberUse, title_count: int) -> DriverStatement:
     condition, preference = _by_number_then_title(number, title_count)
     query = sa.select(Document.id).where(col(Document.is_placeholder).is_(True), condition)
-    return query.order_by(preference, col(Document.id)).limit(1)
+    query = query.order_by(preference, col(Document.id)).limit(1)
+    return DriverStatement(lambda _dialect: query)
 
 
 @functools.cache
-def _target_query(number: _NumberUse, title_count: int) -> sa.Select[tuple[int]]:
+def _target_query(number: _NumberUse, title_count: int) -> DriverStatement:
     condition, preference = _by_number_then_title(number, title_count)
     query = sa.select(Document.id).where(Document.id != sa.bindparam("exclude_id"), condition)
-    return query.order_by(preference, col(Document.is_placeholder), col(Document.id)).limit(1)
+    query = query.order_by(preference, col(Document.is_placeholder), col(Document.id)).limit(1)
+    return DriverStatement(lambda _dialect: query)
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ def _relation_key(kind: str, norm: str | None, title: str | None) -> tuple[str, 
 def sync_relations(session: Session, document: Document, doc: PolicyDocument, *, first_version: bool) -> None:
     """Make the document's outgoing relations those of this version; keep rows that still hold.
 
-    New rows go in with one Core INSERT (most saves are first versions, which only add).
+    New rows go in with one multi-row INSERT (most saves are first versions, which only add).
     """
     assert document.id is not None
     existing = (
@@ -157,16 +160,9 @@ def sync_relations(session: Session, document: Document, doc: PolicyDocument, *,
     for key, ref in wanted.items():
         relation = existing.get(key)
         if relation is None:
+            target_id = _target_or_placeholder(session, document, key[0], ref)
             added.append(
-                {
-                    "from_document_id": document.id,
-                    "kind": key[0],
-                    "target_doc_number": ref.doc_number,
-                    "target_doc_number_norm": ref.doc_number_normalized,
-                    "target_title": ref.title,
-                    "evidence": ref.evidence,
-                    "target_document_id": _target_or_placeholder(session, document, key[0], ref),
-                }
+                (document.id, key[0], ref.doc_number, ref.doc_number_normalized, ref.title, ref.evidence, target_id)
             )
             continue
         relation.evidence = ref.evidence
@@ -175,10 +171,13 @@ def sync_relations(session: Session, document: Document, doc: PolicyDocument, *,
         session.add(relation)
     session.flush()
     if added:
-        session.connection().execute(_INSERT_RELATIONS, added)
+        insert_rows(session.connection(), _INSERT_RELATIONS, "(?, ?, ?, ?, ?, ?, ?)", added)
 
 
-_INSERT_RELATIONS = sa.insert(Relation.__table__)  # type: ignore[attr-defined]
+_INSERT_RELATIONS = (
+    "INSERT INTO relation (from_document_id, kind, target_doc_number, target_doc_number_norm, target_title, evidence, "
+    "target_document_id) VALUES"
+)
 
 
 def _target_or_placeholder(session: Session, document: Document, kind: str, ref: DocRef) -> int | None:
@@ -199,10 +198,10 @@ def resolve_incoming(session: Session, document: Document) -> None:
     """
     norm = document.doc_number_norm
     titles = [t for t in (document.title, document.enclosed_title) if t]
-    params = {"norm": norm, "titles": titles, "document_id": document.id}
+    params = {"norm": norm, "document_id": document.id, **_title_params(titles)}
     # A Core statement (the ORM's synchronize step costs more than the UPDATE); references
     # already loaded in this session get the new target as their committed value.
-    resolved = session.connection().execute(_resolve_statement(_NumberUse.of(norm)), params).scalars()
+    resolved = _resolve_statement(_NumberUse.of(norm), len(titles)).execute(session.connection(), params).scalars()
     for relation_id in resolved:
         relation = session.identity_map.get(session.identity_key(Relation, relation_id))
         if relation is not None:
@@ -210,17 +209,19 @@ def resolve_incoming(session: Session, document: Document) -> None:
 
 
 @functools.cache
-def _resolve_statement(number: _NumberUse) -> sa.Update:
+def _resolve_statement(number: _NumberUse, title_count: int) -> DriverStatement:
     norm = sa.bindparam("norm", type_=sa.String)
     document_id = sa.bindparam("document_id", type_=sa.Integer)
-    candidates = [col(Relation.target_title).in_(sa.bindparam("titles", expanding=True, type_=sa.String))]
+    titles = [sa.bindparam(f"title_{index}", type_=sa.String) for index in range(title_count)]
+    candidates = [col(Relation.target_title).in_(titles) if titles else sa.false()]
     if number.match:
         candidates.append(Relation.target_doc_number_norm == norm)
     compatible = sa.func.coalesce(Relation.target_doc_number_norm, norm) == norm if number.check else sa.true()
     unresolved = sa.func.coalesce(Relation.target_document_id, 0) == 0
-    return (
+    statement = (
         sa.update(Relation)
         .where(sa.or_(*candidates), compatible, unresolved, Relation.from_document_id != document_id)
         .values(target_document_id=document_id)
         .returning(Relation.id)
     )
+    return DriverStatement(lambda _dialect: statement)

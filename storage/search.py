@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from storage import search_fts
+from storage.attach import insert_rows
 from storage.tables import SearchEntry
 from tracker.core.errors import SearchQueryError
 from tracker.core.grams import bigrams, folded, grams_of
@@ -101,12 +102,10 @@ def entry_rows(
 # Prebuilt: building and cache-keying a statement per call costs more than running it.
 _TABLE = SearchEntry.__table__  # type: ignore[attr-defined]  # Core: the ORM bulk path costs more than the rows
 _DELETE_ENTRIES = sa.delete(_TABLE).where(_TABLE.c.document_id == sa.bindparam("document_id"))
-_INSERT_ENTRIES_RETURNING = sa.insert(_TABLE).returning(_TABLE.c.id)
+# Multi-row driver SQL (`storage.attach.insert_rows`).
+_INSERT_ENTRIES = "INSERT INTO search_entry (document_id, clause_id, path, text) VALUES"
 # PostgreSQL: the tsvector is made from the grams the crawler worked out, which are not kept.
-_INSERT_ENTRIES_POSTGRES = sa.text(
-    "INSERT INTO search_entry (document_id, clause_id, path, text, grams_tsv) "
-    "VALUES (:document_id, :clause_id, :path, :text, to_tsvector('simple', :grams))"
-)
+_INSERT_ENTRIES_POSTGRES = "INSERT INTO search_entry (document_id, clause_id, path, text, grams_tsv) VALUES"
 
 SearchItem = tuple[int, str, Iterable[tuple[int | None, str, str]], bool]
 """(document_id, title, clauses as (clause_id, path, text), replace)."""
@@ -149,13 +148,15 @@ def index_documents(
         connection.execute(_DELETE_ENTRIES, [{"document_id": document_id} for document_id in replaced])
     if not rows:
         return
+    values = [(row["document_id"], row["clause_id"], row["path"], row["text"]) for row in rows]
     if sqlite:
         # One INSERT gives its rows ascending rowids in the order given, whatever order
         # RETURNING reports them in.
-        ids = sorted(connection.execute(_INSERT_ENTRIES_RETURNING, rows).scalars())
-        search_fts.remember(session, ids, (row["grams"] for row in rows))
+        inserted = insert_rows(connection, _INSERT_ENTRIES, "(?, ?, ?, ?)", values, " RETURNING id")
+        search_fts.remember(session, sorted(row_id for row_id, in inserted), (row["grams"] for row in rows))
     else:
-        connection.execute(_INSERT_ENTRIES_POSTGRES, rows)
+        with_grams = [(*entry, row["grams"]) for entry, row in zip(values, rows)]
+        insert_rows(connection, _INSERT_ENTRIES_POSTGRES, "(?, ?, ?, ?, to_tsvector('simple', ?))", with_grams)
 
 
 def _batch(
