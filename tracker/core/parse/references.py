@@ -335,8 +335,7 @@ def extract_references(paragraphs: list[str], own: Iterable[str | None] = ()) ->
     for paragraph in paragraphs:
         # A document is named by 《title》 or by a 文号 (…号): most paragraphs name none.
         if "《" not in paragraph and "号" not in paragraph:
-            intro = ("：" in paragraph or ":" in paragraph) and _is_list_intro(paragraph)
-            list_evidence = paragraph.strip() if intro else None
+            list_evidence = paragraph.strip() if _is_list_intro(paragraph) else None
             continue
         if list_evidence and not _is_list_item(paragraph):
             list_evidence = None
